@@ -1,0 +1,58 @@
+import type { DegradationReason } from './errors.js';
+
+export type FallbackKind = 'STALE' | 'DEFAULT' | 'NULL';
+
+export type ResponsePath = ReadonlyArray<string | number>;
+
+export interface DegradedField {
+  source: string;
+  reason: DegradationReason;
+  fallback: FallbackKind;
+  path: ResponsePath;
+  staleAgeMs?: number;
+}
+
+/** One entry of `extensions.degraded` (Contract 3): fields grouped by source, reason and fallback. */
+export interface DegradationReportEntry {
+  source: string;
+  reason: DegradationReason;
+  fallback: FallbackKind;
+  paths: ResponsePath[];
+  /** Age of the oldest stale value served in this group, in milliseconds. */
+  staleAgeMs?: number;
+}
+
+/** Collects, for one request, every field that took a fallback. */
+export class DegradationCollector {
+  readonly #groups = new Map<string, DegradationReportEntry>();
+  readonly #seenPaths = new Set<string>();
+
+  record(field: DegradedField): void {
+    const groupKey = `${field.source}\u0000${field.reason}\u0000${field.fallback}`;
+    let group = this.#groups.get(groupKey);
+    if (!group) {
+      group = { source: field.source, reason: field.reason, fallback: field.fallback, paths: [] };
+      this.#groups.set(groupKey, group);
+    }
+    // A field fed by several keys (a cart subtotal) is reported once per group.
+    const pathKey = `${groupKey}\u0000${field.path.join('.')}`;
+    if (!this.#seenPaths.has(pathKey)) {
+      this.#seenPaths.add(pathKey);
+      group.paths.push(field.path);
+    }
+    if (field.staleAgeMs !== undefined) group.staleAgeMs = Math.max(group.staleAgeMs ?? 0, field.staleAgeMs);
+  }
+
+  get isEmpty(): boolean {
+    return this.#groups.size === 0;
+  }
+
+  /** The report, or undefined when nothing was degraded. Drains what was collected. */
+  takeReport(): DegradationReportEntry[] | undefined {
+    if (this.#groups.size === 0) return undefined;
+    const report = [...this.#groups.values()];
+    this.#groups.clear();
+    this.#seenPaths.clear();
+    return report;
+  }
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** Faults a demo service can be told to inject; every field optional, several may combine. */
+export const faultSchema = z.strictObject({
+  /** Extra latency before answering, in ms. */
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  /** Never answer (the connection stays open until the client gives up). */
+  hang: z.boolean().optional(),
+  /** Fraction of requests answered with `errorStatus`, spread evenly (0.5 = every other one). */
+  errorRate: z.number().min(0).max(1).optional(),
+  /** Status for `errorRate` failures. @default 500 */
+  errorStatus: z.number().int().min(400).max(599).optional(),
+  /** Sent as `Retry-After` (seconds) with error statuses. */
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  /** Reset the connection instead of answering. */
+  reset: z.boolean().optional(),
+  /** Answer 200 with a truncated JSON body. */
+  malformedJson: z.boolean().optional(),
+  /** Answer 200 with an HTML error page, as a misconfigured proxy would. */
+  htmlError: z.boolean().optional(),
+  /** Answer the right shape with the wrong field types (numbers as strings and the reverse). */
+  wrongTypes: z.boolean().optional(),
+  /** Send half the body, then wait this many ms before the rest. */
+  slowBodyMs: z.number().int().min(0).max(600_000).optional(),
+  /** Ids whose items alone get wrong types (one bad item in a good batch). */
+  badItemIds: z.array(z.string()).optional(),
+});
+export type Fault = z.infer<typeof faultSchema>;
+
+/**
+ * The active fault of one service and a counter that spreads `errorRate` deterministically:
+ * request n fails when floor((n + 1) × rate) > floor(n × rate).
+ */
+export class FaultState {
+  #fault: Fault = {};
+  #counter = 0;
+
+  get current(): Fault {
+    return this.#fault;
+  }
+
+  set(fault: Fault): void {
+    this.#fault = fault;
+    this.#counter = 0;
+  }
+
+  clear(): void {
+    this.set({});
+  }
+
+  /** Consumes one request from the error sequence; true when this one should fail. */
+  nextShouldError(): boolean {
+    const rate = this.#fault.errorRate ?? 0;
+    const n = this.#counter++;
+    return Math.floor((n + 1) * rate) > Math.floor(n * rate);
+  }
+}
+
+const KEY_FIELDS = new Set(['id', 'productId', 'userId']);
+
+/** The same shape with every scalar's type flipped; key fields stay, so each item fails on its own. */
+export function corruptTypes(value: unknown, key?: string): unknown {
+  if (key !== undefined && KEY_FIELDS.has(key)) return value;
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return value.length;
+  if (Array.isArray(value)) return value.every((item) => typeof item === 'string') ? value.join(',') : value.map((item) => corruptTypes(item));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([field, inner]) => [field, corruptTypes(inner, field)]));
+  }
+  return value;
+}

@@ -1,0 +1,87 @@
+/**
+ * Why an upstream call failed, as the reason codes of Contract 3 (DESIGN.md). Every failure that
+ * leaves the resilience pipeline is an `UpstreamError`, so fallbacks and reports switch on `code`.
+ */
+export type DegradationReason =
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'CIRCUIT_OPEN'
+  | 'BULKHEAD_FULL'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'DEADLINE_EXCEEDED';
+
+/** Base of every upstream failure; `source` names the data source, `status` the HTTP status if any. */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  readonly code: DegradationReason = 'UPSTREAM_UNAVAILABLE';
+  readonly source: string;
+  readonly status: number | undefined;
+  /** Seconds or HTTP-date from a `Retry-After` header, parsed to milliseconds from now. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    source: string,
+    message: string,
+    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.source = source;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** An attempt or the whole call ran past its timeout. */
+export class UpstreamTimeoutError extends UpstreamError {
+  override name = 'UpstreamTimeoutError';
+  override readonly code = 'UPSTREAM_TIMEOUT';
+}
+
+/** Network error, reset, or a 5xx / 408 / 429 status (after retries, when retries were allowed). */
+export class UpstreamUnavailableError extends UpstreamError {
+  override name = 'UpstreamUnavailableError';
+  override readonly code = 'UPSTREAM_UNAVAILABLE';
+}
+
+/** The upstream answered a status the call does not accept (4xx): the request, not the service, is wrong. */
+export class UpstreamRejectedError extends UpstreamError {
+  override name = 'UpstreamRejectedError';
+  override readonly code = 'UPSTREAM_BAD_RESPONSE';
+}
+
+/** The body was not JSON, or not the shape Contract 1 promises (whole batch or one item). */
+export class UpstreamBadResponseError extends UpstreamError {
+  override name = 'UpstreamBadResponseError';
+  override readonly code = 'UPSTREAM_BAD_RESPONSE';
+}
+
+/** The source's breaker is open: the call was refused without reaching the network. */
+export class CircuitOpenError extends UpstreamError {
+  override name = 'CircuitOpenError';
+  override readonly code = 'CIRCUIT_OPEN';
+}
+
+/** The source's bulkhead had no free slot or queue place. Not a breaker failure. */
+export class BulkheadFullError extends UpstreamError {
+  override name = 'BulkheadFullError';
+  override readonly code = 'BULKHEAD_FULL';
+}
+
+/** The request's overall budget ran out before the source answered. */
+export class DeadlineExceededError extends UpstreamError {
+  override name = 'DeadlineExceededError';
+  override readonly code = 'DEADLINE_EXCEEDED';
+}
+
+/**
+ * The request that wanted this call is finished (response sent, client gone): the call was
+ * aborted on purpose. Neither a breaker failure nor a reason to retry.
+ */
+export class CallCancelledError extends UpstreamError {
+  override name = 'CallCancelledError';
+  override readonly code = 'DEADLINE_EXCEEDED';
+}
+
+export function isUpstreamError(error: unknown): error is UpstreamError {
+  return error instanceof UpstreamError;
+}

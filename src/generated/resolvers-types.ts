@@ -1,0 +1,358 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { CatalogProduct, MoneyValue, InventoryRecord, CartRecord, CartLine, ViewerValue } from '../resolvers/models.js';
+import type { BallastContext } from '../context.js';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+};
+
+/** A user's shopping cart. */
+export type Cart = {
+  __typename?: 'Cart';
+  /** The cart's lines. */
+  items: Array<CartItem>;
+  /** Sum of price times quantity over every line; null when a price is unavailable. */
+  subtotal?: Maybe<Money>;
+  /** Sum of the quantities of every line. */
+  totalQuantity: Scalars['Int']['output'];
+  /** The cart owner's user id. */
+  userId: Scalars['ID']['output'];
+};
+
+/** One line of a cart. */
+export type CartItem = {
+  __typename?: 'CartItem';
+  /** The product on this line; null when the catalog is unavailable or no longer knows it. */
+  product?: Maybe<Product>;
+  /** Units of the product in the cart. */
+  quantity: Scalars['Int']['output'];
+};
+
+/** How many units of a product are in stock. */
+export type Inventory = {
+  __typename?: 'Inventory';
+  /** Units available; null when the inventory service could not say. */
+  available?: Maybe<Scalars['Int']['output']>;
+  /** Stock level bucket; UNKNOWN when the inventory service could not say. */
+  status: StockStatus;
+};
+
+/** An amount of money. */
+export type Money = {
+  __typename?: 'Money';
+  /** Amount in minor units (cents for USD). */
+  amount: Scalars['Int']['output'];
+  /** ISO 4217 currency code, e.g. `USD`. */
+  currency: Scalars['String']['output'];
+  /** Human-readable amount, e.g. `$19.99`. */
+  formatted: Scalars['String']['output'];
+};
+
+/** Pagination state of a connection. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of this page; pass it as `after` for the next page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when another page follows this one. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A product of the catalog, with its price and stock joined in from their own services. */
+export type Product = {
+  __typename?: 'Product';
+  /** Catalog category, e.g. `kitchen`. */
+  category?: Maybe<Scalars['String']['output']>;
+  /** Marketing description. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** Stable product id, e.g. `p-0001`. */
+  id: Scalars['ID']['output'];
+  /** Stock level, from the inventory service; status UNKNOWN when inventory is unavailable. */
+  inventory?: Maybe<Inventory>;
+  /** Display name. */
+  name: Scalars['String']['output'];
+  /** Current price, from the pricing service; null when pricing is unavailable and no stale price is known. */
+  price?: Maybe<Money>;
+};
+
+/** A page of products (Relay-style connection). */
+export type ProductConnection = {
+  __typename?: 'ProductConnection';
+  /** The products of this page with their cursors. */
+  edges: Array<ProductEdge>;
+  /** The products of this page, without cursors. */
+  nodes: Array<Product>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** A product and the cursor that points just after it. */
+export type ProductEdge = {
+  __typename?: 'ProductEdge';
+  /** Pass as `after` to continue after this product. */
+  cursor: Scalars['String']['output'];
+  /** The product. */
+  node: Product;
+};
+
+/** The entry points of the Ballast API. */
+export type Query = {
+  __typename?: 'Query';
+  /** A user's shopping cart. Once identity is configured, only the caller's own. */
+  cart?: Maybe<Cart>;
+  /** A user's favorite products. Once identity is configured, only the caller's own. */
+  favorites?: Maybe<Array<Product>>;
+  /** One product by id, or null when the catalog does not know it. */
+  product?: Maybe<Product>;
+  /** Products in catalog order, paginated with an opaque cursor. */
+  products: ProductConnection;
+  /** The caller, from their verified identity; null when the request carries none. */
+  viewer?: Maybe<Viewer>;
+};
+
+
+/** The entry points of the Ballast API. */
+export type QueryCartArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+/** The entry points of the Ballast API. */
+export type QueryFavoritesArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+/** The entry points of the Ballast API. */
+export type QueryProductArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** The entry points of the Ballast API. */
+export type QueryProductsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Stock level buckets. */
+export type StockStatus =
+  /** More than a handful in stock. */
+  | 'IN_STOCK'
+  /** A handful left (1 to 5). */
+  | 'LOW_STOCK'
+  /** None left. */
+  | 'OUT_OF_STOCK'
+  /** The inventory service could not be asked. */
+  | 'UNKNOWN';
+
+/** The user making the request. */
+export type Viewer = {
+  __typename?: 'Viewer';
+  /** The caller's cart. */
+  cart?: Maybe<Cart>;
+  /** The caller's favorite products. */
+  favorites?: Maybe<Array<Product>>;
+  /** The caller's user id. */
+  id: Scalars['ID']['output'];
+};
+
+
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Cart: ResolverTypeWrapper<CartRecord>;
+  CartItem: ResolverTypeWrapper<CartLine>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Inventory: ResolverTypeWrapper<InventoryRecord>;
+  Money: ResolverTypeWrapper<MoneyValue>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Product: ResolverTypeWrapper<CatalogProduct>;
+  ProductConnection: ResolverTypeWrapper<Omit<ProductConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProductEdge']>, nodes: Array<ResolversTypes['Product']> }>;
+  ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  StockStatus: StockStatus;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Viewer: ResolverTypeWrapper<ViewerValue>;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  Boolean: Scalars['Boolean']['output'];
+  Cart: CartRecord;
+  CartItem: CartLine;
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  Inventory: InventoryRecord;
+  Money: MoneyValue;
+  PageInfo: PageInfo;
+  Product: CatalogProduct;
+  ProductConnection: Omit<ProductConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ProductEdge']>, nodes: Array<ResolversParentTypes['Product']> };
+  ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
+  Query: Record<PropertyKey, never>;
+  String: Scalars['String']['output'];
+  Viewer: ViewerValue;
+};
+
+export type TimeoutDirectiveArgs = {
+  ms: Scalars['Int']['input'];
+};
+
+export type TimeoutDirectiveResolver<Result, Parent, ContextType = BallastContext, Args = TimeoutDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CartResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Cart'] = ResolversParentTypes['Cart']> = {
+  items?: Resolver<Array<ResolversTypes['CartItem']>, ParentType, ContextType>;
+  subtotal?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  totalQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type CartItemResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['CartItem'] = ResolversParentTypes['CartItem']> = {
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type InventoryResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Inventory'] = ResolversParentTypes['Inventory']> = {
+  available?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['StockStatus'], ParentType, ContextType>;
+};
+
+export type MoneyResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  formatted?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type PageInfoResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type ProductResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
+  category?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inventory?: Resolver<Maybe<ResolversTypes['Inventory']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  price?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+};
+
+export type ProductConnectionResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ProductConnection'] = ResolversParentTypes['ProductConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ProductEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ProductEdgeResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ProductEdge'] = ResolversParentTypes['ProductEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+};
+
+export type QueryResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType, RequireFields<QueryCartArgs, 'userId'>>;
+  favorites?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType, RequireFields<QueryFavoritesArgs, 'userId'>>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
+  products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
+  viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
+};
+
+export type ViewerResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
+  cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
+  favorites?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type Resolvers<ContextType = BallastContext> = {
+  Cart?: CartResolvers<ContextType>;
+  CartItem?: CartItemResolvers<ContextType>;
+  Inventory?: InventoryResolvers<ContextType>;
+  Money?: MoneyResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
+  Product?: ProductResolvers<ContextType>;
+  ProductConnection?: ProductConnectionResolvers<ContextType>;
+  ProductEdge?: ProductEdgeResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  Viewer?: ViewerResolvers<ContextType>;
+};
+
+export type DirectiveResolvers<ContextType = BallastContext> = {
+  timeout?: TimeoutDirectiveResolver<any, any, ContextType>;
+};

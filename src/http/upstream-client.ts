@@ -1,0 +1,161 @@
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import {
+  UpstreamBadResponseError,
+  UpstreamError,
+  UpstreamRejectedError,
+  UpstreamUnavailableError,
+} from '../errors.js';
+import { parseRetryAfter } from './retry-after.js';
+
+export interface UpstreamRequest {
+  /** Data source name, carried into errors. */
+  source: string;
+  /** Base URL from config; its path, if any, prefixes `path`. */
+  baseUrl: URL;
+  method: 'GET' | 'POST';
+  /** Path and query, already encoded by the caller (see `buildPath`). */
+  path: string;
+  headers: Record<string, string>;
+  /** Aborts the request; its `reason` becomes the rejection. */
+  signal: AbortSignal;
+  /** Non-2xx statuses the caller handles itself (e.g. 404 = empty cart); answered with `body: null`. */
+  acceptStatuses?: readonly number[];
+}
+
+export interface UpstreamResponse {
+  status: number;
+  /** Parsed JSON for 2xx answers, null for an accepted non-2xx status. */
+  body: unknown;
+}
+
+export interface UpstreamClientOptions {
+  /** Keep-alive connections per upstream origin. @default 32 */
+  connectionsPerOrigin?: number;
+  /** Largest response body accepted, in bytes. @default 5_000_000 */
+  maxResponseBytes?: number;
+}
+
+const RETRYABLE_STATUS = new Set([408, 429]);
+
+/**
+ * The only way Ballast talks HTTP to its upstreams: one undici `Pool` per origin (keep-alive,
+ * bounded connections), `request` rather than `fetch` (about 3x cheaper), JSON bodies with a size
+ * cap, and every failure turned into an `UpstreamError` subclass.
+ */
+export class UpstreamClient {
+  readonly #pools = new Map<string, Pool>();
+  readonly #connections: number;
+  readonly #maxResponseBytes: number;
+
+  constructor({ connectionsPerOrigin = 32, maxResponseBytes = 5_000_000 }: UpstreamClientOptions = {}) {
+    this.#connections = connectionsPerOrigin;
+    this.#maxResponseBytes = maxResponseBytes;
+  }
+
+  async request(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const pool = this.#pool(request.baseUrl.origin);
+    const path = joinPath(request.baseUrl.pathname, request.path);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await pool.request({
+        method: request.method,
+        path,
+        headers: request.headers,
+        signal: request.signal,
+      });
+    } catch (error) {
+      throw toUpstreamError(request, error, 'request failed');
+    }
+    return this.#readResponse(request, response);
+  }
+
+  /** Pool counters per origin, for tests and the operations view. */
+  stats(): Record<string, { connected: number; running: number; pending: number }> {
+    const result: Record<string, { connected: number; running: number; pending: number }> = {};
+    for (const [origin, pool] of this.#pools) {
+      const { connected, running, pending } = pool.stats;
+      result[origin] = { connected, running, pending };
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  #pool(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: this.#connections,
+        keepAliveTimeout: 10_000,
+        // Deadlines are enforced by the caller's signal; these are only a backstop.
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
+      });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async #readResponse(request: UpstreamRequest, response: Dispatcher.ResponseData): Promise<UpstreamResponse> {
+    const { statusCode } = response;
+    if (statusCode < 200 || statusCode >= 300) {
+      await response.body.dump().catch(() => undefined);
+      if (request.acceptStatuses?.includes(statusCode)) return { status: statusCode, body: null };
+      throw statusError(request, statusCode, response.headers['retry-after']);
+    }
+    let text: string;
+    try {
+      text = await readCapped(response.body, this.#maxResponseBytes, request.source);
+    } catch (error) {
+      throw toUpstreamError(request, error, 'reading the body failed');
+    }
+    try {
+      return { status: statusCode, body: JSON.parse(text) as unknown };
+    } catch {
+      throw new UpstreamBadResponseError(request.source, `${request.source} answered ${statusCode} with a body that is not JSON`, {
+        status: statusCode,
+      });
+    }
+  }
+}
+
+function statusError(request: UpstreamRequest, status: number, retryAfter: string | string[] | undefined): UpstreamError {
+  const message = `${request.source} answered HTTP ${status}`;
+  if (status >= 500 || RETRYABLE_STATUS.has(status)) {
+    return new UpstreamUnavailableError(request.source, message, { status, retryAfterMs: parseRetryAfter(retryAfter) });
+  }
+  return new UpstreamRejectedError(request.source, message, { status });
+}
+
+/** An aborted signal's reason wins (it says timeout or cancellation); anything else is a network failure. */
+function toUpstreamError(request: UpstreamRequest, error: unknown, what: string): UpstreamError {
+  if (request.signal.aborted && request.signal.reason instanceof UpstreamError) return request.signal.reason;
+  if (error instanceof UpstreamError) return error;
+  const detail = error instanceof Error ? (error as Error & { code?: string }).code ?? error.message : String(error);
+  return new UpstreamUnavailableError(request.source, `${request.source}: ${what} (${detail})`, { cause: error });
+}
+
+async function readCapped(body: Dispatcher.ResponseData["body"], maxBytes: number, source: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxBytes) {
+      body.destroy();
+      throw new UpstreamBadResponseError(source, `${source} response body exceeds ${maxBytes} bytes`);
+    }
+    chunks.push(buffer);
+  }
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+}
+
+function joinPath(basePath: string, path: string): string {
+  if (basePath === '/' || basePath === '') return path;
+  return basePath.replace(/\/+$/, '') + path;
+}

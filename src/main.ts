@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import type { BallastConfig, SourceName } from './config-schema.js';
+import { SOURCE_NAMES } from './config-schema.js';
+import { startDemoServices } from './demo/index.js';
+import type { DemoServices } from './demo/index.js';
+import { createGateway } from './server.js';
+
+const HELP = `Usage: ballast [--config FILE] [--port N]
+
+Runs the Ballast GraphQL gateway. Sources without a *_URL variable (CATALOG_URL, INVENTORY_URL,
+PRICING_URL, CART_URL, FAVORITES_URL) are served by embedded demo services.
+
+Options:
+  --config FILE   JSON or YAML config file (also BALLAST_CONFIG); see docs/configuration.md
+  --port N        port to listen on (also PORT; default 4000)
+  -h, --help      show this help
+`;
+
+/** Entry: config → embedded demo upstreams for sources without a URL → server → graceful shutdown. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { config: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const env = values.port === undefined ? process.env : { ...process.env, PORT: values.port };
+  const config = loadConfig(env, values.config);
+  const demo = await startDemoFor(config);
+  const gateway = createGateway(config);
+  const url = await gateway.listen();
+  printBanner(config, url, demo);
+  installShutdown(async () => {
+    await gateway.close();
+    await demo?.close();
+  });
+}
+
+/** Starts demo services for every source without a configured URL and points the config at them. */
+async function startDemoFor(config: BallastConfig): Promise<DemoServices | undefined> {
+  const missing = SOURCE_NAMES.filter((name) => config.sources[name].url === undefined);
+  if (missing.length === 0) return undefined;
+  const demo = await startDemoServices({ sources: missing, latency: { baseMs: 5, jitterMs: 10 } });
+  for (const name of missing) config.sources[name].url = demo.urls[name];
+  return demo;
+}
+
+function printBanner(config: BallastConfig, url: string, demo: DemoServices | undefined): void {
+  const lines = [`Ballast listening on ${url}/graphql (${config.mode} mode, deadline ${config.deadlineMs} ms)`];
+  if (config.mode === 'development') lines.push(`GraphiQL: open ${url}/graphql in a browser`);
+  lines.push('Sources:');
+  for (const name of SOURCE_NAMES) {
+    const kind = demo?.services[name as SourceName] ? 'demo' : 'real';
+    const policy = config.sources[name];
+    lines.push(`  ${name.padEnd(10)} ${kind.padEnd(5)} ${policy.url ?? ''}  timeout ${policy.timeoutMs} ms, ${policy.retry.maxAttempts} attempts, breaker ${policy.breaker.enabled ? 'on' : 'off'}`);
+  }
+  if (demo) lines.push('Identity: none configured; in the demo anyone may read any cart.');
+  console.log(lines.join('\n'));
+}
+
+function installShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing in-flight requests, then stopping`);
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    console.error(`ballast: ${error.message}`);
+    process.exit(2);
+  }
+  console.error('ballast: failed to start:', error);
+  process.exit(1);
+});

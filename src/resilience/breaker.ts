@@ -1,0 +1,74 @@
+import CircuitBreaker from 'opossum';
+import { CircuitOpenError, UpstreamRejectedError } from '../errors.js';
+
+export interface BreakerOptions {
+  /** Error percentage over the window above which the breaker opens. @default 50 */
+  errorThresholdPercentage: number;
+  /** Calls in the window before the error percentage is trusted; never 0 (one failure would open it). @default 10 */
+  volumeThreshold: number;
+  /** Length of the rolling window, in milliseconds. @default 10_000 */
+  windowMs: number;
+  /** How long the breaker stays open before letting one probe through, in milliseconds. @default 5_000 */
+  resetTimeoutMs: number;
+}
+
+export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+
+type Action = () => Promise<unknown>;
+
+/**
+ * One opossum breaker per source, created at start-up. Opossum is used for its state machine and
+ * rolling counts only: its `timeout` (does not cancel), `capacity` (frees slots on timeout),
+ * `fallback` (hides failures from retries) and shared AbortController are all left off; the
+ * pipeline around it owns those jobs. 4xx answers are the caller's fault and do not count.
+ */
+export class SourceBreaker {
+  readonly #source: string;
+  readonly #breaker: CircuitBreaker<[Action], unknown>;
+
+  constructor(source: string, options: BreakerOptions) {
+    this.#source = source;
+    this.#breaker = new CircuitBreaker<[Action], unknown>((action) => action(), {
+      name: source,
+      timeout: false,
+      errorThresholdPercentage: options.errorThresholdPercentage,
+      volumeThreshold: Math.max(1, options.volumeThreshold),
+      rollingCountTimeout: options.windowMs,
+      rollingCountBuckets: 10,
+      resetTimeout: options.resetTimeoutMs,
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+      errorFilter: (error: unknown) => error instanceof UpstreamRejectedError,
+    });
+  }
+
+  /** Runs `action` through the breaker; refuses with `CircuitOpenError` while open. */
+  async fire<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      // The action's own result comes back unchanged; opossum's typing just cannot carry T through.
+      return (await this.#breaker.fire(action)) as T;
+    } catch (error) {
+      if (error instanceof Error && CircuitBreaker.isOurError(error)) {
+        throw new CircuitOpenError(this.#source, `${this.#source} circuit is open`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  get state(): BreakerState {
+    if (this.#breaker.halfOpen) return 'HALF_OPEN';
+    return this.#breaker.opened ? 'OPEN' : 'CLOSED';
+  }
+
+  /** Called on every state change with the new state. */
+  onTransition(listener: (state: BreakerState) => void): void {
+    this.#breaker.on('open', () => listener('OPEN'));
+    this.#breaker.on('halfOpen', () => listener('HALF_OPEN'));
+    this.#breaker.on('close', () => listener('CLOSED'));
+  }
+
+  /** Stops opossum's bucket timer and reset timer. */
+  shutdown(): void {
+    this.#breaker.shutdown();
+  }
+}

@@ -1,0 +1,85 @@
+import { BulkheadFullError } from '../errors.js';
+
+export interface BulkheadOptions {
+  /** Calls a source may have in flight at once. @default 32 */
+  maxConcurrent: number;
+  /** Calls that may wait for a free slot; beyond this they are refused at once. @default 32 */
+  maxQueue: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Limits concurrent calls to one source so a slow source cannot take every socket and every
+ * pending promise of the process. A refusal is `BULKHEAD_FULL`, raised before the breaker, so it
+ * never counts as a failure of the source.
+ */
+export class Bulkhead {
+  readonly #source: string;
+  readonly #options: BulkheadOptions;
+  readonly #queue: Waiter[] = [];
+  #inUse = 0;
+
+  constructor(source: string, options: BulkheadOptions) {
+    this.#source = source;
+    this.#options = options;
+  }
+
+  get inUse(): number {
+    return this.#inUse;
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  async run<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    await this.#acquire(signal);
+    try {
+      return await fn();
+    } finally {
+      this.#release();
+    }
+  }
+
+  #acquire(signal: AbortSignal): Promise<void> | void {
+    if (this.#inUse < this.#options.maxConcurrent) {
+      this.#inUse += 1;
+      return;
+    }
+    if (this.#queue.length >= this.#options.maxQueue) {
+      throw new BulkheadFullError(this.#source, `${this.#source} has ${this.#inUse} calls in flight and ${this.#queue.length} waiting`);
+    }
+    return this.#wait(signal);
+  }
+
+  #wait(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.#queue.indexOf(waiter);
+        if (index >= 0) this.#queue.splice(index, 1);
+        reject(signal.reason);
+      };
+      const waiter: Waiter = {
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+      };
+      this.#queue.push(waiter);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Hands the slot straight to the next waiter, so a waiter cannot be overtaken by a newcomer. */
+  #release(): void {
+    const next = this.#queue.shift();
+    if (next) next.resolve();
+    else this.#inUse -= 1;
+  }
+}

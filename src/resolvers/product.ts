@@ -1,0 +1,9 @@
+import type { ProductResolvers } from '../generated/resolvers-types.js';
+import { loadDegradable } from './degradable.js';
+
+export const Product: ProductResolvers = {
+  description: (product) => product.description ?? null,
+  category: (product) => product.category ?? null,
+  price: (product, _args, context, info) => loadDegradable(context, info, context.operations.price, context.loaders.price, product.id),
+  inventory: (product, _args, context, info) => loadDegradable(context, info, context.operations.inventory, context.loaders.inventory, product.id),
+};

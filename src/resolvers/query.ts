@@ -1,0 +1,45 @@
+import type { BallastContext } from '../context.js';
+import type { QueryResolvers, ResolversTypes } from '../generated/resolvers-types.js';
+import { pageKey } from '../sources/catalog.js';
+import type { CatalogPage, CatalogProduct } from '../sources/catalog.js';
+import { loadDegradable } from './degradable.js';
+import { favoritesOf } from './favorites.js';
+import { decodeCursor, encodeCursor, validatePageSize } from './pagination.js';
+import type { PagePosition } from './pagination.js';
+
+export const Query: QueryResolvers = {
+  product: (_parent, { id }, context, info) => loadDegradable(context, info, context.operations.productById, context.loaders.productById, id),
+
+  async products(_parent, { first, after }, context, info) {
+    const size = validatePageSize(first ?? 20);
+    const position = decodeCursor(after);
+    const key = pageKey(position.skip + size, position.upstreamCursor);
+    const page = await loadDegradable(context, info, context.operations.productPage, context.loaders.productPage, key);
+    return toConnection(page ?? { items: [], nextCursor: null }, position, size, context);
+  },
+
+  // Identity is not configured yet: there is no verified caller.
+  viewer: () => null,
+
+  cart: (_parent, { userId }, context, info) => loadDegradable(context, info, context.operations.cart, context.loaders.cart, userId),
+
+  favorites: (_parent, { userId }, context, info) => favoritesOf(userId, context, info),
+};
+
+function toConnection(page: CatalogPage, position: PagePosition, size: number, context: BallastContext): ResolversTypes['ProductConnection'] {
+  const items = page.items.slice(position.skip, position.skip + size);
+  // Later Product fields and favorites in the same request reuse these instead of asking again.
+  for (const item of items) context.loaders.productById.prime(item.id, item);
+  const edges = items.map((node, index) => ({ cursor: cursorAfter(page, position, items, index), node }));
+  return {
+    edges,
+    nodes: items,
+    pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
+
+function cursorAfter(page: CatalogPage, position: PagePosition, items: CatalogProduct[], index: number): string {
+  const isPageEnd = index === items.length - 1 && position.skip + items.length >= page.items.length;
+  if (isPageEnd && page.nextCursor !== null) return encodeCursor({ upstreamCursor: page.nextCursor, skip: 0 });
+  return encodeCursor({ upstreamCursor: position.upstreamCursor, skip: position.skip + index + 1 });
+}

@@ -1,0 +1,22 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GraphQLSchema } from 'graphql';
+import { createSchema } from 'graphql-yoga';
+import type { BallastContext } from './context.js';
+import { resolvers } from './resolvers/index.js';
+
+/** The SDL folder, found from this file whether it runs from src/ (tsx, vitest) or dist/src/. */
+export const SCHEMA_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../schema/' : '../schema/', import.meta.url));
+
+export function loadTypeDefs(directory = SCHEMA_DIR): string[] {
+  return readdirSync(directory)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => readFileSync(join(directory, file), 'utf8'));
+}
+
+/** The executable schema: every .graphql file of schema/ and the resolvers of src/resolvers/. */
+export function createBallastSchema(): GraphQLSchema {
+  return createSchema<BallastContext>({ typeDefs: loadTypeDefs(), resolvers });
+}

@@ -1,0 +1,80 @@
+import DataLoader from 'dataloader';
+import type { SourceName } from '../config-schema.js';
+import type { UpstreamResponse } from '../http/upstream-client.js';
+import type { CallScope, CallSpec, ResiliencePipeline } from '../resilience/pipeline.js';
+import { StaleCache } from '../resilience/stale-cache.js';
+
+/** Makes one REST request through the source's resilience pipeline. */
+export type Fetch = (spec: CallSpec) => Promise<UpstreamResponse>;
+
+export interface LoadContext {
+  fetch: Fetch;
+  /** ISO 4217 currency prices are asked in. */
+  currency: string;
+}
+
+/**
+ * One way of reading a source, keyed by string: products by id, a page of products, a user's
+ * cart. Sources declare operations; resolvers never see HTTP.
+ */
+export interface SourceOperation<V extends object> {
+  /** The source whose pipeline (breaker, bulkhead, retries) and stale cache this uses. */
+  source: SourceName;
+  /** Unique name, e.g. `productById`. */
+  name: string;
+  /**
+   * Values for `keys`, in the same order: a value, `null` for "not found", or an `Error` that
+   * fails that key alone. Throwing fails the whole batch.
+   */
+  load(keys: readonly string[], context: LoadContext): Promise<Array<V | null | Error>>;
+  /** The DEFAULT fallback; without it a failed key falls back to NULL. */
+  defaultValue?(key: string): V;
+  /** False when the upstream has no batch endpoint: one request per key. @default true */
+  batch?: boolean;
+}
+
+export function defineOperation<V extends object>(operation: SourceOperation<V>): SourceOperation<V> {
+  return operation;
+}
+
+/** An operation bound at start-up to its source's pipeline and its own stale cache. */
+export class BoundOperation<V extends object> {
+  readonly operation: SourceOperation<V>;
+  readonly pipeline: ResiliencePipeline;
+  readonly stale: StaleCache<V>;
+  readonly #maxBatchSize: number;
+  readonly #currency: string;
+
+  constructor(operation: SourceOperation<V>, pipeline: ResiliencePipeline, options: { maxStaleMs: number; staleMaxEntries: number; maxBatchSize: number; currency: string }) {
+    this.operation = operation;
+    this.pipeline = pipeline;
+    this.stale = new StaleCache<V>({ maxStaleMs: options.maxStaleMs, maxEntries: options.staleMaxEntries });
+    this.#maxBatchSize = options.maxBatchSize;
+    this.#currency = options.currency;
+  }
+
+  /** A fresh DataLoader for one GraphQL request: batching and per-request dedup of keys. */
+  createLoader(scope: CallScope): DataLoader<string, V | null> {
+    const context: LoadContext = { fetch: (spec) => this.pipeline.call(spec, scope), currency: this.#currency };
+    return new DataLoader<string, V | null>((keys) => this.#loadBatch(keys, context), {
+      batch: this.operation.batch !== false,
+      maxBatchSize: this.#maxBatchSize,
+    });
+  }
+
+  /** Whole-batch failures become one error per key, so each field falls back on its own. */
+  async #loadBatch(keys: readonly string[], context: LoadContext): Promise<Array<V | null | Error>> {
+    let results: Array<V | null | Error>;
+    try {
+      results = await this.operation.load(keys, context);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      return keys.map(() => failure);
+    }
+    const now = Date.now();
+    results.forEach((result, index) => {
+      if (result !== null && !(result instanceof Error)) this.stale.set(keys[index]!, result, now);
+    });
+    return results;
+  }
+}

@@ -1,7 +1,7 @@
 /** GraphiQL's first tab: the query a newcomer should see work. */
 export const DEFAULT_QUERY = `# Ballast: one query, five REST services behind it.
-# Break a service (see README) and run it again: the healthy fields stay,
-# the degraded ones are listed under extensions.degraded.
+# Break a service (see README), run it again:
+# degraded fields show in extensions.degraded.
 query Products {
   products(first: 20) {
     nodes {

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(() => harness.close());
+
+describe('bad input gets a precise answer and the server keeps serving', () => {
+  it('answers an unknown product id with null and no error', async () => {
+    const { status, body } = await harness.query(`{ product(id: "p-9999") { id name } }`);
+    expect(status).toBe(200);
+    expect(body).toEqual({ data: { product: null } });
+  });
+
+  it.each([0, -1, 101])('refuses first: %i naming the allowed range', async (first) => {
+    const { body } = await harness.query(`query($n: Int) { products(first: $n) { nodes { id } } }`, { n: first });
+    expect(body.errors?.[0]?.message).toBe(`first must be between 1 and 100, got ${first}`);
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses a query that does not parse, then answers the next one', async () => {
+    const bad = await harness.query(`{ products(first: 2) { nodes { id }`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.[0]?.message).toMatch(/Syntax Error/);
+    const good = await harness.query(`{ product(id: "p-0001") { id } }`);
+    expect(good.body.data).toEqual({ product: { id: 'p-0001' } });
+  });
+
+  it('refuses a malformed deadline header with a message naming it', async () => {
+    const { status, body } = await harness.query(`{ product(id: "p-0001") { id } }`, undefined, { 'x-ballast-deadline-ms': 'soon' });
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.message).toContain('x-ballast-deadline-ms must be a positive whole number');
+  });
+});
+
+describe('start-up refuses a bad upstream URL', () => {
+  const start = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, PORT: '0', ...env }, encoding: 'utf8', timeout: 20_000 });
+
+  it.each([
+    ['CATALOG_URL', 'ftp://catalog.internal'],
+    ['PRICING_URL', 'not a url'],
+    ['INVENTORY_URL', 'http://'],
+  ])('%s=%s exits 2 with one line naming the variable and the value', (variable, value) => {
+    const result = start({ [variable]: value });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([`ballast: ${variable}=${value} is not an absolute http:// or https:// URL`]);
+  });
+});

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep, startHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+
+const T = 300;
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({ sources: { inventory: { timeoutMs: T, attemptTimeoutMs: T, retry: { maxAttempts: 1 } } } });
+});
+afterAll(() => harness.close());
+
+const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+
+describe('a hung source', () => {
+  it(`answers within T + 100 ms and leaves no socket, timer or call of the request behind (T = ${T} ms)`, async () => {
+    await harness.query(`{ products(first: 5) { nodes { id inventory { status } } } }`); // warm pools
+    await sleep(50);
+    const timersBefore = timers();
+    harness.service('inventory').setFault({ hang: true });
+    const started = performance.now();
+    const { status, body } = await harness.query(`{ products(first: 5) { nodes { id inventory { status } } } }`);
+    const elapsed = performance.now() - started;
+
+    expect(status).toBe(200);
+    // The warm-up answer is the last known good value.
+    expect(body.extensions?.degraded?.[0]).toMatchObject({ source: 'inventory', reason: 'UPSTREAM_TIMEOUT', fallback: 'STALE' });
+    expect(elapsed).toBeLessThan(T + 100);
+
+    await sleep(50);
+    const inventoryOrigin = new URL(harness.demo.urls.inventory!).origin;
+    expect(harness.gateway.client.stats()[inventoryOrigin]).toMatchObject({ running: 0, pending: 0 });
+    expect(harness.gateway.sources.pipelines.inventory.bulkhead.inUse).toBe(0);
+    expect(timers()).toBeLessThanOrEqual(timersBefore);
+  });
+
+  it('aborts a call the request gave up on (field timeout) when the response is sent', async () => {
+    const fieldTimeout = await startHarness({ fieldTimeouts: { 'Product.inventory': 100 }, sources: { inventory: { timeoutMs: 1500, attemptTimeoutMs: 1500 } } });
+    try {
+      fieldTimeout.service('inventory').setFault({ hang: true });
+      const started = performance.now();
+      const { body } = await fieldTimeout.query(`{ product(id: "p-0001") { name inventory { status } } }`);
+      expect(performance.now() - started).toBeLessThan(100 + 150);
+      expect(body.data).toMatchObject({ product: { inventory: { status: 'UNKNOWN' } } });
+      expect(body.extensions?.degraded?.[0]).toMatchObject({ source: 'inventory', reason: 'UPSTREAM_TIMEOUT', fallback: 'DEFAULT' });
+      await sleep(50);
+      expect(fieldTimeout.gateway.sources.pipelines.inventory.bulkhead.inUse).toBe(0);
+      const origin = new URL(fieldTimeout.demo.urls.inventory!).origin;
+      expect(fieldTimeout.gateway.client.stats()[origin]).toMatchObject({ running: 0, pending: 0 });
+    } finally {
+      await fieldTimeout.close();
+    }
+  });
+});

@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sleep, startHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const PRODUCT = `{ product(id: "p-0001") { name price { amount } inventory { available status } } }`;
+
+describe('stale fallback', () => {
+  it('serves the last good value within maxStaleMs, then falls to DEFAULT or NULL', async () => {
+    const policy = { maxStaleMs: 500, retry: { maxAttempts: 1 } };
+    harness = await startHarness({ sources: { pricing: policy, inventory: policy } });
+    const fresh = await harness.query(PRODUCT);
+    const good = fresh.body.data!.product as { price: { amount: number }; inventory: { available: number } };
+
+    harness.service('pricing').setFault({ errorRate: 1 });
+    harness.service('inventory').setFault({ reset: true });
+    const stale = await harness.query(PRODUCT);
+    expect(stale.body.data).toEqual(fresh.body.data);
+    expect(stale.body.errors).toBeUndefined();
+    const degraded = stale.body.extensions!.degraded!;
+    expect(degraded.map(({ source, fallback, reason }) => ({ source, fallback, reason }))).toEqual([
+      { source: 'pricing', fallback: 'STALE', reason: 'UPSTREAM_UNAVAILABLE' },
+      { source: 'inventory', fallback: 'STALE', reason: 'UPSTREAM_UNAVAILABLE' },
+    ]);
+    for (const entry of degraded) expect(entry.staleAgeMs).toBeGreaterThanOrEqual(0), expect(entry.staleAgeMs).toBeLessThan(500);
+
+    await sleep(600);
+    const expired = await harness.query(PRODUCT);
+    expect(expired.body.data).toEqual({ product: { name: (fresh.body.data!.product as { name: string }).name, price: null, inventory: { available: null, status: 'UNKNOWN' } } });
+    expect(expired.body.extensions!.degraded!.map(({ source, fallback }) => ({ source, fallback }))).toEqual([
+      { source: 'pricing', fallback: 'NULL' },
+      { source: 'inventory', fallback: 'DEFAULT' },
+    ]);
+    expect(good.price.amount).toBeGreaterThan(0);
+  });
+});
+
+describe('request deadline', () => {
+  it('answers by the deadline with both slow sources degraded', async () => {
+    harness = await startHarness({ deadlineMs: 500 });
+    harness.service('pricing').setFault({ latencyMs: 3000 });
+    harness.service('inventory').setFault({ latencyMs: 3000 });
+    const started = performance.now();
+    const { status, body } = await harness.query(PRODUCT);
+    expect(performance.now() - started).toBeLessThan(500 + 150);
+    expect(status).toBe(200);
+    expect((body.data!.product as { name: string }).name).toBeTruthy();
+    expect(body.extensions!.degraded!.map(({ source, reason }) => ({ source, reason }))).toEqual(
+      expect.arrayContaining([
+        { source: 'pricing', reason: 'DEADLINE_EXCEEDED' },
+        { source: 'inventory', reason: 'DEADLINE_EXCEEDED' },
+      ]),
+    );
+  });
+
+  it('lets a client lower the deadline with x-ballast-deadline-ms and tells upstreams what is left', async () => {
+    harness = await startHarness();
+    harness.service('inventory').setFault({ latencyMs: 3000 });
+    const started = performance.now();
+    const { body } = await harness.query(PRODUCT, undefined, { 'x-ballast-deadline-ms': '200' });
+    expect(performance.now() - started).toBeLessThan(200 + 150);
+    expect(body.extensions!.degraded![0]).toMatchObject({ source: 'inventory', reason: 'DEADLINE_EXCEEDED' });
+    const sent = Number(harness.service('catalog').requests[0]!.headers['x-ballast-deadline-ms']);
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(200);
+  });
+});
+
+describe('bulkhead', () => {
+  it('degrades calls beyond the limit with BULKHEAD_FULL and keeps the breaker closed', async () => {
+    harness = await startHarness({ sources: { inventory: { maxStaleMs: 0, bulkhead: { maxConcurrent: 1, maxQueue: 0 }, breaker: { volumeThreshold: 1 } } } });
+    harness.service('inventory').setFault({ latencyMs: 200 });
+    const ids = ['p-0001', 'p-0002', 'p-0003', 'p-0004'];
+    const responses = await Promise.all(ids.map((id) => harness!.query(`{ product(id: "${id}") { inventory { status } } }`)));
+    const reasons = responses.map((response) => response.body.extensions?.degraded?.[0]?.reason ?? 'OK').sort();
+    expect(reasons).toEqual(['BULKHEAD_FULL', 'BULKHEAD_FULL', 'BULKHEAD_FULL', 'OK']);
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    expect(harness.service('inventory').requestCount).toBe(1);
+    expect(harness.gateway.sources.pipelines.inventory.breaker!.state).toBe('CLOSED');
+  });
+});

@@ -114,6 +114,10 @@ function describeIssue(issue: z.core.$ZodIssue, config: JsonObject): string {
     const known = path.length === 1 && path[0] === 'sources' ? ` (known sources: ${SOURCE_NAMES.join(', ')})` : '';
     return `config: unknown key ${issue.keys.map((key) => where + key).join(', ')}${known}`;
   }
+  if (issue.code === 'invalid_key') {
+    const inner = issue.issues[0]?.message ?? issue.message;
+    return `config: ${path.slice(0, -1).join('.')} has a bad key "${path.at(-1)}": ${inner}`;
+  }
   const value = getPath(config, path);
   return `config: ${path.join('.')} = ${JSON.stringify(value) ?? 'undefined'}: ${issue.message}`;
 }

@@ -27,7 +27,10 @@ describe('stale fallback', () => {
       { source: 'pricing', fallback: 'STALE', reason: 'UPSTREAM_UNAVAILABLE' },
       { source: 'inventory', fallback: 'STALE', reason: 'UPSTREAM_UNAVAILABLE' },
     ]);
-    for (const entry of degraded) expect(entry.staleAgeMs).toBeGreaterThanOrEqual(0), expect(entry.staleAgeMs).toBeLessThan(500);
+    for (const entry of degraded) {
+      expect(entry.staleAgeMs).toBeGreaterThanOrEqual(0);
+      expect(entry.staleAgeMs).toBeLessThan(500);
+    }
 
     await sleep(600);
     const expired = await harness.query(PRODUCT);

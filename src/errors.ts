@@ -10,6 +10,13 @@ export type DegradationReason =
   | 'UPSTREAM_BAD_RESPONSE'
   | 'DEADLINE_EXCEEDED';
 
+export interface UpstreamErrorOptions {
+  status?: number;
+  retryAfterMs?: number;
+  bodySnippet?: string;
+  cause?: unknown;
+}
+
 /** Base of every upstream failure; `source` names the data source, `status` the HTTP status if any. */
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
@@ -18,16 +25,15 @@ export class UpstreamError extends Error {
   readonly status: number | undefined;
   /** Seconds or HTTP-date from a `Retry-After` header, parsed to milliseconds from now. */
   readonly retryAfterMs: number | undefined;
+  /** The start of the upstream's answer body, for failure samples; never sent to clients. */
+  readonly bodySnippet: string | undefined;
 
-  constructor(
-    source: string,
-    message: string,
-    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
-  ) {
+  constructor(source: string, message: string, options: UpstreamErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.source = source;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    this.bodySnippet = options.bodySnippet;
   }
 }
 

@@ -37,6 +37,8 @@ export interface UpstreamClientOptions {
 }
 
 const RETRYABLE_STATUS = new Set([408, 429]);
+/** How much of a failed answer's body is kept for failure samples. */
+const SNIPPET_BYTES = 512;
 
 /**
  * The only way Ballast talks HTTP to its upstreams: one undici `Pool` per origin (keep-alive,
@@ -104,9 +106,12 @@ export class UpstreamClient {
   async #readResponse(request: UpstreamRequest, response: Dispatcher.ResponseData): Promise<UpstreamResponse> {
     const { statusCode } = response;
     if (statusCode < 200 || statusCode >= 300) {
-      await response.body.dump().catch(() => undefined);
-      if (request.acceptStatuses?.includes(statusCode)) return { status: statusCode, body: null };
-      throw statusError(request, statusCode, response.headers['retry-after']);
+      if (request.acceptStatuses?.includes(statusCode)) {
+        await response.body.dump().catch(() => undefined);
+        return { status: statusCode, body: null };
+      }
+      const snippet = await readSnippet(response.body);
+      throw statusError(request, statusCode, response.headers['retry-after'], snippet);
     }
     let text: string;
     try {
@@ -119,17 +124,18 @@ export class UpstreamClient {
     } catch {
       throw new UpstreamBadResponseError(request.source, `${request.source} answered ${statusCode} with a body that is not JSON`, {
         status: statusCode,
+        bodySnippet: text.slice(0, SNIPPET_BYTES),
       });
     }
   }
 }
 
-function statusError(request: UpstreamRequest, status: number, retryAfter: string | string[] | undefined): UpstreamError {
+function statusError(request: UpstreamRequest, status: number, retryAfter: string | string[] | undefined, bodySnippet: string): UpstreamError {
   const message = `${request.source} answered HTTP ${status}`;
   if (status >= 500 || RETRYABLE_STATUS.has(status)) {
-    return new UpstreamUnavailableError(request.source, message, { status, retryAfterMs: parseRetryAfter(retryAfter) });
+    return new UpstreamUnavailableError(request.source, message, { status, retryAfterMs: parseRetryAfter(retryAfter), bodySnippet });
   }
-  return new UpstreamRejectedError(request.source, message, { status });
+  return new UpstreamRejectedError(request.source, message, { status, bodySnippet });
 }
 
 /** An aborted signal's reason wins (it says timeout or cancellation); anything else is a network failure. */
@@ -140,7 +146,7 @@ function toUpstreamError(request: UpstreamRequest, error: unknown, what: string)
   return new UpstreamUnavailableError(request.source, `${request.source}: ${what} (${detail})`, { cause: error });
 }
 
-async function readCapped(body: Dispatcher.ResponseData["body"], maxBytes: number, source: string): Promise<string> {
+async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, source: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -148,11 +154,28 @@ async function readCapped(body: Dispatcher.ResponseData["body"], maxBytes: numbe
     size += buffer.length;
     if (size > maxBytes) {
       body.destroy();
-      throw new UpstreamBadResponseError(source, `${source} response body exceeds ${maxBytes} bytes`);
+      throw new UpstreamBadResponseError(source, `${source} response body exceeds ${maxBytes} bytes`, { bodySnippet: Buffer.concat(chunks).toString('utf8', 0, SNIPPET_BYTES) });
     }
     chunks.push(buffer);
   }
   return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+}
+
+/** The first bytes of an error answer; the rest is discarded (an error body is not worth a socket's time). */
+async function readSnippet(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= SNIPPET_BYTES) break;
+    }
+  } catch {
+    // a broken error body still leaves the status to report
+  }
+  if (size >= SNIPPET_BYTES) body.destroy();
+  return Buffer.concat(chunks).toString('utf8', 0, Math.min(size, SNIPPET_BYTES));
 }
 
 function joinPath(basePath: string, path: string): string {

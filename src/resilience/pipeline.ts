@@ -9,8 +9,8 @@ import { retry } from './retry.js';
 import { RetryBudget } from './retry-budget.js';
 import { linkedTimeout } from './timeout.js';
 
-/** One REST request a source wants made. */
-export interface CallSpec {
+/** One REST request a source wants made, and how to read its answer. */
+export interface CallSpec<T = UpstreamResponse> {
   method: 'GET' | 'POST';
   /** Path and query, every user-supplied part already encoded. */
   path: string;
@@ -18,6 +18,11 @@ export interface CallSpec {
   idempotent: boolean;
   /** Non-2xx statuses the source reads itself (404 = empty cart). */
   acceptStatuses?: readonly number[];
+  /**
+   * Validates and maps the answer inside the attempt, so a wrong shape (UpstreamBadResponseError)
+   * counts against the breaker and shows in failure samples like any other upstream failure.
+   */
+  parse: (response: UpstreamResponse) => T;
 }
 
 /** What a call inherits from the GraphQL request that wants it. */
@@ -31,9 +36,18 @@ export interface CallScope {
 
 export type CallOutcome = 'success' | UpstreamError['code'];
 
+/** One failed attempt, as failure samples keep it. */
+export interface FailedAttempt {
+  method: string;
+  path: string;
+  error: UpstreamError;
+  latencyMs: number;
+}
+
 /** Hooks for metrics and logs; every method optional. */
 export interface PipelineObserver {
   callEnded?(source: string, outcome: CallOutcome, latencyMs: number): void;
+  attemptFailed?(source: string, attempt: FailedAttempt): void;
   retried?(source: string, error: UpstreamError, delayMs: number): void;
   budgetExhausted?(source: string): void;
   breakerTransition?(source: string, state: BreakerState): void;
@@ -71,7 +85,7 @@ export class ResiliencePipeline {
     }
   }
 
-  async call(spec: CallSpec, scope: CallScope): Promise<UpstreamResponse> {
+  async call<T>(spec: CallSpec<T>, scope: CallScope): Promise<T> {
     const started = performance.now();
     try {
       const response = await this.#withinTotalTimeout(spec, scope);
@@ -88,7 +102,7 @@ export class ResiliencePipeline {
     this.breaker?.shutdown();
   }
 
-  async #withinTotalTimeout(spec: CallSpec, scope: CallScope): Promise<UpstreamResponse> {
+  async #withinTotalTimeout<T>(spec: CallSpec<T>, scope: CallScope): Promise<T> {
     const remaining = scope.deadline.remainingMs();
     if (remaining <= 0) throw new DeadlineExceededError(this.source, `request deadline passed before ${this.source} was called`);
     const limitedByDeadline = remaining < this.#policy.timeoutMs;
@@ -121,16 +135,17 @@ export class ResiliencePipeline {
     }
   }
 
-  #attemptThroughBreaker(spec: CallSpec, scope: CallScope, signal: AbortSignal, endsAt: number): Promise<UpstreamResponse> {
-    const attempt = (): Promise<UpstreamResponse> => this.#attempt(spec, scope, signal, endsAt);
+  #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, signal: AbortSignal, endsAt: number): Promise<T> {
+    const attempt = (): Promise<T> => this.#attempt(spec, scope, signal, endsAt);
     return this.breaker ? this.breaker.fire(attempt) : attempt();
   }
 
-  async #attempt(spec: CallSpec, scope: CallScope, parent: AbortSignal, endsAt: number): Promise<UpstreamResponse> {
+  async #attempt<T>(spec: CallSpec<T>, scope: CallScope, parent: AbortSignal, endsAt: number): Promise<T> {
     const timeoutMs = this.#policy.attemptTimeoutMs;
     const attempt = linkedTimeout(parent, timeoutMs, () => new UpstreamTimeoutError(this.source, `${this.source} attempt timed out after ${timeoutMs} ms`));
+    const started = performance.now();
     try {
-      return await this.#client.request({
+      const response = await this.#client.request({
         source: this.source,
         baseUrl: this.#baseUrl,
         method: spec.method,
@@ -139,6 +154,11 @@ export class ResiliencePipeline {
         signal: attempt.signal,
         ...(spec.acceptStatuses ? { acceptStatuses: spec.acceptStatuses } : {}),
       });
+      return spec.parse(response);
+    } catch (error) {
+      const failure = this.#asUpstreamError(error);
+      this.#observer.attemptFailed?.(this.source, { method: spec.method, path: spec.path, error: failure, latencyMs: performance.now() - started });
+      throw failure;
     } finally {
       attempt.dispose();
     }

@@ -17,9 +17,13 @@ export const cartByUserId = defineOperation<CartRecord>({
   async load(keys, { fetch }) {
     return Promise.all(
       keys.map(async (userId) => {
-        const response = await fetch({ method: 'GET', path: `/carts/${encodeURIComponent(userId)}`, idempotent: true, acceptStatuses: [404] });
-        if (response.status === 404) return { userId, items: [] };
-        return parseBody('cart', response.body, cartSchema);
+        return fetch({
+          method: 'GET',
+          path: `/carts/${encodeURIComponent(userId)}`,
+          idempotent: true,
+          acceptStatuses: [404],
+          parse: ({ status, body }) => (status === 404 ? { userId, items: [] } : parseBody('cart', body, cartSchema)),
+        });
       }),
     );
   },

@@ -21,8 +21,12 @@ export const productById = defineOperation<CatalogProduct>({
   source: 'catalog',
   name: 'productById',
   async load(keys, { fetch }) {
-    const response = await fetch({ method: 'GET', path: `/products?ids=${idsParam(keys)}`, idempotent: true });
-    return itemsByKey('catalog', response.body, keys, catalogProductSchema, 'id');
+    return fetch({
+      method: 'GET',
+      path: `/products?ids=${idsParam(keys)}`,
+      idempotent: true,
+      parse: ({ body }) => itemsByKey('catalog', body, keys, catalogProductSchema, 'id'),
+    });
   },
 });
 
@@ -46,8 +50,7 @@ export const productPage = defineOperation<CatalogPage>({
       keys.map(async (key) => {
         const { limit, cursor } = parsePageKey(key);
         const query = `limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
-        const response = await fetch({ method: 'GET', path: `/products?${query}`, idempotent: true });
-        const page = parseBody('catalog', response.body, pageSchema);
+        const page = await fetch({ method: 'GET', path: `/products?${query}`, idempotent: true, parse: ({ body }) => parseBody('catalog', body, pageSchema) });
         return { items: page.items, nextCursor: page.nextCursor ?? null };
       }),
     );

@@ -13,9 +13,13 @@ export const favoritesByUserId = defineOperation<FavoritesRecord>({
   async load(keys, { fetch }) {
     return Promise.all(
       keys.map(async (userId) => {
-        const response = await fetch({ method: 'GET', path: `/favorites/${encodeURIComponent(userId)}`, idempotent: true, acceptStatuses: [404] });
-        if (response.status === 404) return { userId, productIds: [] };
-        return parseBody('favorites', response.body, favoritesSchema);
+        return fetch({
+          method: 'GET',
+          path: `/favorites/${encodeURIComponent(userId)}`,
+          idempotent: true,
+          acceptStatuses: [404],
+          parse: ({ status, body }) => (status === 404 ? { userId, productIds: [] } : parseBody('favorites', body, favoritesSchema)),
+        });
       }),
     );
   },

@@ -20,8 +20,12 @@ export const inventoryByProductId = defineOperation<InventoryRecord>({
   source: 'inventory',
   name: 'inventoryByProductId',
   async load(keys, { fetch }) {
-    const response = await fetch({ method: 'GET', path: `/inventory?ids=${idsParam(keys)}`, idempotent: true });
-    return itemsByKey('inventory', response.body, keys, inventorySchema, 'productId');
+    return fetch({
+      method: 'GET',
+      path: `/inventory?ids=${idsParam(keys)}`,
+      idempotent: true,
+      parse: ({ body }) => itemsByKey('inventory', body, keys, inventorySchema, 'productId'),
+    });
   },
   defaultValue: (productId) => ({ productId, available: null }),
 });

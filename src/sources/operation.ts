@@ -1,11 +1,10 @@
 import DataLoader from 'dataloader';
 import type { SourceName } from '../config-schema.js';
-import type { UpstreamResponse } from '../http/upstream-client.js';
 import type { CallScope, CallSpec, ResiliencePipeline } from '../resilience/pipeline.js';
 import { StaleCache } from '../resilience/stale-cache.js';
 
-/** Makes one REST request through the source's resilience pipeline. */
-export type Fetch = (spec: CallSpec) => Promise<UpstreamResponse>;
+/** Makes one REST request through the source's resilience pipeline and returns what `spec.parse` made of it. */
+export type Fetch = <T>(spec: CallSpec<T>) => Promise<T>;
 
 export interface LoadContext {
   fetch: Fetch;

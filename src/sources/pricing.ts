@@ -15,7 +15,6 @@ export const priceByProductId = defineOperation<PriceRecord>({
   name: 'priceByProductId',
   async load(keys, { fetch, currency }) {
     const path = `/prices?ids=${idsParam(keys)}&currency=${encodeURIComponent(currency)}`;
-    const response = await fetch({ method: 'GET', path, idempotent: true });
-    return itemsByKey('pricing', response.body, keys, priceSchema, 'productId');
+    return fetch({ method: 'GET', path, idempotent: true, parse: ({ body }) => itemsByKey('pricing', body, keys, priceSchema, 'productId') });
   },
 });

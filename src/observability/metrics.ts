@@ -1,0 +1,139 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SourceName } from '../config-schema.js';
+import type { DegradationReportEntry } from '../degradation.js';
+import type { BreakerState } from '../resilience/breaker.js';
+import type { CallOutcome, PipelineObserver, ResiliencePipeline } from '../resilience/pipeline.js';
+
+/** Outcome label of ballast_upstream_requests_total, from the pipeline's outcome. */
+const OUTCOME_LABEL: Record<CallOutcome, string> = {
+  success: 'success',
+  UPSTREAM_TIMEOUT: 'timeout',
+  UPSTREAM_UNAVAILABLE: 'error',
+  UPSTREAM_BAD_RESPONSE: 'bad_response',
+  CIRCUIT_OPEN: 'circuit_open',
+  BULKHEAD_FULL: 'bulkhead_full',
+  DEADLINE_EXCEEDED: 'deadline_exceeded',
+};
+
+const BREAKER_VALUE: Record<BreakerState, number> = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 };
+
+/** GraphQL result of one request: every field fine, some degraded, or errors without data. */
+export type RequestResult = 'ok' | 'partial' | 'error';
+
+/** Distinct operation names kept as labels; the rest are counted as "other" to bound cardinality. */
+const MAX_OPERATION_NAMES = 200;
+
+/**
+ * Every Prometheus metric of Ballast, in its own registry (so tests and several gateways in one
+ * process do not collide). Names and labels are documented in docs/operations.md.
+ */
+export class BallastMetrics implements PipelineObserver {
+  readonly registry = new Registry();
+  readonly #operationNames = new Set<string>();
+  readonly #upstreamRequests: Counter<'source' | 'outcome'>;
+  readonly #upstreamDuration: Histogram<'source' | 'outcome'>;
+  readonly #retries: Counter<'source'>;
+  readonly #budgetExhausted: Counter<'source'>;
+  readonly #breakerState: Gauge<'source'>;
+  readonly #breakerTransitions: Counter<'source' | 'state'>;
+  readonly #staleHits: Counter<'source'>;
+  readonly #degradedFields: Counter<'source' | 'reason' | 'fallback'>;
+  readonly #graphqlRequests: Counter<'operation' | 'result'>;
+  readonly #graphqlDuration: Histogram<'operation' | 'result'>;
+
+  constructor(pipelines: Record<SourceName, ResiliencePipeline>, options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ballast_' });
+    this.#upstreamRequests = new Counter({ name: 'ballast_upstream_requests_total', help: 'Upstream calls (retries included in one call) by source and outcome', labelNames: ['source', 'outcome'], registers });
+    this.#upstreamDuration = new Histogram({
+      name: 'ballast_upstream_request_duration_seconds',
+      help: 'Duration of upstream calls, retries and backoff included',
+      labelNames: ['source', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.#retries = new Counter({ name: 'ballast_upstream_retries_total', help: 'Retries made, by source', labelNames: ['source'], registers });
+    this.#budgetExhausted = new Counter({ name: 'ballast_upstream_retry_budget_exhausted_total', help: 'Retries refused because the source spent its retry budget', labelNames: ['source'], registers });
+    this.#breakerState = new Gauge({ name: 'ballast_breaker_state', help: 'Breaker state by source: 0 closed, 1 half-open, 2 open', labelNames: ['source'], registers });
+    this.#breakerTransitions = new Counter({ name: 'ballast_breaker_transitions_total', help: 'Breaker state changes, by source and new state', labelNames: ['source', 'state'], registers });
+    this.#staleHits = new Counter({ name: 'ballast_stale_cache_hits_total', help: 'Fields answered from the stale cache, by source', labelNames: ['source'], registers });
+    this.#degradedFields = new Counter({ name: 'ballast_degraded_fields_total', help: 'Fields that took a fallback, by source, reason and fallback', labelNames: ['source', 'reason', 'fallback'], registers });
+    this.#graphqlRequests = new Counter({ name: 'ballast_graphql_requests_total', help: 'GraphQL requests by operation name and result', labelNames: ['operation', 'result'], registers });
+    this.#graphqlDuration = new Histogram({
+      name: 'ballast_graphql_request_duration_seconds',
+      help: 'GraphQL request duration by operation name and result',
+      labelNames: ['operation', 'result'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.#registerBulkheadGauges(pipelines);
+    for (const [source, pipeline] of Object.entries(pipelines)) {
+      if (pipeline.breaker) this.#breakerState.set({ source }, BREAKER_VALUE[pipeline.breaker.state]);
+    }
+  }
+
+  callEnded(source: string, outcome: CallOutcome, latencyMs: number): void {
+    const labels = { source, outcome: OUTCOME_LABEL[outcome] };
+    this.#upstreamRequests.inc(labels);
+    this.#upstreamDuration.observe(labels, latencyMs / 1000);
+  }
+
+  retried(source: string): void {
+    this.#retries.inc({ source });
+  }
+
+  budgetExhausted(source: string): void {
+    this.#budgetExhausted.inc({ source });
+  }
+
+  breakerTransition(source: string, state: BreakerState): void {
+    this.#breakerState.set({ source }, BREAKER_VALUE[state]);
+    this.#breakerTransitions.inc({ source, state: state.toLowerCase() });
+  }
+
+  degraded(entries: readonly DegradationReportEntry[]): void {
+    for (const entry of entries) {
+      this.#degradedFields.inc({ source: entry.source, reason: entry.reason, fallback: entry.fallback }, entry.paths.length);
+      if (entry.fallback === 'STALE') this.#staleHits.inc({ source: entry.source }, entry.paths.length);
+    }
+  }
+
+  requestFinished(operation: string, result: RequestResult, durationMs: number): void {
+    const labels = { operation: this.#operationLabel(operation), result };
+    this.#graphqlRequests.inc(labels);
+    this.#graphqlDuration.observe(labels, durationMs / 1000);
+  }
+
+  async scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  #operationLabel(operation: string): string {
+    if (this.#operationNames.has(operation)) return operation;
+    if (this.#operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+    this.#operationNames.add(operation);
+    return operation;
+  }
+
+  #registerBulkheadGauges(pipelines: Record<SourceName, ResiliencePipeline>): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'ballast_bulkhead_in_use',
+      help: 'Calls in flight per source',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        for (const [source, pipeline] of Object.entries(pipelines)) this.set({ source }, pipeline.bulkhead.inUse);
+      },
+    });
+    new Gauge({
+      name: 'ballast_bulkhead_queued',
+      help: 'Calls waiting for a bulkhead slot per source',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        for (const [source, pipeline] of Object.entries(pipelines)) this.set({ source }, pipeline.bulkhead.queued);
+      },
+    });
+  }
+}

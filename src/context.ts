@@ -24,6 +24,10 @@ export interface BallastContext {
   /** `Type.field` → ms from config, overriding `@timeout` in the SDL. */
   fieldTimeouts: Readonly<Record<string, number>>;
   requestId: string;
+  /** The HTTP request this context serves. */
+  request: Request;
+  /** Operation name for logs and metrics, set when execution starts. */
+  operationName: string;
   /** ISO 4217 currency of prices and subtotals. */
   currency: string;
   /** Aborts every upstream call this request still has in flight. Called when the response is done. */
@@ -36,13 +40,34 @@ export interface ContextDependencies {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** W3C trace context: version-traceid-parentid-flags. */
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+const requestIds = new WeakMap<Request, string>();
+
+/** The request's id: the client's `x-request-id` when it is sane, else a new UUID. Stable per request. */
+export function requestIdOf(request: Request): string {
+  let id = requestIds.get(request);
+  if (id === undefined) {
+    const offered = request.headers.get('x-request-id');
+    id = offered !== null && REQUEST_ID.test(offered) ? offered : randomUUID();
+    requestIds.set(request, id);
+  }
+  return id;
+}
+
+/** Headers every upstream call of this request carries: its id and, when valid, the W3C trace parent. */
+function upstreamHeaders(request: Request, requestId: string): Record<string, string> {
+  const headers: Record<string, string> = { 'x-request-id': requestId };
+  const traceparent = request.headers.get('traceparent');
+  if (traceparent !== null && TRACEPARENT.test(traceparent)) headers.traceparent = traceparent;
+  return headers;
+}
 
 export function createContext({ config, operations }: ContextDependencies, request: Request): BallastContext {
   const deadline = new Deadline(requestBudgetMs(config.deadlineMs, request.headers.get(DEADLINE_HEADER)));
-  const offered = request.headers.get('x-request-id');
-  const requestId = offered !== null && REQUEST_ID.test(offered) ? offered : randomUUID();
+  const requestId = requestIdOf(request);
   const lifetime = new AbortController();
-  const scope: CallScope = { deadline, signal: lifetime.signal, headers: { 'x-request-id': requestId } };
+  const scope: CallScope = { deadline, signal: lifetime.signal, headers: upstreamHeaders(request, requestId) };
   return {
     operations,
     loaders: createLoaders(operations, scope),
@@ -50,6 +75,8 @@ export function createContext({ config, operations }: ContextDependencies, reque
     degradation: new DegradationCollector(),
     fieldTimeouts: config.fieldTimeouts,
     requestId,
+    request,
+    operationName: 'anonymous',
     currency: config.currency,
     finish: () => lifetime.abort(new CallCancelledError('request', 'the request that wanted this call has finished')),
   };

@@ -26,6 +26,7 @@ export interface DegradationReportEntry {
 export class DegradationCollector {
   readonly #groups = new Map<string, DegradationReportEntry>();
   readonly #seenPaths = new Set<string>();
+  readonly #reported: DegradationReportEntry[] = [];
 
   record(field: DegradedField): void {
     const groupKey = `${field.source}\u0000${field.reason}\u0000${field.fallback}`;
@@ -53,6 +54,12 @@ export class DegradationCollector {
     const report = [...this.#groups.values()];
     this.#groups.clear();
     this.#seenPaths.clear();
+    this.#reported.push(...report);
     return report;
+  }
+
+  /** Everything reported so far in this request, across incremental payloads. */
+  get reported(): readonly DegradationReportEntry[] {
+    return this.#reported;
   }
 }

@@ -30,11 +30,11 @@ async function main(): Promise<void> {
   const env = values.port === undefined ? process.env : { ...process.env, PORT: values.port };
   const config = loadConfig(env, values.config);
   const demo = await startDemoFor(config);
-  const gateway = createGateway(config);
+  const gateway = createGateway(config, { demo });
   const url = await gateway.listen();
   printBanner(config, url, demo);
   installShutdown(async () => {
-    await gateway.close();
+    await gateway.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) });
     await demo?.close();
   });
 }
@@ -50,7 +50,8 @@ async function startDemoFor(config: BallastConfig): Promise<DemoServices | undef
 
 function printBanner(config: BallastConfig, url: string, demo: DemoServices | undefined): void {
   const lines = [`Ballast listening on ${url}/graphql (${config.mode} mode, deadline ${config.deadlineMs} ms)`];
-  if (config.mode === 'development') lines.push(`GraphiQL: open ${url}/graphql in a browser`);
+  if (config.mode === 'development') lines.push(`GraphiQL: ${url}/graphql · dashboard: ${url}/dashboard`);
+  lines.push(`Metrics: ${url}/metrics · health: ${url}/health · readiness: ${url}/ready`);
   lines.push('Sources:');
   for (const name of SOURCE_NAMES) {
     const kind = demo?.services[name as SourceName] ? 'demo' : 'real';

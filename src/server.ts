@@ -9,56 +9,85 @@ import { SOURCE_NAMES } from './config-schema.js';
 import { ConfigError } from './config.js';
 import { createContext } from './context.js';
 import type { BallastContext } from './context.js';
+import type { DemoServices } from './demo/index.js';
+import type { GatewayState } from './gateway-state.js';
 import { DEFAULT_QUERY } from './graphiql.js';
 import { UpstreamClient } from './http/upstream-client.js';
+import { createLogger } from './observability/logger.js';
+import type { Logger } from './observability/logger.js';
+import { Telemetry } from './observability/telemetry.js';
+import { useDashboard } from './plugins/use-dashboard.js';
 import { useDegradationReport } from './plugins/use-degradation-report.js';
-import type { PipelineObserver } from './resilience/pipeline.js';
+import { useHealth } from './plugins/use-health.js';
+import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
+import { useTelemetry } from './plugins/use-telemetry.js';
 import { createBallastSchema } from './schema.js';
 import { createSources } from './sources/index.js';
-import type { SourceRegistry } from './sources/index.js';
 
 export interface GatewayOptions {
-  /** Hooks into every upstream call (metrics, logs). */
-  observer?: PipelineObserver;
+  /** Where logs go; a pino logger at `config.logLevel` on stdout by default. */
+  logger?: Logger;
+  /** Embedded demo services, when Ballast started them: the dashboard can break and heal them. */
+  demo?: DemoServices;
+  /** Collect Node's default process metrics (off in tests that run many gateways). @default true */
+  processMetrics?: boolean;
+  /** Fallback warnings per source and reason at most once per this many ms. @default 10_000 */
+  warningIntervalMs?: number;
 }
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, BallastContext>;
   server: Server;
-  sources: SourceRegistry;
+  state: GatewayState;
   client: UpstreamClient;
   /** Listens on `config.port` (0 = any free port) and resolves to the base URL. */
   listen(port?: number, host?: string): Promise<string>;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes pools and breakers. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Graceful stop: /ready turns 503 at once; after `drainDelayMs` (time for the load balancer to
+   * notice) the server stops accepting, in-flight requests get up to `graceMs` to finish, then
+   * pools and breakers close.
+   */
+  close(options?: { drainDelayMs?: number; graceMs?: number }): Promise<void>;
 }
 
 /** Builds a Ballast: yoga with its plugins over a `node:http` server, one pipeline per source. */
 export function createGateway(config: BallastConfig, options: GatewayOptions = {}): Gateway {
+  const telemetry = new Telemetry(options.logger ?? createLogger(config.logLevel), { warningIntervalMs: options.warningIntervalMs });
   const client = new UpstreamClient({ connectionsPerOrigin: Math.max(...SOURCE_NAMES.map((name) => config.sources[name].connections)) });
-  const sources = createSources(config, sourceUrls(config), client, options.observer);
+  const sources = createSources(config, sourceUrls(config), client, telemetry.hub);
+  telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
+  const state: GatewayState = { config, sources, telemetry, demo: options.demo, draining: false };
   const development = config.mode === 'development';
   const yoga = createYoga<Record<string, never>, BallastContext>({
     schema: createBallastSchema(),
     context: ({ request }) => createContext({ config, operations: sources.operations }, request),
-    plugins: [useDegradationReport()],
+    plugins: [
+      useHealth(state),
+      useMetricsEndpoint(telemetry),
+      development && useDashboard(state, { faultControl: true }),
+      useTelemetry(telemetry),
+      useDegradationReport(),
+    ],
     graphiql: development ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY } : false,
     renderGraphiQL,
     landingPage: false,
     maskedErrors: { isDev: development },
-    logging: development ? 'info' : 'warn',
+    logging: false,
   });
   const server = createServer(yoga);
   return {
     yoga,
     server,
-    sources,
+    state,
     client,
     listen: (port = config.port, host = config.host) => listen(server, port, host),
-    close: (graceMs = 10_000) => close(server, graceMs, async () => {
+    close: async ({ drainDelayMs = 0, graceMs = 10_000 } = {}) => {
+      state.draining = true;
+      if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+      await stopServer(server, graceMs);
       sources.shutdown();
       await client.close();
-    }),
+    },
   };
 }
 
@@ -81,12 +110,12 @@ async function listen(server: Server, port: number, host: string): Promise<strin
   return `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`;
 }
 
-async function close(server: Server, graceMs: number, release: () => Promise<void>): Promise<void> {
+async function stopServer(server: Server, graceMs: number): Promise<void> {
+  if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const force = setTimeout(() => server.closeAllConnections(), graceMs);
   force.unref();
   await closed;
   clearTimeout(force);
-  await release();
 }

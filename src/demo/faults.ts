@@ -32,15 +32,21 @@ export type Fault = z.infer<typeof faultSchema>;
  * request n fails when floor((n + 1) × rate) > floor(n × rate).
  */
 export class FaultState {
-  #fault: Fault = {};
+  #faults: Fault[] = [{}];
   #counter = 0;
 
+  /** The fault in force (the next one of a scenario). */
   get current(): Fault {
-    return this.#fault;
+    return this.#faults[this.#counter % this.#faults.length]!;
   }
 
   set(fault: Fault): void {
-    this.#fault = fault;
+    this.replay([fault]);
+  }
+
+  /** Applies `faults` to successive requests, cycling: request n gets faults[n % length]. */
+  replay(faults: Fault[]): void {
+    this.#faults = faults.length ? faults : [{}];
     this.#counter = 0;
   }
 
@@ -48,13 +54,16 @@ export class FaultState {
     this.set({});
   }
 
-  /** Consumes one request from the error sequence; true when this one should fail. */
-  nextShouldError(): boolean {
-    const rate = this.#fault.errorRate ?? 0;
+  /** Consumes one request: the fault it gets and whether its `errorRate` says this one fails. */
+  next(): { fault: Fault; shouldError: boolean } {
     const n = this.#counter++;
-    return Math.floor((n + 1) * rate) > Math.floor(n * rate);
+    const fault = this.#faults[n % this.#faults.length]!;
+    const rate = fault.errorRate ?? 0;
+    return { fault, shouldError: Math.floor((n + 1) * rate) > Math.floor(n * rate) };
   }
 }
+
+export const scenarioSchema = z.strictObject({ source: z.string().optional(), faults: z.array(faultSchema).max(1000) });
 
 const KEY_FIELDS = new Set(['id', 'productId', 'userId']);
 

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import type { AddressInfo } from 'node:net';
 import type { SourceName } from '../config-schema.js';
 import type { DemoData } from './data.js';
-import { corruptTypes, FaultState, faultSchema } from './faults.js';
+import { corruptTypes, FaultState, faultSchema, scenarioSchema } from './faults.js';
 import type { Fault } from './faults.js';
 import type { DemoAnswer, DemoRoute } from './routes.js';
 
@@ -69,6 +69,11 @@ export class DemoService {
     this.faults.clear();
   }
 
+  /** Replays a captured failure scenario: successive requests get successive faults, cycling. */
+  replay(faults: Fault[]): void {
+    this.faults.replay(faults.map((fault) => faultSchema.parse(fault)));
+  }
+
   /** Requests served (control requests excluded) since start or the last `resetLog()`. */
   get requestCount(): number {
     return this.#requestCount;
@@ -98,8 +103,7 @@ export class DemoService {
       return;
     }
     this.#record(request);
-    const fault = this.faults.current;
-    const shouldError = this.faults.nextShouldError();
+    const { fault, shouldError } = this.faults.next();
     const delay = this.#latency.baseMs + Math.random() * this.#latency.jitterMs + (fault.latencyMs ?? 0);
     const answer = (): void => this.#answer(url, fault, shouldError, request, response);
     if (fault.hang) return;
@@ -167,6 +171,12 @@ export class DemoService {
       return reply(200, { fault: {} });
     }
     if (action === 'fault' && request.method === 'GET') return reply(200, { fault: this.faults.current });
+    if (action === 'scenario' && (request.method === 'PUT' || request.method === 'POST')) {
+      const parsed = scenarioSchema.safeParse(await readJson(request));
+      if (!parsed.success) return reply(400, { error: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ') });
+      this.faults.replay(parsed.data.faults);
+      return reply(200, { faults: parsed.data.faults.length });
+    }
     if (action === 'requests' && request.method === 'GET') return reply(200, { count: this.#requestCount, requests: this.#log.slice(-50) });
     if (action === 'requests' && request.method === 'DELETE') {
       this.resetLog();

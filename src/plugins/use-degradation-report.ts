@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { getOperationAST } from 'graphql';
 import type { ExecutionResult } from 'graphql';
 import type { BallastContext } from '../context.js';
 
@@ -11,6 +12,7 @@ export function useDegradationReport(): Plugin<BallastContext> {
   return {
     onExecute({ args }) {
       const context = args.contextValue;
+      context.operationName = getOperationAST(args.document, args.operationName)?.name?.value ?? 'anonymous';
       return {
         onExecuteDone({ result, setResult }) {
           if (!isAsyncIterableResult(result)) {

@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-const breaker = () => harness.gateway.sources.pipelines.inventory.breaker!;
+const breaker = () => harness.gateway.state.sources.pipelines.inventory.breaker!;
 const inventory = () => harness.service('inventory');
 const reason = async (): Promise<string | undefined> => (await harness.query(QUERY)).body.extensions?.degraded?.[0]?.reason;
 

@@ -29,7 +29,7 @@ describe('a hung source', () => {
     await sleep(50);
     const inventoryOrigin = new URL(harness.demo.urls.inventory!).origin;
     expect(harness.gateway.client.stats()[inventoryOrigin]).toMatchObject({ running: 0, pending: 0 });
-    expect(harness.gateway.sources.pipelines.inventory.bulkhead.inUse).toBe(0);
+    expect(harness.gateway.state.sources.pipelines.inventory.bulkhead.inUse).toBe(0);
     expect(timers()).toBeLessThanOrEqual(timersBefore);
   });
 
@@ -43,7 +43,7 @@ describe('a hung source', () => {
       expect(body.data).toMatchObject({ product: { inventory: { status: 'UNKNOWN' } } });
       expect(body.extensions?.degraded?.[0]).toMatchObject({ source: 'inventory', reason: 'UPSTREAM_TIMEOUT', fallback: 'DEFAULT' });
       await sleep(50);
-      expect(fieldTimeout.gateway.sources.pipelines.inventory.bulkhead.inUse).toBe(0);
+      expect(fieldTimeout.gateway.state.sources.pipelines.inventory.bulkhead.inUse).toBe(0);
       const origin = new URL(fieldTimeout.demo.urls.inventory!).origin;
       expect(fieldTimeout.gateway.client.stats()[origin]).toMatchObject({ running: 0, pending: 0 });
     } finally {

@@ -84,6 +84,6 @@ describe('bulkhead', () => {
     expect(reasons).toEqual(['BULKHEAD_FULL', 'BULKHEAD_FULL', 'BULKHEAD_FULL', 'OK']);
     expect(responses.every((response) => response.status === 200)).toBe(true);
     expect(harness.service('inventory').requestCount).toBe(1);
-    expect(harness.gateway.sources.pipelines.inventory.breaker!.state).toBe('CLOSED');
+    expect(harness.gateway.state.sources.pipelines.inventory.breaker!.state).toBe('CLOSED');
   });
 });

@@ -4,6 +4,7 @@ import { resolveConfig } from '../../src/config.js';
 import type { ConfigOverrides } from '../../src/config.js';
 import { startDemoServices } from '../../src/demo/index.js';
 import type { DemoService, DemoServices } from '../../src/demo/index.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { createGateway } from '../../src/server.js';
 import type { Gateway, GatewayOptions } from '../../src/server.js';
 
@@ -42,7 +43,7 @@ export async function startHarness(overrides: ConfigOverrides = {}, options: Gat
   const demo = await startDemoServices();
   const sources = Object.fromEntries(SOURCE_NAMES.map((name) => [name, { url: demo.urls[name] }]));
   const config = resolveConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', sources }, overrides);
-  const gateway = createGateway(config, options);
+  const gateway = createGateway(config, { logger: createLogger('silent'), processMetrics: false, demo, ...options });
   const url = await gateway.listen();
   return {
     url,
@@ -57,7 +58,7 @@ export async function startHarness(overrides: ConfigOverrides = {}, options: Gat
       }
     },
     async close() {
-      await gateway.close(1000);
+      await gateway.close({ graceMs: 1000 });
       await demo.close();
     },
   };

@@ -1,0 +1,87 @@
+import type { SourceName } from '../config-schema.js';
+import type { DegradationReportEntry } from '../degradation.js';
+import type { BreakerState } from '../resilience/breaker.js';
+import type { PipelineObserver, ResiliencePipeline } from '../resilience/pipeline.js';
+import { FailureSamples } from './failure-samples.js';
+import { LiveStats } from './live-stats.js';
+import { RateLimitedWarnings } from './logger.js';
+import type { Logger } from './logger.js';
+import { BallastMetrics } from './metrics.js';
+import type { RequestResult } from './metrics.js';
+import { ObserverHub } from './observer-hub.js';
+
+/** What the request log line says about one GraphQL request. */
+export interface FinishedRequest {
+  requestId: string;
+  operation: string;
+  result: RequestResult;
+  status: number;
+  durationMs: number;
+  degraded: readonly DegradationReportEntry[];
+}
+
+/**
+ * Everything Ballast reports about itself, fed by the pipelines (through the hub) and by the
+ * request plugins: Prometheus metrics, the dashboard's live stats, failure samples, logs.
+ */
+export class Telemetry {
+  readonly hub = new ObserverHub();
+  readonly logger: Logger;
+  readonly live = new LiveStats();
+  readonly samples: FailureSamples;
+  #metrics: BallastMetrics | undefined;
+  readonly #warnings: RateLimitedWarnings;
+
+  constructor(logger: Logger, options: { samplesPerSource?: number; warningIntervalMs?: number } = {}) {
+    this.logger = logger;
+    this.samples = new FailureSamples(options.samplesPerSource);
+    this.#warnings = new RateLimitedWarnings(logger, options.warningIntervalMs);
+    this.hub.add(this.live);
+    this.hub.add(this.samples);
+    this.hub.add(this.#logObserver());
+  }
+
+  /** Metrics need the pipelines (bulkhead gauges); attach them once the pipelines exist. */
+  attachPipelines(pipelines: Record<SourceName, ResiliencePipeline>, defaultMetrics = true): void {
+    this.#metrics = new BallastMetrics(pipelines, { defaultMetrics });
+    this.hub.add(this.#metrics);
+  }
+
+  get metrics(): BallastMetrics {
+    if (!this.#metrics) throw new Error('telemetry has no pipelines attached');
+    return this.#metrics;
+  }
+
+  requestFinished(request: FinishedRequest): void {
+    this.#metrics?.requestFinished(request.operation, request.result, request.durationMs);
+    if (request.degraded.length) {
+      this.#metrics?.degraded(request.degraded);
+      this.live.degraded(request.degraded);
+      for (const entry of request.degraded) {
+        this.#warnings.warn(
+          `${entry.source}:${entry.reason}:${entry.fallback}`,
+          { source: entry.source, reason: entry.reason, fallback: entry.fallback },
+          'fields degraded',
+        );
+      }
+    }
+    this.logger.info(
+      {
+        requestId: request.requestId,
+        operation: request.operation,
+        result: request.result,
+        status: request.status,
+        durationMs: Math.round(request.durationMs * 10) / 10,
+        degradedSources: [...new Set(request.degraded.map((entry) => entry.source))],
+      },
+      'graphql request',
+    );
+  }
+
+  #logObserver(): PipelineObserver {
+    return {
+      breakerTransition: (source: string, state: BreakerState) => this.logger.warn({ source, state }, 'breaker transition'),
+      budgetExhausted: (source: string) => this.#warnings.warn(`${source}:budget`, { source }, 'retry budget exhausted'),
+    };
+  }
+}

@@ -1,0 +1,84 @@
+import type { Plugin } from 'graphql-yoga';
+import type { SourceName } from '../config-schema.js';
+import { SOURCE_NAMES } from '../config-schema.js';
+import { faultSchema } from '../demo/faults.js';
+import type { GatewayState } from '../gateway-state.js';
+import { DASHBOARD_HTML } from './dashboard-page.js';
+import { json, text } from './respond.js';
+
+export interface DashboardOptions {
+  /** Fault buttons: only with embedded demo services. @default true in development */
+  faultControl: boolean;
+}
+
+/**
+ * `/dashboard`: a self-contained page (no asset from any other host) polling
+ * `/dashboard/status.json`; `/dashboard/samples.json` and `/dashboard/samples/<source>/scenario.json`
+ * serve failure samples; `PUT|DELETE /dashboard/faults/<source>` drives the demo services.
+ */
+export function useDashboard(state: GatewayState, options: DashboardOptions): Plugin {
+  const faultControl = options.faultControl && state.demo !== undefined;
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (!url.pathname.startsWith('/dashboard')) return;
+      const response = await route(state, faultControl, request, url);
+      if (response) endResponse(response);
+    },
+  };
+}
+
+async function route(state: GatewayState, faultControl: boolean, request: Request, url: URL): Promise<Response | undefined> {
+  const { pathname } = url;
+  if (request.method === 'GET') {
+    if (pathname === '/dashboard' || pathname === '/dashboard/') return text(DASHBOARD_HTML, 'text/html; charset=utf-8');
+    if (pathname === '/dashboard/status.json') return json(status(state, faultControl));
+    if (pathname === '/dashboard/samples.json') return json({ samples: state.telemetry.samples.list(url.searchParams.get('source') ?? undefined) });
+    const scenario = /^\/dashboard\/samples\/([a-z]+)\/scenario\.json$/.exec(pathname);
+    if (scenario && isSource(scenario[1]!)) return json(state.telemetry.samples.exportScenario(scenario[1]));
+  }
+  const fault = /^\/dashboard\/faults\/([a-z]+)$/.exec(pathname);
+  if (fault) return faultRoute(state, faultControl, request, fault[1]!);
+  return undefined;
+}
+
+async function faultRoute(state: GatewayState, faultControl: boolean, request: Request, source: string): Promise<Response> {
+  if (!faultControl || !state.demo) return json({ error: 'fault control is only available with embedded demo services in development mode' }, 403);
+  if (!isSource(source) || !state.demo.services[source]) return json({ error: `no demo service named ${source}` }, 404);
+  const service = state.demo.service(source);
+  if (request.method === 'DELETE') {
+    service.clearFault();
+    return json({ source, fault: {} });
+  }
+  if (request.method !== 'PUT') return json({ error: 'use PUT with a JSON fault, or DELETE' }, 405);
+  // JSON only: a cross-site form cannot send it without a CORS preflight, which Ballast does not grant.
+  if (!request.headers.get('content-type')?.includes('application/json')) return json({ error: 'content-type must be application/json' }, 415);
+  const parsed = faultSchema.safeParse(await request.json().catch(() => undefined));
+  if (!parsed.success) return json({ error: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ') }, 400);
+  service.setFault(parsed.data);
+  return json({ source, fault: parsed.data });
+}
+
+function status(state: GatewayState, faultControl: boolean) {
+  return {
+    generatedAt: new Date().toISOString(),
+    mode: state.config.mode,
+    draining: state.draining,
+    faultControl,
+    sources: SOURCE_NAMES.map((name) => {
+      const pipeline = state.sources.pipelines[name];
+      return {
+        name,
+        kind: state.demo?.services[name] ? 'demo' : 'real',
+        critical: state.config.sources[name].critical,
+        state: pipeline.breaker?.state ?? 'DISABLED',
+        bulkheadInUse: pipeline.bulkhead.inUse,
+        fault: faultControl ? (state.demo?.services[name]?.faults.current ?? null) : null,
+        stats: state.telemetry.live.snapshot(name),
+      };
+    }),
+  };
+}
+
+function isSource(name: string): name is SourceName {
+  return (SOURCE_NAMES as readonly string[]).includes(name);
+}

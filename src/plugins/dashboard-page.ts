@@ -8,6 +8,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Ballast · resilience dashboard</title>
+<link rel="icon" href="data:,">
 <style>
   :root { font-family: system-ui, sans-serif; color: #1d2430; background: #f5f6f8; }
   body { margin: 0; padding: 24px; }
@@ -44,7 +45,9 @@ const FAULTS = [
 const cards = new Map();
 function el(tag, attrs, children) {
   const node = document.createElement(tag);
-  Object.assign(node, attrs || {});
+  const { dataset, ...properties } = attrs || {};
+  Object.assign(node, properties);
+  Object.assign(node.dataset, dataset || {});
   for (const child of children || []) node.append(child);
   return node;
 }

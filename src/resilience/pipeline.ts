@@ -1,5 +1,5 @@
 import type { SourcePolicy } from '../config-schema.js';
-import { DeadlineExceededError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
+import { DeadlineExceededError, UpstreamBadResponseError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamClient, UpstreamResponse } from '../http/upstream-client.js';
 import { SourceBreaker } from './breaker.js';
 import type { BreakerState } from './breaker.js';
@@ -42,6 +42,8 @@ export interface FailedAttempt {
   path: string;
   error: UpstreamError;
   latencyMs: number;
+  /** Set when the exchange succeeded but some items of the batch were bad. */
+  partial?: boolean;
 }
 
 /** Hooks for metrics and logs; every method optional. */
@@ -154,7 +156,9 @@ export class ResiliencePipeline {
         signal: attempt.signal,
         ...(spec.acceptStatuses ? { acceptStatuses: spec.acceptStatuses } : {}),
       });
-      return spec.parse(response);
+      const parsed = spec.parse(response);
+      this.#reportBadItems(spec, parsed, response, performance.now() - started);
+      return parsed;
     } catch (error) {
       const failure = this.#asUpstreamError(error);
       this.#observer.attemptFailed?.(this.source, { method: spec.method, path: spec.path, error: failure, latencyMs: performance.now() - started });
@@ -162,6 +166,15 @@ export class ResiliencePipeline {
     } finally {
       attempt.dispose();
     }
+  }
+
+  /** A batch answer with bad items is a success for the breaker, but still worth a failure sample. */
+  #reportBadItems(spec: CallSpec<unknown>, parsed: unknown, response: UpstreamResponse, latencyMs: number): void {
+    if (!this.#observer.attemptFailed || !Array.isArray(parsed)) return;
+    const bad = parsed.find((item): item is UpstreamError => item instanceof UpstreamError);
+    if (!bad) return;
+    const error = new UpstreamBadResponseError(this.source, bad.message, { status: response.status, bodySnippet: JSON.stringify(response.body).slice(0, 512) });
+    this.#observer.attemptFailed(this.source, { method: spec.method, path: spec.path, error, latencyMs, partial: true });
   }
 
   #asUpstreamError(error: unknown): UpstreamError {

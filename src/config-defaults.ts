@@ -13,6 +13,7 @@ const BASE_POLICY: PolicyDefaults = {
   retry: { maxAttempts: 3, baseDelayMs: 25, maxDelayMs: 250, budgetRatio: 0.2, budgetMinPerSecond: 1 },
   breaker: { enabled: true, errorThresholdPercentage: 50, volumeThreshold: 10, windowMs: 10_000, resetTimeoutMs: 5_000 },
   bulkhead: { maxConcurrent: 64, maxQueue: 64 },
+  forwardHeaders: ['authorization', 'accept-language', 'x-request-id', 'traceparent'],
 };
 
 /** Sources whose data the page cannot do without are `critical`: an open breaker there makes /ready fail. */
@@ -38,5 +39,24 @@ export function defaultConfig(): BallastConfig {
     fieldTimeouts: {},
     currency: 'USD',
     sources,
+    security: {
+      maxDepth: 8,
+      maxAliases: 15,
+      maxDirectives: 50,
+      maxTokens: 1000,
+      maxCost: 5000,
+      maxDocumentChars: 20_000,
+      maxBodyBytes: 1_048_576,
+      batchLimit: 0,
+      introspection: null,
+      graphiql: null,
+      csrfPrevention: true,
+    },
+    identity: {
+      mode: 'none',
+      header: 'x-user-id',
+      jwt: { algorithms: ['RS256', 'ES256', 'HS256'], userClaim: 'sub' },
+    },
+    trustedDocuments: { allowArbitraryOperations: false },
   };
 }

@@ -30,6 +30,17 @@ export const bulkheadSchema = z.strictObject({
   maxQueue: z.number().int().min(0),
 });
 
+/** Never forwarded upstream whatever the config says: hop-by-hop (RFC 9110 §7.6.1) and framing headers. */
+export const NEVER_FORWARDED = [
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length',
+] as const;
+
+const forwardableHeader = z
+  .string()
+  .regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a lower-case header name')
+  .refine((name) => !(NEVER_FORWARDED as readonly string[]).includes(name), { message: 'hop-by-hop and framing headers are never forwarded' });
+
 export const sourcePolicySchema = z.strictObject({
   /** Base URL; absent means the embedded demo service. */
   url: httpUrl.optional(),
@@ -43,6 +54,51 @@ export const sourcePolicySchema = z.strictObject({
   retry: retrySchema,
   breaker: breakerSchema,
   bulkhead: bulkheadSchema,
+  /** Client request headers sent on to this source; anything else stays at the gateway. */
+  forwardHeaders: z.array(forwardableHeader),
+});
+
+export const securitySchema = z.strictObject({
+  maxDepth: z.number().int().min(1),
+  maxAliases: z.number().int().min(0),
+  maxDirectives: z.number().int().min(0),
+  maxTokens: z.number().int().min(1),
+  maxCost: z.number().int().min(1),
+  maxDocumentChars: z.number().int().min(1),
+  maxBodyBytes: z.number().int().min(1),
+  /** Operations allowed in one batched request; 0 turns batching off. */
+  batchLimit: z.number().int().min(0).max(100),
+  /** null: on in development, off in production. */
+  introspection: z.boolean().nullable(),
+  /** null: on in development, off in production. */
+  graphiql: z.boolean().nullable(),
+  csrfPrevention: z.boolean(),
+});
+
+export const identitySchema = z.strictObject({
+  mode: z.enum(['none', 'jwt', 'header']),
+  /** Header set by the trusted API gateway in front, for mode "header". */
+  header: z.string().regex(/^[a-z0-9-]+$/, 'must be a lower-case header name'),
+  jwt: z.strictObject({
+    /** HS256 shared secret. */
+    secret: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** PEM public key (RS256 / ES256). */
+    publicKey: z.string().optional(),
+    /** JWKS endpoint of the identity provider. */
+    jwksUrl: httpUrl.optional(),
+    issuer: z.string().optional(),
+    audience: z.string().optional(),
+    algorithms: z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'])).min(1),
+    /** Claim holding the user id. */
+    userClaim: z.string().min(1),
+  }),
+});
+
+export const trustedDocumentsSchema = z.strictObject({
+  /** Path of a persisted-documents JSON (hash → document), as graphql-codegen's client preset writes it. */
+  manifest: z.string().optional(),
+  /** Also accept documents not in the manifest (a migration aid; off means trusted documents only). */
+  allowArbitraryOperations: z.boolean(),
 });
 
 export const configSchema = z.strictObject({
@@ -57,6 +113,14 @@ export const configSchema = z.strictObject({
   sources: z.strictObject(
     Object.fromEntries(SOURCE_NAMES.map((name) => [name, sourcePolicySchema])) as Record<SourceName, typeof sourcePolicySchema>,
   ),
+  security: securitySchema,
+  identity: identitySchema,
+  trustedDocuments: trustedDocumentsSchema,
+}).superRefine((config, context) => {
+  const jwt = config.identity.jwt;
+  if (config.identity.mode === 'jwt' && !jwt.secret && !jwt.publicKey && !jwt.jwksUrl) {
+    context.addIssue({ code: 'custom', path: ['identity', 'jwt'], message: 'identity.mode "jwt" needs one of secret, publicKey or jwksUrl' });
+  }
 });
 
 export type BallastConfig = z.infer<typeof configSchema>;

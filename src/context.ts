@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { JWTExtendContextFields } from '@graphql-yoga/plugin-jwt';
 import type DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import type { BallastConfig } from './config-schema.js';
+import type { BallastConfig, SourceName } from './config-schema.js';
+import { forwardedHeaders } from './http/header-policy.js';
 import { DegradationCollector } from './degradation.js';
 import { CallCancelledError } from './errors.js';
 import { Deadline } from './resilience/deadline.js';
@@ -17,6 +19,9 @@ export type Loaders = { [K in keyof Operations]: DataLoader<string, ValueOf<Oper
 
 /** What every resolver of one GraphQL request shares. */
 export interface BallastContext {
+  config: BallastConfig;
+  /** Verified token, added by @graphql-yoga/plugin-jwt when identity.mode is "jwt". */
+  jwt?: JWTExtendContextFields;
   operations: Operations;
   loaders: Loaders;
   deadline: Deadline;
@@ -55,20 +60,33 @@ export function requestIdOf(request: Request): string {
   return id;
 }
 
-/** Headers every upstream call of this request carries: its id and, when valid, the W3C trace parent. */
-function upstreamHeaders(request: Request, requestId: string): Record<string, string> {
-  const headers: Record<string, string> = { 'x-request-id': requestId };
+/**
+ * Headers for each source's calls: the client headers its allowlist lets through, then the
+ * request id and (when valid) the W3C trace parent. Built once per source per request, on use.
+ */
+function upstreamHeaders(request: Request, requestId: string, config: BallastConfig): (source: string) => Record<string, string> {
   const traceparent = request.headers.get('traceparent');
-  if (traceparent !== null && TRACEPARENT.test(traceparent)) headers.traceparent = traceparent;
-  return headers;
+  const own: Record<string, string> = { 'x-request-id': requestId };
+  if (traceparent !== null && TRACEPARENT.test(traceparent)) own.traceparent = traceparent;
+  const built = new Map<string, Record<string, string>>();
+  return (source) => {
+    let headers = built.get(source);
+    if (!headers) {
+      const allowlist = config.sources[source as SourceName]?.forwardHeaders ?? [];
+      headers = { ...forwardedHeaders(request.headers, allowlist.filter((name) => name !== 'x-request-id' && name !== 'traceparent')), ...own };
+      built.set(source, headers);
+    }
+    return headers;
+  };
 }
 
 export function createContext({ config, operations }: ContextDependencies, request: Request): BallastContext {
   const deadline = new Deadline(requestBudgetMs(config.deadlineMs, request.headers.get(DEADLINE_HEADER)));
   const requestId = requestIdOf(request);
   const lifetime = new AbortController();
-  const scope: CallScope = { deadline, signal: lifetime.signal, headers: upstreamHeaders(request, requestId) };
+  const scope: CallScope = { deadline, signal: lifetime.signal, headers: upstreamHeaders(request, requestId, config) };
   return {
+    config,
     operations,
     loaders: createLoaders(operations, scope),
     deadline,

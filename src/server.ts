@@ -16,13 +16,24 @@ import { UpstreamClient } from './http/upstream-client.js';
 import { createLogger } from './observability/logger.js';
 import type { Logger } from './observability/logger.js';
 import { Telemetry } from './observability/telemetry.js';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { useDashboard } from './plugins/use-dashboard.js';
+import { useIdentity } from './plugins/use-identity.js';
+import { useRequestLimits } from './plugins/use-request-limits.js';
+import { useTrustedDocuments } from './plugins/use-trusted-documents.js';
 import { useDegradationReport } from './plugins/use-degradation-report.js';
 import { useHealth } from './plugins/use-health.js';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
 import { useTelemetry } from './plugins/use-telemetry.js';
 import { createBallastSchema } from './schema.js';
 import { createSources } from './sources/index.js';
+
+/**
+ * Any one of these headers marks a request as not a "simple" cross-site one (CSRF prevention):
+ * Yoga's own, and Apollo Client's, so browser clients work out of the box.
+ */
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'];
 
 export interface GatewayOptions {
   /** Where logs go; a pino logger at `config.logLevel` on stdout by default. */
@@ -58,6 +69,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, draining: false };
   const development = config.mode === 'development';
+  const { security } = config;
   const yoga = createYoga<Record<string, never>, BallastContext>({
     schema: createBallastSchema(),
     context: ({ request }) => createContext({ config, operations: sources.operations }, request),
@@ -66,11 +78,17 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       useMetricsEndpoint(telemetry),
       development && useDashboard(state, { faultControl: true }),
       useTelemetry(telemetry),
+      ...useRequestLimits(config),
+      security.csrfPrevention && useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      !(security.introspection ?? development) && useDisableIntrospection(),
+      ...useTrustedDocuments(config),
+      ...useIdentity(config),
       useDegradationReport(),
     ],
-    graphiql: development ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY } : false,
+    graphiql: (security.graphiql ?? development) ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ [CSRF_HEADERS[0]!]: '1' }) } : false,
     renderGraphiQL,
     landingPage: false,
+    batching: security.batchLimit > 0 ? { limit: security.batchLimit } : false,
     maskedErrors: { isDev: development },
     logging: false,
   });

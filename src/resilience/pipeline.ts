@@ -30,8 +30,8 @@ export interface CallScope {
   deadline: Deadline;
   /** Aborts when the request is finished: whatever is still in flight is abandoned. */
   signal: AbortSignal;
-  /** Headers to send upstream (request id, forwarded client headers). */
-  headers: Record<string, string>;
+  /** Headers to send to `source` (request id, trace context, the client headers it may see). */
+  headers: (source: string) => Record<string, string>;
 }
 
 export type CallOutcome = 'success' | UpstreamError['code'];
@@ -152,7 +152,7 @@ export class ResiliencePipeline {
         baseUrl: this.#baseUrl,
         method: spec.method,
         path: spec.path,
-        headers: { ...scope.headers, [DEADLINE_HEADER]: String(Math.max(0, Math.floor(endsAt - performance.now()))) },
+        headers: { ...scope.headers(this.source), [DEADLINE_HEADER]: String(Math.max(0, Math.floor(endsAt - performance.now()))) },
         signal: attempt.signal,
         ...(spec.acceptStatuses ? { acceptStatuses: spec.acceptStatuses } : {}),
       });

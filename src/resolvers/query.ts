@@ -2,6 +2,7 @@ import type { BallastContext } from '../context.js';
 import type { QueryResolvers, ResolversTypes } from '../generated/resolvers-types.js';
 import { pageKey } from '../sources/catalog.js';
 import type { CatalogPage, CatalogProduct } from '../sources/catalog.js';
+import { assertMayRead, callerOf } from '../identity.js';
 import { loadDegradable } from './degradable.js';
 import { favoritesOf } from './favorites.js';
 import { decodeCursor, encodeCursor, validatePageSize } from './pagination.js';
@@ -18,12 +19,20 @@ export const Query: QueryResolvers = {
     return toConnection(page ?? { items: [], nextCursor: null }, position, size, context);
   },
 
-  // Identity is not configured yet: there is no verified caller.
-  viewer: () => null,
+  viewer(_parent, _args, context) {
+    const caller = callerOf(context.config, context.request, context.jwt);
+    return caller.kind === 'user' ? { id: caller.id } : null;
+  },
 
-  cart: (_parent, { userId }, context, info) => loadDegradable(context, info, context.operations.cart, context.loaders.cart, userId),
+  cart(_parent, { userId }, context, info) {
+    assertMayRead(callerOf(context.config, context.request, context.jwt), userId);
+    return loadDegradable(context, info, context.operations.cart, context.loaders.cart, userId);
+  },
 
-  favorites: (_parent, { userId }, context, info) => favoritesOf(userId, context, info),
+  favorites(_parent, { userId }, context, info) {
+    assertMayRead(callerOf(context.config, context.request, context.jwt), userId);
+    return favoritesOf(userId, context, info);
+  },
 };
 
 function toConnection(page: CatalogPage, position: PagePosition, size: number, context: BallastContext): ResolversTypes['ProductConnection'] {

@@ -44,7 +44,7 @@ export function defaultConfig(): BallastConfig {
       maxAliases: 15,
       maxDirectives: 50,
       maxTokens: 1000,
-      maxCost: 5000,
+      maxCost: 25_000,
       maxDocumentChars: 20_000,
       maxBodyBytes: 1_048_576,
       batchLimit: 0,

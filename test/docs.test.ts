@@ -20,7 +20,7 @@ describe('docs tell the truth', () => {
       value && typeof value === 'object' && !Array.isArray(value)
         ? Object.entries(value).flatMap(([key, inner]) => flatten(prefix ? `${prefix}.${key}` : key, inner))
         : [[prefix, value]];
-    const rows = [...flatten('', topLevel), ['fieldTimeouts', fieldTimeouts], ...flatten('', sources.inventory)];
+    const rows: Array<[string, unknown]> = [...flatten('', topLevel), ['fieldTimeouts', fieldTimeouts], ...flatten('', sources.inventory)];
     for (const [key, value] of rows) expect(doc, key).toContain(`| \`${key}\` | ${JSON.stringify(value)}`);
   });
 

@@ -1,4 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError } from 'graphql';
+import type { ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { createGraphQLError } from 'graphql-yoga';
 import type { BallastConfig } from '../config-schema.js';
@@ -15,15 +17,27 @@ export function useRequestLimits(config: BallastConfig): Plugin[] {
     useBodyLimit(limits.maxBodyBytes),
     useDocumentLength(limits.maxDocumentChars),
     EnvelopArmorPlugin({
-      maxDepth: { n: limits.maxDepth, ignoreIntrospection: !production, flattenFragments: true },
-      maxAliases: { n: limits.maxAliases },
-      maxDirectives: { n: limits.maxDirectives },
+      maxDepth: { n: limits.maxDepth, ignoreIntrospection: !production, flattenFragments: true, ...asValidationError },
+      maxAliases: { n: limits.maxAliases, ...asValidationError },
+      maxDirectives: { n: limits.maxDirectives, ...asValidationError },
       maxTokens: { n: limits.maxTokens },
-      costLimit: { maxCost: limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: !production },
+      costLimit: { maxCost: limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: !production, ...asValidationError },
       blockFieldSuggestion: { enabled: production },
     }),
   ];
 }
+
+/**
+ * graphql-armor throws its refusals out of the validation rule, which Yoga answers as an odd
+ * 200; reported as validation errors they get the 400 and the code a client expects.
+ */
+const asValidationError = {
+  propagateOnRejection: false,
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'QUERY_TOO_COMPLEX' } })),
+  ],
+};
 
 /** 413 for a body over `maxBytes` by its Content-Length; 411 for a POST that does not say its length. */
 function useBodyLimit(maxBytes: number): Plugin {

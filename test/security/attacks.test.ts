@@ -1,0 +1,160 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+
+/**
+ * One row per attack or malformed request against a production-mode Ballast: expected HTTP
+ * status and error code. After the whole table a normal query still answers.
+ */
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({ mode: 'production' });
+});
+afterAll(() => harness.close());
+
+interface Attack {
+  name: string;
+  method?: 'GET' | 'POST';
+  /** Raw body; JSON-encoded `{query, variables, operationName}` when `query` is given instead. */
+  body?: string;
+  query?: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+  search?: string;
+  headers?: Record<string, string>;
+  status: number;
+  code?: string;
+  message?: RegExp;
+}
+
+const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: product(id: "p-000${i % 9 + 1}") { name }`).join(' ')} }`;
+const deepIntrospection = `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }`;
+
+const ATTACKS: Attack[] = [
+  { name: '16 aliases of a real field', query: aliases(16), status: 400, code: 'QUERY_TOO_COMPLEX', message: /Aliases limit of 15/ },
+  { name: 'a depth-9 introspection query', query: deepIntrospection, status: 400, code: 'QUERY_TOO_COMPLEX', message: /depth limit of 8/ },
+  { name: '1,000 duplicated fields', query: `{ product(id: "p-0001") { ${'name '.repeat(1000)} } }`, status: 400, code: 'GRAPHQL_PARSE_FAILED', message: /Token limit/ },
+  { name: '60 directives', query: `{ product(id: "p-0001") { name ${'@include(if: true) '.repeat(60)} } }`, status: 400, code: 'QUERY_TOO_COMPLEX', message: /Directives limit of 50/ },
+  { name: 'circular fragments', query: `{ product(id: "p-0001") { ...A } } fragment A on Product { ...B } fragment B on Product { ...A }`, status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /Cannot spread fragment/ },
+  { name: 'a 1 MB string literal', query: `{ product(id: "${'x'.repeat(1_000_000)}") { name } }`, status: 400, code: 'DOCUMENT_TOO_LARGE' },
+  { name: 'a 2 MB body', body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'y'.repeat(2_000_000) } }), status: 413, code: 'BODY_TOO_LARGE' },
+  { name: 'a batch array of 50', body: JSON.stringify(Array.from({ length: 50 }, () => ({ query: '{ __typename }' }))), status: 400, message: /Batching is not supported/ },
+  { name: 'malformed JSON', body: '{"query": "{ __typename ', status: 400, code: 'BAD_REQUEST', message: /invalid JSON/ },
+  { name: 'text/plain POST without the CSRF header', body: '{"query":"{ __typename }"}', headers: { 'content-type': 'text/plain' }, status: 403, message: /CSRF/ },
+  { name: 'form-urlencoded POST without the CSRF header', body: 'query=%7B__typename%7D', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 403, message: /CSRF/ },
+  { name: 'a GET without the CSRF header', method: 'GET', search: `query=${encodeURIComponent('{ __typename }')}`, status: 403, message: /CSRF/ },
+  { name: 'a mutation over GET', method: 'GET', search: `query=${encodeURIComponent('mutation { x }')}`, headers: { 'x-graphql-yoga-csrf': '1' }, status: 405, message: /mutation operation from a POST/ },
+  { name: 'an unknown operationName', query: 'query A { __typename }', operationName: 'B', status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'variables of the wrong type', query: 'query ($id: ID!) { product(id: $id) { name } }', variables: { id: { nested: true } }, status: 400, message: /Variable "\$id" got invalid value/ },
+  { name: 'a typo, with no suggestion in production', query: '{ prodct(id: "p-0001") { name } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /\[Suggestion hidden\]/ },
+  { name: 'introspection in production', query: '{ __schema { queryType { name } } }', status: 400, message: /introspection has been disabled/ },
+  // A field error, not a request error: GraphQL over HTTP answers 200 with data null.
+  { name: 'first: 1000', query: '{ products(first: 1000) { nodes { id } } }', status: 200, code: 'BAD_USER_INPUT', message: /between 1 and 100/ },
+  { name: '15 aliases of a full page, over the cost limit', query: `{ ${Array.from({ length: 15 }, (_, i) => `p${i}: products(first: 100) { edges { cursor node { id name description category price { amount currency formatted } inventory { available status } } } }`).join(' ')} }`, status: 400, code: 'QUERY_TOO_COMPLEX', message: /Cost limit/ },
+  { name: 'a bad deadline header', query: '{ __typename }', headers: { 'x-ballast-deadline-ms': '-5' }, status: 400, code: 'BAD_REQUEST' },
+];
+
+async function send(attack: Attack): Promise<{ status: number; text: string }> {
+  const url = new URL(`${harness.url}/graphql`);
+  if (attack.search) url.search = attack.search;
+  const body = attack.body ?? (attack.query === undefined ? undefined : JSON.stringify({ query: attack.query, variables: attack.variables, operationName: attack.operationName }));
+  const response = await fetch(url, {
+    method: attack.method ?? 'POST',
+    headers: { ...(attack.method === 'GET' ? {} : { 'content-type': 'application/json' }), accept: 'application/graphql-response+json', ...attack.headers },
+    body: attack.method === 'GET' ? undefined : body,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+describe('attacks and malformed requests against production Ballast', () => {
+  it.each(ATTACKS.map((attack) => [attack.name, attack] as const))('%s', async (_name, attack) => {
+    const { status, text } = await send(attack);
+    expect(status).toBe(attack.status);
+    const body = JSON.parse(text) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    expect(body.errors?.length).toBeGreaterThan(0);
+    if (attack.code) expect(body.errors!.map((error) => error.extensions?.code)).toContain(attack.code);
+    if (attack.message) expect(body.errors!.map((error) => error.message).join('\n')).toMatch(attack.message);
+    // No stack trace, file path or internal address ever reaches a production client.
+    expect(text).not.toMatch(/\bat .+:\d+:\d+|\/work\/|node_modules|127\.0\.0\.1|localhost/);
+  });
+
+  it('still answers a normal query after the whole table, a full 100-product page included', async () => {
+    const { status, body } = await harness.query(
+      '{ products(first: 100) { edges { cursor node { id name description category price { amount currency formatted } inventory { available status } } } pageInfo { hasNextPage endCursor } } }',
+    );
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect((body.data!.products as { edges: unknown[] }).edges).toHaveLength(100);
+  });
+});
+
+describe('user-supplied ids cannot steer an upstream request', () => {
+  it.each(['../admin', '..%2fadmin', 'u-1/../../x', 'u-1?x=1', 'u-1#frag', 'u-1@evil.example', 'u-1\r\nx-injected: 1'])('cart(userId: %j) stays one encoded path segment', async (userId) => {
+    harness.reset();
+    const { status, body } = await harness.query('query ($id: ID!) { cart(userId: $id) { userId items { quantity } } }', { id: userId });
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ cart: { userId, items: [] } });
+    const seen = harness.service('cart').requests;
+    expect(seen.map((request) => request.url)).toEqual([`/carts/${encodeURIComponent(userId)}`]);
+    expect(seen[0]!.headers['x-injected']).toBeUndefined();
+  });
+
+  it.each(['p-0001,p-0002', '../products', 'p-0001&ids=p-0002', 'p-0001#x', 'p-0001?cursor=1'])('product(id: %j) stays one encoded query value', async (id) => {
+    harness.reset();
+    const { body } = await harness.query('query ($id: ID!) { product(id: $id) { id } }', { id });
+    expect(body).toEqual({ data: { product: null } });
+    expect(harness.service('catalog').requests.map((request) => request.url)).toEqual([`/products?ids=${encodeURIComponent(id)}`]);
+  });
+});
+
+describe('header policy', () => {
+  it('forwards only allowlisted client headers; hop-by-hop, proxy, cookie and host never reach the upstream', async () => {
+    harness.reset();
+    const body = JSON.stringify({ query: '{ product(id: "p-0001") { name inventory { status } } }' });
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${harness.url}/graphql`);
+      const request = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/graphql',
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            host: 'attacker.example',
+            connection: 'keep-alive, x-secret-hop',
+            'keep-alive': 'timeout=5',
+            'x-secret-hop': 'hop',
+            'proxy-authorization': 'Basic Zm9vOmJhcg==',
+            'proxy-connection': 'keep-alive',
+            te: 'trailers',
+            upgrade: 'websocket',
+            cookie: 'session=secret',
+            authorization: 'Bearer user-token',
+            'accept-language': 'de-CH',
+            'x-forwarded-for': '6.6.6.6',
+          },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+    expect(status).toBe(200);
+    for (const source of ['catalog', 'inventory'] as const) {
+      const headers = harness.service(source).requests[0]!.headers;
+      expect(headers.authorization).toBe('Bearer user-token');
+      expect(headers['accept-language']).toBe('de-CH');
+      for (const name of ['cookie', 'proxy-authorization', 'proxy-connection', 'keep-alive', 'x-secret-hop', 'te', 'trailer', 'upgrade', 'x-forwarded-for']) {
+        expect(headers[name], name).toBeUndefined();
+      }
+      expect(headers.host).not.toBe('attacker.example');
+      expect(headers.connection ?? 'keep-alive').toBe('keep-alive');
+    }
+  });
+});

@@ -11,11 +11,8 @@ import { DEADLINE_HEADER } from './resilience/pipeline.js';
 import type { CallScope } from './resilience/pipeline.js';
 import type { Operations } from './sources/index.js';
 import type { BoundOperation } from './sources/operation.js';
+import { SharedTimer } from './resolvers/shared-timer.js';
 
-type ValueOf<B> = B extends BoundOperation<infer V> ? V : never;
-
-/** A per-request DataLoader for every operation. */
-export type Loaders = { [K in keyof Operations]: DataLoader<string, ValueOf<Operations[K]> | null> };
 
 /** What every resolver of one GraphQL request shares. */
 export interface BallastContext {
@@ -23,7 +20,13 @@ export interface BallastContext {
   /** Verified token, added by @graphql-yoga/plugin-jwt when identity.mode is "jwt". */
   jwt?: JWTExtendContextFields;
   operations: Operations;
-  loaders: Loaders;
+  /** This request's DataLoader for `operation`, created on first use. */
+  loaderFor<V extends object>(operation: BoundOperation<V>): DataLoader<string, V | null>;
+  /**
+   * The request's shared timer for a field coordinate, created by `plan` on first use; `plan`
+   * answers undefined when the field needs no timer of its own.
+   */
+  sharedTimer(coordinate: string, plan: () => { ms: number; reason: () => Error } | undefined): SharedTimer | undefined;
   deadline: Deadline;
   degradation: DegradationCollector;
   /** `Type.field` → ms from config, overriding `@timeout` in the SDL. */
@@ -85,10 +88,28 @@ export function createContext({ config, operations }: ContextDependencies, reque
   const requestId = requestIdOf(request);
   const lifetime = new AbortController();
   const scope: CallScope = { deadline, signal: lifetime.signal, headers: upstreamHeaders(request, requestId, config) };
+  const loaders = new Map<string, unknown>();
+  const timers = new Map<string, SharedTimer | undefined>();
   return {
     config,
     operations,
-    loaders: createLoaders(operations, scope),
+    loaderFor<V extends object>(operation: BoundOperation<V>): DataLoader<string, V | null> {
+      const name = operation.operation.name;
+      // Keyed by the operation's unique name, so a loader found here was built by this operation for V.
+      let loader = loaders.get(name) as DataLoader<string, V | null> | undefined;
+      if (!loader) {
+        loader = operation.createLoader(scope);
+        loaders.set(name, loader);
+      }
+      return loader;
+    },
+    sharedTimer(coordinate, plan) {
+      if (timers.has(coordinate)) return timers.get(coordinate);
+      const planned = plan();
+      const timer = planned && new SharedTimer(planned.ms, planned.reason);
+      timers.set(coordinate, timer);
+      return timer;
+    },
     deadline,
     degradation: new DegradationCollector(),
     fieldTimeouts: config.fieldTimeouts,
@@ -96,20 +117,15 @@ export function createContext({ config, operations }: ContextDependencies, reque
     request,
     operationName: 'anonymous',
     currency: config.currency,
-    finish: () => lifetime.abort(new CallCancelledError('request', 'the request that wanted this call has finished')),
+    finish() {
+      for (const timer of timers.values()) timer?.dispose();
+      lifetime.abort(REQUEST_FINISHED);
+    },
   };
 }
 
-function createLoaders(operations: Operations, scope: CallScope): Loaders {
-  return {
-    productById: operations.productById.createLoader(scope),
-    productPage: operations.productPage.createLoader(scope),
-    inventory: operations.inventory.createLoader(scope),
-    price: operations.price.createLoader(scope),
-    cart: operations.cart.createLoader(scope),
-    favorites: operations.favorites.createLoader(scope),
-  };
-}
+/** The abort reason of calls outliving their request; one shared instance, since building an Error is not free. */
+const REQUEST_FINISHED = new CallCancelledError('request', 'the request that wanted this call has finished');
 
 /** A client may shorten, never lengthen, the request's budget with `x-ballast-deadline-ms`. */
 function requestBudgetMs(configured: number, header: string | null): number {

@@ -100,6 +100,11 @@ export class ResiliencePipeline {
     }
   }
 
+  /** The most a call of this source can take, retries included, before the request deadline cuts in. */
+  get timeoutMs(): number {
+    return this.#policy.timeoutMs;
+  }
+
   shutdown(): void {
     this.breaker?.shutdown();
   }

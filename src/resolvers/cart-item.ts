@@ -2,5 +2,5 @@ import type { CartItemResolvers } from '../generated/resolvers-types.js';
 import { loadDegradable } from './degradable.js';
 
 export const CartItem: CartItemResolvers = {
-  product: (line, _args, context, info) => loadDegradable(context, info, context.operations.productById, context.loaders.productById, line.productId),
+  product: (line, _args, context, info) => loadDegradable(context, info, context.operations.productById, line.productId),
 };

@@ -10,7 +10,7 @@ export const Cart: CartResolvers = {
   async subtotal(cart, _args, context, info) {
     if (cart.items.length === 0) return { amount: 0, currency: context.currency };
     const prices = await Promise.all(
-      cart.items.map((line) => loadDegradable(context, info, context.operations.price, context.loaders.price, line.productId)),
+      cart.items.map((line) => loadDegradable(context, info, context.operations.price, line.productId)),
     );
     let amount = 0;
     let currency: string | undefined;

@@ -2,9 +2,8 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLError, responsePathAsArray } from 'graphql';
 import type { BallastContext } from '../context.js';
 import type { FallbackKind } from '../degradation.js';
-import { DeadlineExceededError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
+import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { BoundOperation } from '../sources/operation.js';
-import type DataLoader from 'dataloader';
 import { fieldTimeoutMs } from './field-timeout.js';
 
 /**
@@ -17,11 +16,10 @@ export async function loadDegradable<V extends object>(
   context: BallastContext,
   info: GraphQLResolveInfo,
   operation: BoundOperation<V>,
-  loader: DataLoader<string, V | null>,
   key: string,
 ): Promise<V | null> {
   try {
-    return await withinFieldBudget(loader.load(key), context, info, operation.operation.source);
+    return await withinFieldBudget(context.loaderFor(operation).load(key), context, info, operation);
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
     return fallBack(context, info, operation, key, error);
@@ -52,29 +50,20 @@ function fallBack<V extends object>(
   throw new GraphQLError(`${source} is unavailable (${error.code})`, { extensions: { code: error.code, source } });
 }
 
-/** Races the load against the field's remaining time. The timer is cleared as soon as either settles. */
-function withinFieldBudget<T>(load: Promise<T>, context: BallastContext, info: GraphQLResolveInfo, source: string): Promise<T> {
-  const remaining = context.deadline.remainingMs();
+/**
+ * Races the load against the field's own `@timeout`, when it has one shorter than what the
+ * source call may take anyway. Without one, no race is needed: the pipeline ends every call by
+ * min(source timeout, request deadline), so the load settles in time on its own.
+ */
+function withinFieldBudget<V extends object>(load: Promise<V | null>, context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>): Promise<V | null> {
   const fieldMs = fieldTimeoutMs(info, context.fieldTimeouts);
-  const byField = fieldMs !== undefined && fieldMs < remaining;
-  const budget = byField ? fieldMs : remaining;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(
-        byField
-          ? new UpstreamTimeoutError(source, `${info.parentType.name}.${info.fieldName} waited ${budget} ms for ${source}`)
-          : new DeadlineExceededError(source, `request deadline ran out waiting for ${source}`),
-      );
-    }, budget);
-    load.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
+  if (fieldMs === undefined) return load;
+  const coordinate = `${info.parentType.name}.${info.fieldName}`;
+  const source = operation.operation.source;
+  const timer = context.sharedTimer(coordinate, () => {
+    const remaining = context.deadline.remainingMs();
+    if (fieldMs >= Math.min(remaining, operation.pipeline.timeoutMs)) return undefined;
+    return { ms: fieldMs, reason: () => new UpstreamTimeoutError(source, `${coordinate} waited ${fieldMs} ms for ${source}`) };
   });
+  return timer ? timer.race(load) : load;
 }

@@ -5,10 +5,10 @@ import { loadDegradable } from './degradable.js';
 
 /** A user's favorites as products, through the catalog batch; products the catalog no longer knows are left out. */
 export async function favoritesOf(userId: string, context: BallastContext, info: GraphQLResolveInfo): Promise<CatalogProduct[] | null> {
-  const favorites = await loadDegradable(context, info, context.operations.favorites, context.loaders.favorites, userId);
+  const favorites = await loadDegradable(context, info, context.operations.favorites, userId);
   if (!favorites) return null;
   const products = await Promise.all(
-    favorites.productIds.map((id) => loadDegradable(context, info, context.operations.productById, context.loaders.productById, id)),
+    favorites.productIds.map((id) => loadDegradable(context, info, context.operations.productById, id)),
   );
   return products.filter((product): product is CatalogProduct => product !== null);
 }

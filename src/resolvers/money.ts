@@ -1,11 +1,18 @@
 import type { MoneyResolvers } from '../generated/resolvers-types.js';
 
-const formatters = new Map<string, Intl.NumberFormat>();
+interface Formatter {
+  format: Intl.NumberFormat['format'];
+  /** 10 ^ the currency's minor-unit digits (100 for USD, 1 for JPY). */
+  minorUnits: number;
+}
 
-function formatterFor(currency: string): Intl.NumberFormat {
+const formatters = new Map<string, Formatter>();
+
+function formatterFor(currency: string): Formatter {
   let formatter = formatters.get(currency);
   if (!formatter) {
-    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    const intl = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    formatter = { format: intl.format, minorUnits: 10 ** (intl.resolvedOptions().maximumFractionDigits ?? 2) };
     formatters.set(currency, formatter);
   }
   return formatter;
@@ -13,9 +20,8 @@ function formatterFor(currency: string): Intl.NumberFormat {
 
 /** Formats minor units with the currency's own number of decimals (2 for USD, 0 for JPY). */
 export function formatMoney(amount: number, currency: string): string {
-  const formatter = formatterFor(currency);
-  const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;
-  return formatter.format(amount / 10 ** digits);
+  const { format, minorUnits } = formatterFor(currency);
+  return format(amount / minorUnits);
 }
 
 export const Money: MoneyResolvers = {

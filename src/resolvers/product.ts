@@ -4,6 +4,6 @@ import { loadDegradable } from './degradable.js';
 export const Product: ProductResolvers = {
   description: (product) => product.description ?? null,
   category: (product) => product.category ?? null,
-  price: (product, _args, context, info) => loadDegradable(context, info, context.operations.price, context.loaders.price, product.id),
-  inventory: (product, _args, context, info) => loadDegradable(context, info, context.operations.inventory, context.loaders.inventory, product.id),
+  price: (product, _args, context, info) => loadDegradable(context, info, context.operations.price, product.id),
+  inventory: (product, _args, context, info) => loadDegradable(context, info, context.operations.inventory, product.id),
 };

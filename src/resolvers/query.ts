@@ -9,13 +9,13 @@ import { decodeCursor, encodeCursor, validatePageSize } from './pagination.js';
 import type { PagePosition } from './pagination.js';
 
 export const Query: QueryResolvers = {
-  product: (_parent, { id }, context, info) => loadDegradable(context, info, context.operations.productById, context.loaders.productById, id),
+  product: (_parent, { id }, context, info) => loadDegradable(context, info, context.operations.productById, id),
 
   async products(_parent, { first, after }, context, info) {
     const size = validatePageSize(first ?? 20);
     const position = decodeCursor(after);
     const key = pageKey(position.skip + size, position.upstreamCursor);
-    const page = await loadDegradable(context, info, context.operations.productPage, context.loaders.productPage, key);
+    const page = await loadDegradable(context, info, context.operations.productPage, key);
     return toConnection(page ?? { items: [], nextCursor: null }, position, size, context);
   },
 
@@ -26,7 +26,7 @@ export const Query: QueryResolvers = {
 
   cart(_parent, { userId }, context, info) {
     assertMayRead(callerOf(context.config, context.request, context.jwt), userId);
-    return loadDegradable(context, info, context.operations.cart, context.loaders.cart, userId);
+    return loadDegradable(context, info, context.operations.cart, userId);
   },
 
   favorites(_parent, { userId }, context, info) {
@@ -38,7 +38,8 @@ export const Query: QueryResolvers = {
 function toConnection(page: CatalogPage, position: PagePosition, size: number, context: BallastContext): ResolversTypes['ProductConnection'] {
   const items = page.items.slice(position.skip, position.skip + size);
   // Later Product fields and favorites in the same request reuse these instead of asking again.
-  for (const item of items) context.loaders.productById.prime(item.id, item);
+  const byId = context.loaderFor(context.operations.productById);
+  for (const item of items) byId.prime(item.id, item);
   const edges = items.map((node, index) => ({ cursor: cursorAfter(page, position, items, index), node }));
   return {
     edges,

@@ -1,0 +1,115 @@
+/**
+ * `npm run bench [-- --quick] [-- --servers=B4,B5] [-- --scenarios=S1,S2]`: every server of
+ * bench/scenarios.ts against the same demo upstreams (5 ms latency, own process), one after the
+ * other, servers pinned to CPU 0 and the load generator and upstreams to CPU 1 where taskset
+ * exists. Writes bench/results/latest.{md,json} and prints the table with the targets.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { pinSelf, startChild } from './harness/child.js';
+import type { Child } from './harness/child.js';
+import { median, runLoad } from './harness/load.js';
+import type { LoadResult } from './harness/load.js';
+import { evaluateTargets, renderMarkdown } from './harness/report.js';
+import type { Row } from './harness/report.js';
+import { setFault, UpstreamCounter } from './harness/upstream-counter.js';
+import { SCENARIOS, SERVERS } from './scenarios.js';
+import type { Scenario } from './scenarios.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const listArg = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1]?.split(',');
+const settings = quick ? { warmupSeconds: 1, rounds: 1, seconds: 1, probes: 5 } : { warmupSeconds: 3, rounds: 3, seconds: 5, probes: 20 };
+const SERVER_CPU = 0;
+const LOAD_CPU = 1;
+
+async function main(): Promise<void> {
+  const pinned = os.availableParallelism() > 1 && pinSelf(LOAD_CPU);
+  const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? LOAD_CPU : undefined });
+  const urls = demo.info.urls as Record<string, string>;
+  const counter = new UpstreamCounter(urls);
+  const rows: Row[] = [];
+  try {
+    for (const server of SERVERS.filter((spec) => !listArg('servers') || listArg('servers')!.includes(spec.id))) {
+      const child = await startChild(server.id, server.script, server.args, { cpu: pinned ? SERVER_CPU : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(urls) } });
+      try {
+        const serverRows: Row[] = [];
+        for (const scenario of SCENARIOS.filter((entry) => server.scenarios.includes(entry.id) && (!listArg('scenarios') || listArg('scenarios')!.includes(entry.id)))) {
+          const row = await measure(child, scenario, urls, counter);
+          serverRows.push({ ...row, server: server.id, serverTitle: server.title });
+          console.error(`${server.id} ${scenario.id}: ${Math.round(row.requestsPerSecond)} req/s, p99 ${row.p99Ms} ms, ${row.upstreamCallsPerQuery.toFixed(2)} calls/query`);
+        }
+        const peak = child.peakRssMiB();
+        rows.push(...serverRows.map((row) => ({ ...row, peakRssMiB: peak })));
+      } finally {
+        await child.stop();
+      }
+    }
+  } finally {
+    await demo.stop();
+  }
+  report(rows, pinned);
+}
+
+async function measure(child: Child, scenario: Scenario, urls: Record<string, string>, counter: UpstreamCounter): Promise<Omit<Row, 'server' | 'serverTitle'>> {
+  const url = child.info.url as string;
+  const body = JSON.stringify({ query: scenario.query });
+  for (const [source, fault] of Object.entries(scenario.faults)) await setFault(urls, source, fault);
+  try {
+    await runLoad(url, body, settings.warmupSeconds);
+    const upstreamCallsPerQuery = await probeUpstreamCalls(url, body, counter);
+    const cpuBefore = child.cpuMicros();
+    const rounds: LoadResult[] = [];
+    for (let round = 0; round < settings.rounds; round++) rounds.push(await runLoad(url, body, settings.seconds));
+    const cpu = child.cpuMicros() - cpuBefore;
+    const requests = rounds.reduce((sum, round) => sum + round.requests, 0);
+    const result = median(rounds);
+    return {
+      scenario: scenario.id,
+      requestsPerSecond: result.requestsPerSecond,
+      p50Ms: result.p50Ms,
+      p99Ms: result.p99Ms,
+      non2xx: rounds.reduce((sum, round) => sum + round.non2xx, 0),
+      errors: rounds.reduce((sum, round) => sum + round.errors, 0),
+      upstreamCallsPerQuery,
+      cpuMicrosPerRequest: requests > 0 ? cpu / requests : Number.NaN,
+      peakRssMiB: 0,
+    };
+  } finally {
+    for (const source of Object.keys(scenario.faults)) await setFault(urls, source, undefined);
+  }
+}
+
+/** Exact upstream calls per query: sequential requests, counted at the demo services. */
+async function probeUpstreamCalls(url: string, body: string, counter: UpstreamCounter): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 300)); // let the warm-up's stragglers land
+  await counter.reset();
+  for (let i = 0; i < settings.probes; i++) {
+    try {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(2000) });
+      await response.text();
+    } catch {
+      return Number.NaN; // a server without timeouts hung: no meaningful count
+    }
+  }
+  return (await counter.total()) / settings.probes;
+}
+
+function report(rows: Row[], pinned: boolean): void {
+  const targets = evaluateTargets(rows);
+  const meta = {
+    date: new Date().toISOString(),
+    mode: quick ? 'quick (smoke test; figures not meaningful)' : `${settings.rounds} rounds of ${settings.seconds} s after ${settings.warmupSeconds} s warm-up, median round`,
+    machine: `${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.availableParallelism()} cores, Node ${process.version}`,
+    pinning: pinned ? `servers on CPU ${SERVER_CPU}, load generator and upstreams on CPU ${LOAD_CPU}` : 'none (taskset missing or one core)',
+    upstreams: '5 demo services in their own process, 5 ms latency, no jitter; 50 connections',
+  };
+  const markdown = renderMarkdown(rows, targets, meta);
+  mkdirSync('bench/results', { recursive: true });
+  const name = quick ? 'quick' : 'latest';
+  writeFileSync(`bench/results/${name}.md`, markdown);
+  writeFileSync(`bench/results/${name}.json`, JSON.stringify({ meta, rows, targets }, null, 2));
+  console.log(markdown);
+}
+
+await main();

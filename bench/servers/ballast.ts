@@ -1,0 +1,42 @@
+import { resolveConfig } from '../../src/config.js';
+import type { ConfigOverrides } from '../../src/config.js';
+import { SOURCE_NAMES } from '../../src/config-schema.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createGateway } from '../../src/server.js';
+import { announceReady, stopOnSignal } from './ready.js';
+
+/**
+ * B2–B4: Ballast over the bench's demo upstreams (URLs in BENCH_UPSTREAMS). The variant says
+ * what is taken away: `naive` asks upstream once per key (maxBatchSize 1, as resolvers without
+ * DataLoader would), `bare` turns every resilience policy off, `shipped` changes nothing.
+ */
+const variant = process.argv[2] ?? 'shipped';
+const upstreams = JSON.parse(process.env.BENCH_UPSTREAMS ?? '{}') as Record<string, string>;
+
+const BARE_POLICY = {
+  retry: { maxAttempts: 1 },
+  breaker: { enabled: false },
+  bulkhead: { maxConcurrent: 1_000_000, maxQueue: 0 },
+  maxStaleMs: 0,
+};
+
+function overrides(): ConfigOverrides {
+  const perSource = (extra: object) => Object.fromEntries(SOURCE_NAMES.map((name) => [name, { url: upstreams[name], connections: 64, ...extra }]));
+  switch (variant) {
+    case 'naive':
+      return { sources: perSource({ maxBatchSize: 1 }) };
+    case 'bare':
+      return { sources: perSource(BARE_POLICY) };
+    case 'shipped':
+      return { sources: perSource({}) };
+    default:
+      throw new Error(`unknown Ballast variant ${variant}`);
+  }
+}
+
+// S4's 200 ms field timeout applies to every variant, so the scenarios are the same for all.
+const config = resolveConfig({ port: 0, host: '127.0.0.1', mode: 'production', logLevel: 'warn', fieldTimeouts: { 'Product.inventory': 200 } }, overrides());
+const gateway = createGateway(config, { logger: createLogger('warn') });
+const url = await gateway.listen();
+announceReady({ url: `${url}/graphql` });
+stopOnSignal(() => gateway.close({ graceMs: 500 }));

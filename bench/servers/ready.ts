@@ -1,0 +1,11 @@
+/** Children tell the harness they listen by printing one line: `READY <json>`. */
+export function announceReady(info: Record<string, unknown>): void {
+  process.stdout.write(`READY ${JSON.stringify(info)}\n`);
+}
+
+/** Children stop when the harness closes their stdin or sends SIGTERM. */
+export function stopOnSignal(stop: () => Promise<void> | void): void {
+  const quit = (): void => void Promise.resolve(stop()).finally(() => process.exit(0));
+  process.once('SIGTERM', quit);
+  process.once('SIGINT', quit);
+}

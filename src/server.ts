@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { visit } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { BallastConfig, SourceName } from './config-schema.js';
@@ -18,8 +20,10 @@ import type { Logger } from './observability/logger.js';
 import { Telemetry } from './observability/telemetry.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useDashboard } from './plugins/use-dashboard.js';
 import { useIdentity } from './plugins/use-identity.js';
+import { useJitErrorCompatibility } from './plugins/use-jit-error-compatibility.js';
 import { useRequestLimits } from './plugins/use-request-limits.js';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.js';
 import { useDegradationReport } from './plugins/use-degradation-report.js';
@@ -84,6 +88,8 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       ...useTrustedDocuments(config),
       ...useIdentity(config),
       useDegradationReport(),
+      useGraphQlJit({}, { enableIf: (args) => !usesIncrementalDelivery(args.document) }),
+      useJitErrorCompatibility(),
     ],
     graphiql: (security.graphiql ?? development) ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ [CSRF_HEADERS[0]!]: '1' }) } : false,
     renderGraphiQL,
@@ -107,6 +113,17 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       await client.close();
     },
   };
+}
+
+/** graphql-jit compiles plain queries; @defer and @stream stay with the reference executor. */
+function usesIncrementalDelivery(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      if (node.name.value === 'defer' || node.name.value === 'stream') found = true;
+    },
+  });
+  return found;
 }
 
 function sourceUrls(config: BallastConfig): Record<SourceName, URL> {

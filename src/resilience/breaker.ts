@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { CircuitOpenError, UpstreamRejectedError } from '../errors.js';
+import { CallCancelledError, CircuitOpenError, UpstreamRejectedError } from '../errors.js';
 
 export interface BreakerOptions {
   /** Error percentage over the window above which the breaker opens. @default 50 */
@@ -20,7 +20,7 @@ type Action = () => Promise<unknown>;
  * One opossum breaker per source, created at start-up. Opossum is used for its state machine and
  * rolling counts only: its `timeout` (does not cancel), `capacity` (frees slots on timeout),
  * `fallback` (hides failures from retries) and shared AbortController are all left off; the
- * pipeline around it owns those jobs. 4xx answers are the caller's fault and do not count.
+ * pipeline around it owns those jobs. 4xx answers and cancelled calls do not count.
  */
 export class SourceBreaker {
   readonly #source: string;
@@ -38,7 +38,9 @@ export class SourceBreaker {
       resetTimeout: options.resetTimeoutMs,
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
-      errorFilter: (error: unknown) => error instanceof UpstreamRejectedError,
+      // 4xx is the caller's fault; a cancelled call is the request no longer needing it (its field
+      // timed out): neither says the upstream is unhealthy. Attempt timeouts still count.
+      errorFilter: (error: unknown) => error instanceof UpstreamRejectedError || error instanceof CallCancelledError,
     });
   }
 

@@ -19,7 +19,9 @@ import type { Scenario } from './scenarios.js';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const listArg = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1]?.split(',');
-const settings = quick ? { warmupSeconds: 1, rounds: 1, seconds: 1, probes: 5 } : { warmupSeconds: 3, rounds: 3, seconds: 5, probes: 20 };
+const settings = quick ? { warmupSeconds: 1, rounds: 1, seconds: 1, probes: 3 } : { warmupSeconds: 3, rounds: 3, seconds: 5, probes: 20 };
+/** Quick mode (CI smoke test) runs every server on S1 and the Ballast variants on S3 too. */
+const QUICK_SCENARIOS = ['S1', 'S3'];
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 
@@ -34,7 +36,8 @@ async function main(): Promise<void> {
       const child = await startChild(server.id, server.script, server.args, { cpu: pinned ? SERVER_CPU : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(urls) } });
       try {
         const serverRows: Row[] = [];
-        for (const scenario of SCENARIOS.filter((entry) => server.scenarios.includes(entry.id) && (!listArg('scenarios') || listArg('scenarios')!.includes(entry.id)))) {
+        const wanted = listArg('scenarios') ?? (quick ? QUICK_SCENARIOS : undefined);
+        for (const scenario of SCENARIOS.filter((entry) => server.scenarios.includes(entry.id) && (!wanted || wanted.includes(entry.id)))) {
           const row = await measure(child, scenario, urls, counter);
           serverRows.push({ ...row, server: server.id, serverTitle: server.title });
           console.error(`${server.id} ${scenario.id}: ${Math.round(row.requestsPerSecond)} req/s, p99 ${row.p99Ms} ms, ${row.upstreamCallsPerQuery.toFixed(2)} calls/query`);
@@ -82,7 +85,7 @@ async function measure(child: Child, scenario: Scenario, urls: Record<string, st
 
 /** Exact upstream calls per query: sequential requests, counted at the demo services. */
 async function probeUpstreamCalls(url: string, body: string, counter: UpstreamCounter): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 300)); // let the warm-up's stragglers land
+  await counter.waitForQuiet(); // let the warm-up's queued requests drain first
   await counter.reset();
   for (let i = 0; i < settings.probes; i++) {
     try {
@@ -100,7 +103,7 @@ function report(rows: Row[], pinned: boolean): void {
   const meta = {
     date: new Date().toISOString(),
     mode: quick ? 'quick (smoke test; figures not meaningful)' : `${settings.rounds} rounds of ${settings.seconds} s after ${settings.warmupSeconds} s warm-up, median round`,
-    machine: `${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.availableParallelism()} cores, Node ${process.version}`,
+    machine: `${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, Node ${process.version}`,
     pinning: pinned ? `servers on CPU ${SERVER_CPU}, load generator and upstreams on CPU ${LOAD_CPU}` : 'none (taskset missing or one core)',
     upstreams: '5 demo services in their own process, 5 ms latency, no jitter; 50 connections',
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { JWTExtendContextFields } from '@graphql-yoga/plugin-jwt';
 import type DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
@@ -87,6 +88,8 @@ export function createContext({ config, operations }: ContextDependencies, reque
   const deadline = new Deadline(requestBudgetMs(config.deadlineMs, request.headers.get(DEADLINE_HEADER)));
   const requestId = requestIdOf(request);
   const lifetime = new AbortController();
+  // Every in-flight attempt of the request listens here; a page of products easily has more than 10.
+  setMaxListeners(0, lifetime.signal);
   const scope: CallScope = { deadline, signal: lifetime.signal, headers: upstreamHeaders(request, requestId, config) };
   const loaders = new Map<string, unknown>();
   const timers = new Map<string, SharedTimer | undefined>();

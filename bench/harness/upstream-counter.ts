@@ -10,6 +10,17 @@ export class UpstreamCounter {
     await Promise.all(this.#urls.map((url) => fetch(`${url}/__control/requests`, { method: 'DELETE' })));
   }
 
+  /** Resolves once no upstream request arrived for 300 ms (at most 15 s). */
+  async waitForQuiet(): Promise<void> {
+    let last = await this.total();
+    for (let waited = 0; waited < 15_000; waited += 300) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const now = await this.total();
+      if (now === last) return;
+      last = now;
+    }
+  }
+
   async total(): Promise<number> {
     const counts = await Promise.all(this.#urls.map(async (url) => ((await (await fetch(`${url}/__control/requests`)).json()) as { count: number }).count));
     return counts.reduce((sum, count) => sum + count, 0);

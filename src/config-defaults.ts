@@ -1,4 +1,6 @@
 import type { BallastConfig, SourceName, SourcePolicy } from './config-schema.js';
+import type { PolicyOverrides } from './sources/define.js';
+import { SOURCES } from './sources/registry.js';
 
 type PolicyDefaults = Omit<SourcePolicy, 'url'>;
 
@@ -16,20 +18,21 @@ const BASE_POLICY: PolicyDefaults = {
   forwardHeaders: ['authorization', 'accept-language', 'x-request-id', 'traceparent'],
 };
 
-/** Sources whose data the page cannot do without are `critical`: an open breaker there makes /ready fail. */
-const SOURCE_OVERRIDES: Record<SourceName, Partial<PolicyDefaults>> = {
-  catalog: { critical: true },
-  inventory: {},
-  pricing: {},
-  cart: {},
-  favorites: {},
-};
+/** The base policy with a source's own code defaults (`defineSource({ policy })`) on top. */
+function policyFor(overrides: PolicyOverrides): PolicyDefaults {
+  return {
+    ...structuredClone(BASE_POLICY),
+    ...overrides,
+    retry: { ...BASE_POLICY.retry, ...overrides.retry },
+    breaker: { ...BASE_POLICY.breaker, ...overrides.breaker },
+    bulkhead: { ...BASE_POLICY.bulkhead, ...overrides.bulkhead },
+    forwardHeaders: [...(overrides.forwardHeaders ?? BASE_POLICY.forwardHeaders)],
+  };
+}
 
 /** The code defaults; a config file and the environment override them key by key. */
 export function defaultConfig(): BallastConfig {
-  const sources = Object.fromEntries(
-    Object.entries(SOURCE_OVERRIDES).map(([name, override]) => [name, structuredClone({ ...BASE_POLICY, ...override })]),
-  ) as Record<SourceName, SourcePolicy>;
+  const sources = Object.fromEntries(SOURCES.map((source) => [source.name, policyFor(source.policy)])) as Record<SourceName, SourcePolicy>;
   return {
     port: 4000,
     host: '0.0.0.0',

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 
+import { SOURCES } from './sources/registry.js';
+
+/** Name of an upstream source of src/sources/registry.ts. */
+export type SourceName = (typeof SOURCES)[number]['name'];
 /** The upstream data sources Ballast knows. Adding one: see docs/adding-a-data-source.md. */
-export const SOURCE_NAMES = ['catalog', 'inventory', 'pricing', 'cart', 'favorites'] as const;
-export type SourceName = (typeof SOURCE_NAMES)[number];
+export const SOURCE_NAMES: readonly SourceName[] = SOURCES.map((source) => source.name);
 
 const ms = z.number().int().nonnegative();
 const positiveMs = z.number().int().positive();

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { defaultConfig } from './config-defaults.js';
 import { configSchema, isHttpUrl, SOURCE_NAMES } from './config-schema.js';
+import { SOURCES } from './sources/registry.js';
 import type { BallastConfig } from './config-schema.js';
 
 export type { BallastConfig, SourceName, SourcePolicy } from './config-schema.js';
@@ -74,12 +75,11 @@ export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
   const mode = env.BALLAST_MODE ?? (env.NODE_ENV === 'production' ? 'production' : undefined);
   if (mode) set(['mode'], mode);
   if (env.BALLAST_LOG_LEVEL) set(['logLevel'], env.BALLAST_LOG_LEVEL);
-  for (const source of SOURCE_NAMES) {
-    const variable = `${source.toUpperCase()}_URL`;
-    const value = env[variable];
+  for (const source of SOURCES) {
+    const value = env[source.urlVariable];
     if (value === undefined || value === '') continue;
-    if (!isHttpUrl(value)) throw new ConfigError(`${variable}=${value} is not an absolute http:// or https:// URL`);
-    set(['sources', source, 'url'], value);
+    if (!isHttpUrl(value)) throw new ConfigError(`${source.urlVariable}=${value} is not an absolute http:// or https:// URL`);
+    set(['sources', source.name, 'url'], value);
   }
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;

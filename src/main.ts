@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from './config.js';
 import type { BallastConfig, SourceName } from './config-schema.js';
 import { SOURCE_NAMES } from './config-schema.js';
 import { startDemoServices } from './demo/index.js';
+import { DEMO_ROUTES } from './demo/routes.js';
+import { SOURCES } from './sources/registry.js';
 import type { DemoServices } from './demo/index.js';
 import { createGateway } from './server.js';
 
@@ -43,6 +45,8 @@ async function main(): Promise<void> {
 async function startDemoFor(config: BallastConfig): Promise<DemoServices | undefined> {
   const missing = SOURCE_NAMES.filter((name) => config.sources[name].url === undefined);
   if (missing.length === 0) return undefined;
+  const withoutDemo = missing.filter((name) => !DEMO_ROUTES[name]);
+  if (withoutDemo.length) throw new ConfigError(`no URL for ${withoutDemo.join(', ')} and no demo service to stand in: set ${withoutDemo.map((name) => SOURCES.find((source) => source.name === name)!.urlVariable).join(', ')}`);
   const demo = await startDemoServices({ sources: missing, latency: { baseMs: 5, jitterMs: 10 } });
   for (const name of missing) config.sources[name].url = demo.urls[name];
   return demo;

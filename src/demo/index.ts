@@ -9,7 +9,7 @@ export { DemoService } from './service.js';
 export type { Fault } from './faults.js';
 
 export interface DemoServicesOptions {
-  /** Which services to start. @default all five */
+  /** Which services to start. @default every source with a demo route */
   sources?: readonly SourceName[];
   host?: string;
   /** Fixed ports per service; 0 or absent picks a free one. */
@@ -33,8 +33,10 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
   const started: Partial<Record<SourceName, DemoService>> = {};
   const urls: Partial<Record<SourceName, string>> = {};
   try {
-    for (const name of options.sources ?? SOURCE_NAMES) {
-      const service = new DemoService(name, DEMO_ROUTES[name], data, options.latency);
+    for (const name of options.sources ?? SOURCE_NAMES.filter((source) => DEMO_ROUTES[source])) {
+      const route = DEMO_ROUTES[name];
+      if (!route) throw new Error(`${name} has no demo service: set its URL`);
+      const service = new DemoService(name, route, data, options.latency);
       started[name] = service;
       urls[name] = await service.listen(options.ports?.[name] ?? 0, options.host ?? '127.0.0.1');
     }

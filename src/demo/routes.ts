@@ -1,5 +1,6 @@
 import type { SourceName } from '../config-schema.js';
 import type { DemoData } from './data.js';
+// ballast:demo-imports (npm run new-source adds imports above this line)
 
 export interface DemoAnswer {
   status: number;
@@ -71,4 +72,12 @@ const favorites = userRoute('favorites', (userId, data) => {
   return productIds ? { status: 200, body: { userId, productIds } } : notFound;
 });
 
-export const DEMO_ROUTES: Record<SourceName, DemoRoute> = { catalog, inventory, pricing, cart, favorites };
+/** The demo service of each source; a source without one needs its URL set. */
+export const DEMO_ROUTES: Partial<Record<SourceName, DemoRoute>> = {
+  catalog,
+  inventory,
+  pricing,
+  cart,
+  favorites,
+  // ballast:demo-routes (npm run new-source adds routes above this line)
+};

@@ -6,5 +6,20 @@ import { Money } from './money.js';
 import { Product } from './product.js';
 import { Query } from './query.js';
 import { Viewer } from './viewer.js';
+// ballast:resolver-imports (npm run new-source adds imports above this line)
 
-export const resolvers: Resolvers = { Query, Product, Inventory, Money, Cart, CartItem, Viewer };
+/** Resolvers of one type per file; files for added sources extend types (`Product.rating`) and are merged here. */
+const parts: Resolvers[] = [
+  { Query, Product, Inventory, Money, Cart, CartItem, Viewer },
+  // ballast:resolver-list (npm run new-source adds resolver maps above this line)
+];
+
+export const resolvers: Resolvers = mergeResolvers(parts);
+
+function mergeResolvers(maps: Resolvers[]): Resolvers {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) merged[type] = { ...merged[type], ...(fields as Record<string, unknown>) };
+  }
+  return merged as Resolvers;
+}

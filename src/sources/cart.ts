@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseBody } from './batch-response.js';
-import { defineOperation } from './operation.js';
+import { defineSource, onePerKey } from './define.js';
 
 const cartSchema = z.object({
   userId: z.string(),
@@ -9,22 +9,15 @@ const cartSchema = z.object({
 export type CartRecord = z.infer<typeof cartSchema>;
 export type CartLine = CartRecord['items'][number];
 
-/** A user's cart: `GET /carts/{userId}`; 404 means an empty cart. One request per user. */
-export const cartByUserId = defineOperation<CartRecord>({
-  source: 'cart',
-  name: 'cartByUserId',
-  batch: false,
-  async load(keys, { fetch }) {
-    return Promise.all(
-      keys.map(async (userId) => {
-        return fetch({
-          method: 'GET',
-          path: `/carts/${encodeURIComponent(userId)}`,
-          idempotent: true,
-          acceptStatuses: [404],
-          parse: ({ status, body }) => (status === 404 ? { userId, items: [] } : parseBody('cart', body, cartSchema)),
-        });
-      }),
-    );
+/** Shopping carts, one request per user. */
+export const cart = defineSource({
+  name: 'cart',
+  operations: {
+    /** `GET /carts/{userId}`; 404 means an empty cart. */
+    cart: onePerKey<CartRecord>({
+      path: (userId) => `/carts/${encodeURIComponent(userId)}`,
+      parse: (body, _userId, { source }) => parseBody(source, body, cartSchema),
+      notFound: (userId) => ({ userId, items: [] }),
+    }),
   },
 });

@@ -3,27 +3,15 @@ import { SOURCE_NAMES } from '../config-schema.js';
 import type { UpstreamClient } from '../http/upstream-client.js';
 import { ResiliencePipeline } from '../resilience/pipeline.js';
 import type { PipelineObserver } from '../resilience/pipeline.js';
-import { cartByUserId } from './cart.js';
-import { productById, productPage } from './catalog.js';
-import { favoritesByUserId } from './favorites.js';
-import { inventoryByProductId } from './inventory.js';
 import { BoundOperation } from './operation.js';
 import type { SourceOperation } from './operation.js';
-import { priceByProductId } from './pricing.js';
+import { SOURCES } from './registry.js';
 
-/** Every operation the resolvers may use, bound to its source. Adding one: add it here. */
-export function bindOperations(bind: <V extends object>(operation: SourceOperation<V>) => BoundOperation<V>) {
-  return {
-    productById: bind(productById),
-    productPage: bind(productPage),
-    inventory: bind(inventoryByProductId),
-    price: bind(priceByProductId),
-    cart: bind(cartByUserId),
-    favorites: bind(favoritesByUserId),
-  };
-}
+type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never;
+type AllOperations = UnionToIntersection<(typeof SOURCES)[number]['operations']>;
 
-export type Operations = ReturnType<typeof bindOperations>;
+/** Every operation of every source, bound to its pipeline: `context.operations.price`, … */
+export type Operations = { [K in keyof AllOperations]: AllOperations[K] extends SourceOperation<infer V> ? BoundOperation<V> : never };
 
 /** The long-lived side of the data sources: one pipeline (breaker, bulkhead, budget) per source. */
 export interface SourceRegistry {
@@ -41,15 +29,15 @@ export function createSources(
   const pipelines = Object.fromEntries(
     SOURCE_NAMES.map((name) => [name, new ResiliencePipeline(name, baseUrls[name], config.sources[name], client, observer)]),
   ) as Record<SourceName, ResiliencePipeline>;
-  const operations = bindOperations((operation) => {
-    const policy = config.sources[operation.source];
-    return new BoundOperation(operation, pipelines[operation.source], {
-      maxStaleMs: policy.maxStaleMs,
-      staleMaxEntries: policy.staleMaxEntries,
-      maxBatchSize: policy.maxBatchSize,
-      currency: config.currency,
-    });
-  });
+  const bound = SOURCES.flatMap((source) =>
+    Object.entries(source.operations).map(([name, operation]) => {
+      const policy = config.sources[source.name];
+      const options = { maxStaleMs: policy.maxStaleMs, staleMaxEntries: policy.staleMaxEntries, maxBatchSize: policy.maxBatchSize, currency: config.currency };
+      return [name, new BoundOperation(operation as SourceOperation<object>, pipelines[source.name], options)] as const;
+    }),
+  );
+  // Built from the same SOURCES the Operations type is derived from, name for name.
+  const operations = Object.fromEntries(bound) as unknown as Operations;
   return {
     pipelines,
     operations,

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { idsParam, itemsByKey } from './batch-response.js';
-import { defineOperation } from './operation.js';
+import { batchByKey, defineSource, idsParam } from './define.js';
 
 const inventorySchema = z.object({
   productId: z.string(),
@@ -15,17 +14,16 @@ export interface InventoryRecord {
   updatedAt?: string | undefined;
 }
 
-/** Stock by product id: `GET /inventory?ids=…`. Falls back to "unknown" rather than null. */
-export const inventoryByProductId = defineOperation<InventoryRecord>({
-  source: 'inventory',
-  name: 'inventoryByProductId',
-  async load(keys, { fetch }) {
-    return fetch({
-      method: 'GET',
-      path: `/inventory?ids=${idsParam(keys)}`,
-      idempotent: true,
-      parse: ({ body }) => itemsByKey('inventory', body, keys, inventorySchema, 'productId'),
-    });
+/** Stock levels. Falls back to "unknown" rather than null: a page can still render without it. */
+export const inventory = defineSource({
+  name: 'inventory',
+  operations: {
+    /** Stock by product id: `GET /inventory?ids=…`. */
+    inventory: batchByKey<InventoryRecord>({
+      path: (ids) => `/inventory?ids=${idsParam(ids)}`,
+      item: inventorySchema,
+      keyField: 'productId',
+      defaultValue: (productId) => ({ productId, available: null }),
+    }),
   },
-  defaultValue: (productId) => ({ productId, available: null }),
 });

@@ -1,5 +1,4 @@
 import DataLoader from 'dataloader';
-import type { SourceName } from '../config-schema.js';
 import type { CallScope, CallSpec, ResiliencePipeline } from '../resilience/pipeline.js';
 import { StaleCache } from '../resilience/stale-cache.js';
 
@@ -8,6 +7,8 @@ export type Fetch = <T>(spec: CallSpec<T>) => Promise<T>;
 
 export interface LoadContext {
   fetch: Fetch;
+  /** Name of the source being read, for error messages. */
+  source: string;
   /** ISO 4217 currency prices are asked in. */
   currency: string;
 }
@@ -17,8 +18,8 @@ export interface LoadContext {
  * cart. Sources declare operations; resolvers never see HTTP.
  */
 export interface SourceOperation<V extends object> {
-  /** The source whose pipeline (breaker, bulkhead, retries) and stale cache this uses. */
-  source: SourceName;
+  /** The source whose pipeline (breaker, bulkhead, retries) this uses. */
+  source: string;
   /** Unique name, e.g. `productById`. */
   name: string;
   /**
@@ -30,10 +31,6 @@ export interface SourceOperation<V extends object> {
   defaultValue?(key: string): V;
   /** False when the upstream has no batch endpoint: one request per key. @default true */
   batch?: boolean;
-}
-
-export function defineOperation<V extends object>(operation: SourceOperation<V>): SourceOperation<V> {
-  return operation;
 }
 
 /** An operation bound at start-up to its source's pipeline and its own stale cache. */
@@ -54,7 +51,7 @@ export class BoundOperation<V extends object> {
 
   /** A fresh DataLoader for one GraphQL request: batching and per-request dedup of keys. */
   createLoader(scope: CallScope): DataLoader<string, V | null> {
-    const context: LoadContext = { fetch: (spec) => this.pipeline.call(spec, scope), currency: this.#currency };
+    const context: LoadContext = { fetch: (spec) => this.pipeline.call(spec, scope), source: this.operation.source, currency: this.#currency };
     return new DataLoader<string, V | null>((keys) => this.#loadBatch(keys, context), {
       batch: this.operation.batch !== false,
       maxBatchSize: this.#maxBatchSize,

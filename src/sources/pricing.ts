@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { idsParam, itemsByKey } from './batch-response.js';
-import { defineOperation } from './operation.js';
+import { batchByKey, defineSource, idsParam } from './define.js';
 
 const priceSchema = z.object({
   productId: z.string(),
@@ -9,12 +8,15 @@ const priceSchema = z.object({
 });
 export type PriceRecord = z.infer<typeof priceSchema>;
 
-/** Prices in minor units: `GET /prices?ids=…&currency=USD`. No default: a made-up price is worse than none. */
-export const priceByProductId = defineOperation<PriceRecord>({
-  source: 'pricing',
-  name: 'priceByProductId',
-  async load(keys, { fetch, currency }) {
-    const path = `/prices?ids=${idsParam(keys)}&currency=${encodeURIComponent(currency)}`;
-    return fetch({ method: 'GET', path, idempotent: true, parse: ({ body }) => itemsByKey('pricing', body, keys, priceSchema, 'productId') });
+/** Prices in minor units. No default: a made-up price is worse than none. */
+export const pricing = defineSource({
+  name: 'pricing',
+  operations: {
+    /** `GET /prices?ids=…&currency=USD`. */
+    price: batchByKey({
+      path: (ids, { currency }) => `/prices?ids=${idsParam(ids)}&currency=${encodeURIComponent(currency)}`,
+      item: priceSchema,
+      keyField: 'productId',
+    }),
   },
 });

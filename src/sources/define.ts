@@ -1,0 +1,102 @@
+import type { z } from 'zod';
+import type { SourcePolicy } from '../config-schema.js';
+import type { UpstreamResponse } from '../http/upstream-client.js';
+import { idsParam, itemsByKey } from './batch-response.js';
+import type { LoadContext, SourceOperation } from './operation.js';
+
+/** Policy defaults a source may override in code; config and env still override these. */
+export type PolicyOverrides = Partial<Omit<SourcePolicy, 'url' | 'retry' | 'breaker' | 'bulkhead'>> & {
+  retry?: Partial<SourcePolicy['retry']>;
+  breaker?: Partial<SourcePolicy['breaker']>;
+  bulkhead?: Partial<SourcePolicy['bulkhead']>;
+};
+
+/** An operation as a source declares it; `defineSource` fills in `source` and `name`. */
+export type OperationDefinition<V extends object> = Omit<SourceOperation<V>, 'source' | 'name'>;
+
+export interface SourceDefinition<N extends string, O extends Record<string, SourceOperation<object>>> {
+  /** Source name: config key, metric label, `extensions.degraded[].source`. */
+  name: N;
+  /** Environment variable with the base URL. @default `<NAME>_URL` */
+  urlVariable: string;
+  /** Code defaults for this source's resilience policy. */
+  policy: PolicyOverrides;
+  operations: O;
+}
+
+// `any` is confined to this constraint: the value type of each operation is kept by inference below.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Definitions = Record<string, OperationDefinition<any>>;
+type Bound<N extends string, D extends Definitions> = { [K in keyof D]: D[K] extends OperationDefinition<infer V> ? SourceOperation<V> & { source: N } : never };
+
+/**
+ * Declares an upstream REST service: its name, URL variable, policy defaults and the operations
+ * resolvers may call. Every operation goes through the source's pipeline (bulkhead, timeouts,
+ * retries with budget, breaker) and has a stale cache: resilience is on by default.
+ * See docs/adding-a-data-source.md.
+ */
+export function defineSource<N extends string, D extends Definitions>(definition: {
+  name: N;
+  urlVariable?: string;
+  policy?: PolicyOverrides;
+  operations: D;
+}): SourceDefinition<N, Bound<N, D>> {
+  const operations = Object.fromEntries(
+    Object.entries(definition.operations).map(([name, operation]) => [name, { ...operation, source: definition.name, name }]),
+  ) as Bound<N, D>;
+  return {
+    name: definition.name,
+    urlVariable: definition.urlVariable ?? `${definition.name.toUpperCase()}_URL`,
+    policy: definition.policy ?? {},
+    operations,
+  };
+}
+
+/**
+ * The common case: `GET <path(keys)>` answering `{"items":[…]}`, items matched back to keys by
+ * `keyField`, each validated by `item` (a bad item fails only its key; an omitted key is null).
+ */
+export function batchByKey<T extends object>(options: {
+  path: (keys: readonly string[], context: LoadContext) => string;
+  item: z.ZodType<T>;
+  keyField: string;
+  defaultValue?: (key: string) => T;
+}): OperationDefinition<T> {
+  return {
+    load: (keys, context) =>
+      context.fetch({
+        method: 'GET',
+        path: options.path(keys, context),
+        idempotent: true,
+        parse: ({ body }) => itemsByKey(context.source, body, keys, options.item, options.keyField),
+      }),
+    ...(options.defaultValue ? { defaultValue: options.defaultValue } : {}),
+  };
+}
+
+/** For upstreams without a batch endpoint: `GET <path(key)>` once per key, `notFound` for a 404. */
+export function onePerKey<T extends object>(options: {
+  path: (key: string) => string;
+  parse: (body: unknown, key: string, context: LoadContext) => T;
+  notFound?: (key: string) => T;
+  defaultValue?: (key: string) => T;
+}): OperationDefinition<T> {
+  return {
+    batch: false,
+    load: (keys, context) =>
+      Promise.all(
+        keys.map((key) =>
+          context.fetch({
+            method: 'GET',
+            path: options.path(key),
+            idempotent: true,
+            ...(options.notFound ? { acceptStatuses: [404] } : {}),
+            parse: ({ status, body }: UpstreamResponse) => (status === 404 && options.notFound ? options.notFound(key) : options.parse(body, key, context)),
+          }),
+        ),
+      ),
+    ...(options.defaultValue ? { defaultValue: options.defaultValue } : {}),
+  };
+}
+
+export { idsParam };

@@ -1,0 +1,16 @@
+import { cart } from './cart.js';
+import { catalog } from './catalog.js';
+import { favorites } from './favorites.js';
+import { inventory } from './inventory.js';
+import { pricing } from './pricing.js';
+// ballast:source-imports (npm run new-source adds imports above this line)
+
+/** Every upstream source Ballast knows, in display order. Adding one: docs/adding-a-data-source.md. */
+export const SOURCES = [
+  catalog,
+  inventory,
+  pricing,
+  cart,
+  favorites,
+  // ballast:source-list (npm run new-source adds sources above this line)
+] as const;

@@ -1,5 +1,6 @@
 import type { SourceName } from '../config-schema.js';
 import type { DemoData } from './data.js';
+import { reviewsRoute } from './reviews-route.js';
 // ballast:demo-imports (npm run new-source adds imports above this line)
 
 export interface DemoAnswer {
@@ -79,5 +80,6 @@ export const DEMO_ROUTES: Partial<Record<SourceName, DemoRoute>> = {
   pricing,
   cart,
   favorites,
+  reviews: reviewsRoute,
   // ballast:demo-routes (npm run new-source adds routes above this line)
 };

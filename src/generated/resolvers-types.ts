@@ -80,6 +80,8 @@ export type Product = {
   name: Scalars['String']['output'];
   /** Current price, from the pricing service; null when pricing is unavailable and no stale price is known. */
   price?: Maybe<Money>;
+  /** From the reviews service; null when it is unavailable and no stale value is known. */
+  reviews?: Maybe<Reviews>;
 };
 
 /** A page of products (Relay-style connection). */
@@ -140,6 +142,13 @@ export type QueryProductArgs = {
 export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Reviews of a product, from the reviews service. */
+export type Reviews = {
+  __typename?: 'Reviews';
+  /** Edit to match your service. */
+  value: Scalars['String']['output'];
 };
 
 /** Stock level buckets. */
@@ -249,6 +258,7 @@ export type ResolversTypes = {
   ProductConnection: ResolverTypeWrapper<Omit<ProductConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProductEdge']>, nodes: Array<ResolversTypes['Product']> }>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Reviews: ResolverTypeWrapper<Reviews>;
   StockStatus: StockStatus;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Viewer: ResolverTypeWrapper<ViewerValue>;
@@ -268,6 +278,7 @@ export type ResolversParentTypes = {
   ProductConnection: Omit<ProductConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ProductEdge']>, nodes: Array<ResolversParentTypes['Product']> };
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   Query: Record<PropertyKey, never>;
+  Reviews: Reviews;
   String: Scalars['String']['output'];
   Viewer: ViewerValue;
 };
@@ -313,6 +324,7 @@ export type ProductResolvers<ContextType = BallastContext, ParentType extends Re
   inventory?: Resolver<Maybe<ResolversTypes['Inventory']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  reviews?: Resolver<Maybe<ResolversTypes['Reviews']>, ParentType, ContextType>;
 };
 
 export type ProductConnectionResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ProductConnection'] = ResolversParentTypes['ProductConnection']> = {
@@ -334,6 +346,10 @@ export type QueryResolvers<ContextType = BallastContext, ParentType extends Reso
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
 };
 
+export type ReviewsResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Reviews'] = ResolversParentTypes['Reviews']> = {
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ViewerResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
   favorites?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType>;
@@ -350,6 +366,7 @@ export type Resolvers<ContextType = BallastContext> = {
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Reviews?: ReviewsResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };
 

@@ -3,6 +3,7 @@ import { catalog } from './catalog.js';
 import { favorites } from './favorites.js';
 import { inventory } from './inventory.js';
 import { pricing } from './pricing.js';
+import { reviews } from './reviews.js';
 // ballast:source-imports (npm run new-source adds imports above this line)
 
 /** Every upstream source Ballast knows, in display order. Adding one: docs/adding-a-data-source.md. */
@@ -12,5 +13,6 @@ export const SOURCES = [
   pricing,
   cart,
   favorites,
+  reviews,
   // ballast:source-list (npm run new-source adds sources above this line)
 ] as const;

@@ -81,7 +81,7 @@ export type Product = {
   /** Current price, from the pricing service; null when pricing is unavailable and no stale price is known. */
   price?: Maybe<Money>;
   /** From the reviews service; null when it is unavailable and no stale value is known. */
-  reviews?: Maybe<Reviews>;
+  rating?: Maybe<Rating>;
 };
 
 /** A page of products (Relay-style connection). */
@@ -144,11 +144,13 @@ export type QueryProductsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** Reviews of a product, from the reviews service. */
-export type Reviews = {
-  __typename?: 'Reviews';
-  /** Edit to match your service. */
-  value: Scalars['String']['output'];
+/** What customers think of a product, from the reviews service. */
+export type Rating = {
+  __typename?: 'Rating';
+  /** Mean star rating, 0 to 5. */
+  average: Scalars['Float']['output'];
+  /** How many reviews the average is over. */
+  count: Scalars['Int']['output'];
 };
 
 /** Stock level buckets. */
@@ -249,6 +251,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Cart: ResolverTypeWrapper<CartRecord>;
   CartItem: ResolverTypeWrapper<CartLine>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Inventory: ResolverTypeWrapper<InventoryRecord>;
@@ -258,7 +261,7 @@ export type ResolversTypes = {
   ProductConnection: ResolverTypeWrapper<Omit<ProductConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProductEdge']>, nodes: Array<ResolversTypes['Product']> }>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Reviews: ResolverTypeWrapper<Reviews>;
+  Rating: ResolverTypeWrapper<Rating>;
   StockStatus: StockStatus;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Viewer: ResolverTypeWrapper<ViewerValue>;
@@ -269,6 +272,7 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   Cart: CartRecord;
   CartItem: CartLine;
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Inventory: InventoryRecord;
@@ -278,7 +282,7 @@ export type ResolversParentTypes = {
   ProductConnection: Omit<ProductConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ProductEdge']>, nodes: Array<ResolversParentTypes['Product']> };
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   Query: Record<PropertyKey, never>;
-  Reviews: Reviews;
+  Rating: Rating;
   String: Scalars['String']['output'];
   Viewer: ViewerValue;
 };
@@ -324,7 +328,7 @@ export type ProductResolvers<ContextType = BallastContext, ParentType extends Re
   inventory?: Resolver<Maybe<ResolversTypes['Inventory']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
-  reviews?: Resolver<Maybe<ResolversTypes['Reviews']>, ParentType, ContextType>;
+  rating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
 };
 
 export type ProductConnectionResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ProductConnection'] = ResolversParentTypes['ProductConnection']> = {
@@ -346,8 +350,9 @@ export type QueryResolvers<ContextType = BallastContext, ParentType extends Reso
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
 };
 
-export type ReviewsResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Reviews'] = ResolversParentTypes['Reviews']> = {
-  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+export type RatingResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Rating'] = ResolversParentTypes['Rating']> = {
+  average?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ViewerResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
@@ -366,7 +371,7 @@ export type Resolvers<ContextType = BallastContext> = {
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
-  Reviews?: ReviewsResolvers<ContextType>;
+  Rating?: RatingResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };
 

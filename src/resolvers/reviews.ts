@@ -1,9 +1,9 @@
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { loadDegradable } from './degradable.js';
 
-/** Product.reviews, batched through the reviews source, with its fallbacks. */
+/** Product.rating, batched through the reviews source, with its fallbacks. */
 export const reviewsResolvers: Resolvers = {
   Product: {
-    reviews: (product, _args, context, info) => loadDegradable(context, info, context.operations.reviewsByProductId, product.id),
+    rating: (product, _args, context, info) => loadDegradable(context, info, context.operations.reviewsByProductId, product.id),
   },
 };

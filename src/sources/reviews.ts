@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { batchByKey, defineSource, idsParam } from './define.js';
 
-/** One reviews item as the upstream sends it. Edit to match your service. */
-const reviewsItemSchema = z.object({ productId: z.string(), value: z.string() });
+/** One review summary as the reviews service sends it. */
+const reviewsItemSchema = z.object({ productId: z.string(), average: z.number().min(0).max(5), count: z.number().int().nonnegative() });
 export type ReviewsRecord = z.infer<typeof reviewsItemSchema>;
 
-/** Reviews: `GET /reviews?ids=…` answering `{"items":[{"productId","value"}]}`. URL from REVIEWS_URL. */
+/** Reviews: `GET /reviews/summary?ids=…` answering `{"items":[{"productId","average","count"}]}`. URL from REVIEWS_URL. */
 export const reviews = defineSource({
   name: 'reviews',
-  // Code defaults for this source; config and env override them. E.g. { timeoutMs: 800, maxStaleMs: 60_000 }
-  policy: {},
+  // Ratings move slowly: a ten-minute-old average is still worth showing.
+  policy: { maxStaleMs: 600_000 },
   operations: {
     reviewsByProductId: batchByKey<ReviewsRecord>({
-      path: (ids) => `/reviews?ids=${idsParam(ids)}`,
+      path: (ids) => `/reviews/summary?ids=${idsParam(ids)}`,
       item: reviewsItemSchema,
       keyField: 'productId',
     }),

@@ -9,7 +9,7 @@ import type { DegradedEntry, GraphQLResponse, Harness } from '../helpers/harness
  * answer, exactly the dependent fields degrade, with the right reason and fallback kind.
  */
 const QUERY = `{
-  products(first: 3) { nodes { id name price { amount } inventory { available status } } }
+  products(first: 3) { nodes { id name price { amount } inventory { available status } rating { average count } } }
   cart(userId: "u-1") { totalQuantity items { quantity } }
   favorites(userId: "u-2") { id }
 }`;
@@ -29,7 +29,7 @@ const FAULTS: Array<[string, Fault, string]> = [
 ];
 
 type Data = {
-  products: { nodes: Array<{ id: string; price: unknown; inventory: unknown }> };
+  products: { nodes: Array<{ id: string; price: unknown; inventory: unknown; rating: unknown }> };
   cart: unknown;
   favorites: unknown;
 };
@@ -52,6 +52,10 @@ const EXPECTED: Record<SourceName, { data(healthy: Data): Data; degraded(reason:
   pricing: {
     data: (healthy) => ({ ...healthy, products: { nodes: healthy.products.nodes.map((node) => ({ ...node, price: null })) } }),
     degraded: (reason) => [{ source: 'pricing', reason, fallback: 'NULL', paths: nodePaths('price') }],
+  },
+  reviews: {
+    data: (healthy) => ({ ...healthy, products: { nodes: healthy.products.nodes.map((node) => ({ ...node, rating: null })) } }),
+    degraded: (reason) => [{ source: 'reviews', reason, fallback: 'NULL', paths: nodePaths('rating') }],
   },
   cart: {
     data: (healthy) => ({ ...healthy, cart: null }),

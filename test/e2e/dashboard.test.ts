@@ -24,7 +24,7 @@ describe('the resilience dashboard in headless Chromium', () => {
       if (!isSameOriginOrInline(request.url(), harness.url)) foreign.push(request.url());
     });
     await page.goto(`${harness.url}/dashboard`);
-    for (const source of ['catalog', 'inventory', 'pricing', 'cart', 'favorites']) {
+    for (const source of ['catalog', 'inventory', 'pricing', 'cart', 'favorites', 'reviews']) {
       await expect.poll(() => page.locator(`#source-${source}`).count(), { timeout: 10_000 }).toBe(1);
     }
     await expect.poll(() => page.locator('#source-inventory').getAttribute('data-state')).toBe('CLOSED');

@@ -19,6 +19,7 @@ import { createLogger } from './observability/logger.js';
 import type { Logger } from './observability/logger.js';
 import { Telemetry } from './observability/telemetry.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useDashboard } from './plugins/use-dashboard.js';
@@ -87,6 +88,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       !(security.introspection ?? development) && useDisableIntrospection(),
       ...useTrustedDocuments(config),
       ...useIdentity(config),
+      useDeferStream(),
       useDegradationReport(),
       useGraphQlJit({}, { enableIf: (args) => !usesIncrementalDelivery(args.document) }),
       useJitErrorCompatibility(),

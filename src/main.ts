@@ -9,9 +9,15 @@ import type { DemoServices } from './demo/index.js';
 import { createGateway } from './server.js';
 
 const HELP = `Usage: ballast [--config FILE] [--port N]
+       ballast check-config [FILE]
 
-Runs the Ballast GraphQL gateway. Sources without a *_URL variable (CATALOG_URL, INVENTORY_URL,
-PRICING_URL, CART_URL, FAVORITES_URL) are served by embedded demo services.
+Runs the Ballast GraphQL gateway. Sources without a URL variable
+(${SOURCES.map((source) => source.urlVariable).join(', ')})
+are served by embedded demo services.
+
+Commands:
+  check-config [FILE]   validate the configuration (FILE, else BALLAST_CONFIG, plus the
+                        environment) and print the effective policy of every source
 
 Options:
   --config FILE   JSON or YAML config file (also BALLAST_CONFIG); see docs/configuration.md
@@ -21,14 +27,21 @@ Options:
 
 /** Entry: config → embedded demo upstreams for sources without a URL → server → graceful shutdown. */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     options: { config: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
+    allowPositionals: true,
   });
   if (values.help) {
     process.stdout.write(HELP);
     return;
   }
+  if (positionals[0] === 'check-config') {
+    const config = loadConfig(process.env, positionals[1] ?? values.config);
+    process.stdout.write(describePolicies(config));
+    return;
+  }
+  if (positionals.length) throw new ConfigError(`unknown command "${positionals[0]}"; see --help`);
   const env = values.port === undefined ? process.env : { ...process.env, PORT: values.port };
   const config = loadConfig(env, values.config);
   const demo = await startDemoFor(config);
@@ -50,6 +63,23 @@ async function startDemoFor(config: BallastConfig): Promise<DemoServices | undef
   const demo = await startDemoServices({ sources: missing, latency: { baseMs: 5, jitterMs: 10 } });
   for (const name of missing) config.sources[name].url = demo.urls[name];
   return demo;
+}
+
+/** The effective policy of every source, one block each: what `check-config` prints. */
+function describePolicies(config: BallastConfig): string {
+  const lines = [`config OK · mode ${config.mode} · port ${config.port} · deadline ${config.deadlineMs} ms · identity ${config.identity.mode}`];
+  for (const name of SOURCE_NAMES) {
+    const policy = config.sources[name];
+    lines.push(
+      `${name}${policy.critical ? ' (critical)' : ''}: ${policy.url ?? 'embedded demo'}`,
+      `  timeout ${policy.timeoutMs} ms total, ${policy.attemptTimeoutMs} ms per attempt; batches of up to ${policy.maxBatchSize}`,
+      `  retry ${policy.retry.maxAttempts} attempts, backoff ${policy.retry.baseDelayMs}-${policy.retry.maxDelayMs} ms, budget ${policy.retry.budgetRatio * 100}% + ${policy.retry.budgetMinPerSecond}/s`,
+      `  breaker ${policy.breaker.enabled ? `opens above ${policy.breaker.errorThresholdPercentage}% errors over ${policy.breaker.windowMs} ms (min ${policy.breaker.volumeThreshold} calls), probes after ${policy.breaker.resetTimeoutMs} ms` : 'off'}`,
+      `  bulkhead ${policy.bulkhead.maxConcurrent} in flight + ${policy.bulkhead.maxQueue} queued; stale values up to ${policy.maxStaleMs} ms`,
+      `  forwards ${policy.forwardHeaders.join(', ') || 'no client headers'}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function printBanner(config: BallastConfig, url: string, demo: DemoServices | undefined): void {

@@ -51,3 +51,20 @@ describe('start-up refuses a bad upstream URL', () => {
     expect(result.stderr.trim().split('\n')).toEqual([`ballast: ${variable}=${value} is not an absolute http:// or https:// URL`]);
   });
 });
+
+describe('the command line', () => {
+  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { encoding: 'utf8', timeout: 20_000 });
+
+  it('--help names every URL variable and the check-config command', () => {
+    const result = cli(['--help']);
+    expect(result.status).toBe(0);
+    for (const variable of ['CATALOG_URL', 'INVENTORY_URL', 'PRICING_URL', 'CART_URL', 'FAVORITES_URL', 'REVIEWS_URL']) expect(result.stdout).toContain(variable);
+    expect(result.stdout).toContain('check-config [FILE]');
+  });
+
+  it('refuses an unknown command or flag in one line', () => {
+    expect(cli(['serve']).stderr.trim()).toBe('ballast: unknown command "serve"; see --help');
+    expect(cli(['--prot', '1']).stderr.trim()).toMatch(/^ballast: Unknown option '--prot'/);
+  });
+});
+

@@ -61,5 +61,6 @@ export function defaultConfig(): BallastConfig {
       jwt: { algorithms: ['RS256', 'ES256', 'HS256'], userClaim: 'sub' },
     },
     trustedDocuments: { allowArbitraryOperations: false },
+    redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },
   };
 }

@@ -119,6 +119,14 @@ export const configSchema = z.strictObject({
   security: securitySchema,
   identity: identitySchema,
   trustedDocuments: trustedDocumentsSchema,
+  redis: z.strictObject({
+    /** With a URL, the stale cache is shared fleet-wide through Redis; without, memory only. */
+    url: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').nullable(),
+    keyPrefix: z.string().min(1),
+    timeoutMs: z.number().int().min(1).max(5000),
+    maxValueBytes: z.number().int().min(1),
+    writeIntervalMs: z.number().int().min(0),
+  }),
 }).superRefine((config, context) => {
   const jwt = config.identity.jwt;
   if (config.identity.mode === 'jwt' && !jwt.secret && !jwt.publicKey && !jwt.jwksUrl) {

@@ -75,6 +75,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
   const mode = env.BALLAST_MODE ?? (env.NODE_ENV === 'production' ? 'production' : undefined);
   if (mode) set(['mode'], mode);
   if (env.BALLAST_LOG_LEVEL) set(['logLevel'], env.BALLAST_LOG_LEVEL);
+  if (env.REDIS_URL) set(['redis', 'url'], env.REDIS_URL);
   for (const source of SOURCES) {
     const value = env[source.urlVariable];
     if (value === undefined || value === '') continue;

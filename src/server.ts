@@ -111,7 +111,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       state.draining = true;
       if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await stopServer(server, graceMs);
-      sources.shutdown();
+      await sources.shutdown();
       await client.close();
     },
   };

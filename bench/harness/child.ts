@@ -45,7 +45,7 @@ export async function startChild(name: string, script: string, args: string[], o
       return match ? Math.round(Number(match[1]) / 1024) : 0;
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const force = setTimeout(() => child.kill('SIGKILL'), 3000);

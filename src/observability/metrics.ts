@@ -40,6 +40,7 @@ export class BallastMetrics implements PipelineObserver {
   readonly #degradedFields: Counter<'source' | 'reason' | 'fallback'>;
   readonly #graphqlRequests: Counter<'operation' | 'result'>;
   readonly #graphqlDuration: Histogram<'operation' | 'result'>;
+  readonly #redisOperations: Counter<'operation' | 'outcome'>;
 
   constructor(pipelines: Record<SourceName, ResiliencePipeline>, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -64,6 +65,12 @@ export class BallastMetrics implements PipelineObserver {
       help: 'GraphQL request duration by operation name and result',
       labelNames: ['operation', 'result'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.#redisOperations = new Counter({
+      name: 'ballast_redis_operations_total',
+      help: 'Shared stale cache operations on Redis by operation (get, set) and outcome (ok, miss, error, skipped)',
+      labelNames: ['operation', 'outcome'],
       registers,
     });
     this.#registerBulkheadGauges(pipelines);
@@ -96,6 +103,10 @@ export class BallastMetrics implements PipelineObserver {
       this.#degradedFields.inc({ source: entry.source, reason: entry.reason, fallback: entry.fallback }, entry.paths.length);
       if (entry.fallback === 'STALE') this.#staleHits.inc({ source: entry.source }, entry.paths.length);
     }
+  }
+
+  redisOperation(operation: 'get' | 'set', outcome: 'ok' | 'miss' | 'error' | 'skipped'): void {
+    this.#redisOperations.inc({ operation, outcome });
   }
 
   requestFinished(operation: string, result: RequestResult, durationMs: number): void {

@@ -1,38 +1,72 @@
 import { LRUCache } from 'lru-cache';
+import type { SharedStaleStore } from './shared-stale-store.js';
 
 export interface StaleCacheOptions {
   /** How old a last known good value may be and still be served, in milliseconds; 0 disables. @default 300_000 */
   maxStaleMs: number;
   /** Keys kept per source; the least recently used go first. @default 10_000 */
   maxEntries: number;
+  /** The fleet-wide store (Redis) behind this process's memory, when configured. */
+  shared?: {
+    store: SharedStaleStore;
+    /** Key prefix of this cache in the store, e.g. `price:`. */
+    namespace: string;
+    /** A key is written to the store at most once per this many ms (a hot key would otherwise be written per request). */
+    writeIntervalMs: number;
+  };
 }
 
 interface Entry<V> {
   value: V;
   storedAt: number;
+  sharedAt: number;
 }
 
-/** Last known good value per key of one source: the STALE fallback of Contract 3. */
+/**
+ * Last known good value per key of one operation: the STALE fallback of Contract 3. Memory
+ * first (bounded LRU with TTL); with Redis configured, written through (throttled, never awaited)
+ * and read from Redis when memory has nothing, so a fresh replica can serve what another saw.
+ */
 export class StaleCache<V extends object> {
   readonly #cache: LRUCache<string, Entry<V>> | undefined;
   readonly #maxStaleMs: number;
+  readonly #shared: StaleCacheOptions['shared'];
 
-  constructor({ maxStaleMs, maxEntries }: StaleCacheOptions) {
+  constructor({ maxStaleMs, maxEntries, shared }: StaleCacheOptions) {
     this.#maxStaleMs = maxStaleMs;
     this.#cache = maxStaleMs > 0 && maxEntries > 0 ? new LRUCache({ max: maxEntries, ttl: maxStaleMs }) : undefined;
+    this.#shared = maxStaleMs > 0 ? shared : undefined;
   }
 
   set(key: string, value: V, now = Date.now()): void {
-    this.#cache?.set(key, { value, storedAt: now });
+    if (!this.#cache) return;
+    const previous = this.#cache.get(key);
+    const share = this.#shared !== undefined && (previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
+    this.#cache.set(key, { value, storedAt: now, sharedAt: share ? now : (previous?.sharedAt ?? 0) });
+    if (share) this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs);
   }
 
-  /** The value and its age, or undefined when none is known or it is older than `maxStaleMs`. */
+  /** The value and its age from memory, or undefined when none is known or it is older than `maxStaleMs`. */
   get(key: string, now = Date.now()): { value: V; ageMs: number } | undefined {
     const entry = this.#cache?.get(key);
     if (!entry) return undefined;
     const ageMs = now - entry.storedAt;
     if (ageMs > this.#maxStaleMs) return undefined;
     return { value: entry.value, ageMs };
+  }
+
+  /** Memory, then the shared store; a value found there is kept in memory too. */
+  async getAnywhere(key: string, now = Date.now()): Promise<{ value: V; ageMs: number } | undefined> {
+    const local = this.get(key, now);
+    if (local || !this.#shared || !this.#cache) return local;
+    const stored = await this.#shared.store.get(this.#shared.namespace + key);
+    if (!stored) return undefined;
+    const ageMs = Date.now() - stored.storedAt;
+    if (ageMs > this.#maxStaleMs) return undefined;
+    // Written by this same operation from values that passed its payload validation.
+    const value = stored.value as V;
+    this.#cache.set(key, { value, storedAt: stored.storedAt, sharedAt: stored.storedAt });
+    return { value, ageMs };
   }
 
   get size(): number {

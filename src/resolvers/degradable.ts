@@ -22,21 +22,21 @@ export async function loadDegradable<V extends object>(
     return await withinFieldBudget(context.loaderFor(operation).load(key), context, info, operation);
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
-    return fallBack(context, info, operation, key, error);
+    return await fallBack(context, info, operation, key, error);
   }
 }
 
-function fallBack<V extends object>(
+async function fallBack<V extends object>(
   context: BallastContext,
   info: GraphQLResolveInfo,
   operation: BoundOperation<V>,
   key: string,
   error: UpstreamError,
-): V {
+): Promise<V> {
   const source = operation.operation.source;
   const record = (fallback: FallbackKind, staleAgeMs?: number): void =>
     context.degradation.record({ source, reason: error.code, fallback, path: responsePathAsArray(info.path), ...(staleAgeMs === undefined ? {} : { staleAgeMs }) });
-  const stale = operation.stale.get(key);
+  const stale = operation.stale.get(key) ?? (context.deadline.remainingMs() > 0 ? await operation.stale.getAnywhere(key) : undefined);
   if (stale) {
     record('STALE', stale.ageMs);
     return stale.value;

@@ -3,6 +3,8 @@ import { SOURCE_NAMES } from '../config-schema.js';
 import type { UpstreamClient } from '../http/upstream-client.js';
 import { ResiliencePipeline } from '../resilience/pipeline.js';
 import type { PipelineObserver } from '../resilience/pipeline.js';
+import { SharedStaleStore } from '../resilience/shared-stale-store.js';
+import type { StoreObserver } from '../resilience/shared-stale-store.js';
 import { BoundOperation } from './operation.js';
 import type { SourceOperation } from './operation.js';
 import { SOURCES } from './registry.js';
@@ -17,22 +19,27 @@ export type Operations = { [K in keyof AllOperations]: AllOperations[K] extends 
 export interface SourceRegistry {
   pipelines: Record<SourceName, ResiliencePipeline>;
   operations: Operations;
-  shutdown(): void;
+  /** The fleet-wide stale store, when Redis is configured. */
+  sharedStore: SharedStaleStore | undefined;
+  shutdown(): Promise<void>;
 }
 
 export function createSources(
   config: BallastConfig,
   baseUrls: Record<SourceName, URL>,
   client: UpstreamClient,
-  observer: PipelineObserver = {},
+  observer: PipelineObserver & StoreObserver = {},
 ): SourceRegistry {
+  const redis = config.redis;
+  const sharedStore = redis.url ? new SharedStaleStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, maxValueBytes: redis.maxValueBytes }, observer) : undefined;
   const pipelines = Object.fromEntries(
     SOURCE_NAMES.map((name) => [name, new ResiliencePipeline(name, baseUrls[name], config.sources[name], client, observer)]),
   ) as Record<SourceName, ResiliencePipeline>;
   const bound = SOURCES.flatMap((source) =>
     Object.entries(source.operations).map(([name, operation]) => {
       const policy = config.sources[source.name];
-      const options = { maxStaleMs: policy.maxStaleMs, staleMaxEntries: policy.staleMaxEntries, maxBatchSize: policy.maxBatchSize, currency: config.currency };
+      const shared = sharedStore && { store: sharedStore, namespace: `${name}:`, writeIntervalMs: redis.writeIntervalMs };
+      const options = { maxStaleMs: policy.maxStaleMs, staleMaxEntries: policy.staleMaxEntries, maxBatchSize: policy.maxBatchSize, currency: config.currency, ...(shared ? { shared } : {}) };
       return [name, new BoundOperation(operation as SourceOperation<object>, pipelines[source.name], options)] as const;
     }),
   );
@@ -41,6 +48,10 @@ export function createSources(
   return {
     pipelines,
     operations,
-    shutdown: () => Object.values(pipelines).forEach((pipeline) => pipeline.shutdown()),
+    sharedStore,
+    async shutdown() {
+      for (const pipeline of Object.values(pipelines)) pipeline.shutdown();
+      await sharedStore?.close();
+    },
   };
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CallScope, CallSpec, ResiliencePipeline } from '../resilience/pipeline.js';
 import { StaleCache } from '../resilience/stale-cache.js';
+import type { StaleCacheOptions } from '../resilience/stale-cache.js';
 
 /** Makes one REST request through the source's resilience pipeline and returns what `spec.parse` made of it. */
 export type Fetch = <T>(spec: CallSpec<T>) => Promise<T>;
@@ -41,10 +42,14 @@ export class BoundOperation<V extends object> {
   readonly #maxBatchSize: number;
   readonly #currency: string;
 
-  constructor(operation: SourceOperation<V>, pipeline: ResiliencePipeline, options: { maxStaleMs: number; staleMaxEntries: number; maxBatchSize: number; currency: string }) {
+  constructor(
+    operation: SourceOperation<V>,
+    pipeline: ResiliencePipeline,
+    options: { maxStaleMs: number; staleMaxEntries: number; maxBatchSize: number; currency: string; shared?: StaleCacheOptions['shared'] },
+  ) {
     this.operation = operation;
     this.pipeline = pipeline;
-    this.stale = new StaleCache<V>({ maxStaleMs: options.maxStaleMs, maxEntries: options.staleMaxEntries });
+    this.stale = new StaleCache<V>({ maxStaleMs: options.maxStaleMs, maxEntries: options.staleMaxEntries, ...(options.shared ? { shared: options.shared } : {}) });
     this.#maxBatchSize = options.maxBatchSize;
     this.#currency = options.currency;
   }

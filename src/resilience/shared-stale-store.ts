@@ -1,0 +1,108 @@
+import { Redis } from 'ioredis';
+
+export interface SharedStaleStoreOptions {
+  url: string;
+  /** Prefix of every key, so several Ballast deployments can share one Redis. @default "ballast:stale:" */
+  keyPrefix: string;
+  /** Longest a Redis command may take before Ballast gives up on it, in ms. @default 100 */
+  timeoutMs: number;
+  /** Values larger than this (bytes of JSON) are kept in memory only. @default 65536 */
+  maxValueBytes: number;
+}
+
+export interface StoreObserver {
+  /** Every Redis operation, by outcome: ok, error (failed or timed out), skipped (store circuit open). */
+  redisOperation?(operation: 'get' | 'set', outcome: 'ok' | 'miss' | 'error' | 'skipped'): void;
+}
+
+interface StoredEntry {
+  value: unknown;
+  storedAt: number;
+}
+
+const FAILURES_TO_OPEN = 5;
+const OPEN_MS = 5_000;
+
+/**
+ * The fleet-wide last-known-good cache: Redis behind a short timeout and a circuit of its own,
+ * so a slow or dead Redis costs a request at most `timeoutMs` once, then nothing until it
+ * recovers. Entries expire after the source's `maxStaleMs` (Redis TTL); every failure is counted.
+ */
+export class SharedStaleStore {
+  readonly #redis: Redis;
+  readonly #options: SharedStaleStoreOptions;
+  readonly #observer: StoreObserver;
+  #consecutiveFailures = 0;
+  #openUntil = 0;
+
+  constructor(options: SharedStaleStoreOptions, observer: StoreObserver = {}) {
+    this.#options = options;
+    this.#observer = observer;
+    this.#redis = new Redis(options.url, {
+      keyPrefix: options.keyPrefix,
+      commandTimeout: options.timeoutMs,
+      connectTimeout: Math.max(options.timeoutMs, 500),
+      // Fail fast instead of queueing while disconnected; reconnect in the background.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      lazyConnect: false,
+    });
+    // Connection errors surface through the commands that fail; without a listener ioredis would log them.
+    this.#redis.on('error', () => undefined);
+  }
+
+  async get(key: string): Promise<StoredEntry | undefined> {
+    if (this.#isOpen()) {
+      this.#observer.redisOperation?.('get', 'skipped');
+      return undefined;
+    }
+    try {
+      const text = await this.#redis.get(key);
+      this.#succeeded();
+      this.#observer.redisOperation?.('get', text === null ? 'miss' : 'ok');
+      return text === null ? undefined : (JSON.parse(text) as StoredEntry);
+    } catch {
+      this.#failed('get');
+      return undefined;
+    }
+  }
+
+  /** Fire and forget: a request never waits for this write. */
+  set(key: string, value: unknown, storedAt: number, ttlMs: number): void {
+    if (this.#isOpen()) {
+      this.#observer.redisOperation?.('set', 'skipped');
+      return;
+    }
+    const text = JSON.stringify({ value, storedAt } satisfies StoredEntry);
+    if (Buffer.byteLength(text) > this.#options.maxValueBytes) return;
+    this.#redis.set(key, text, 'PX', Math.max(1, Math.round(ttlMs))).then(
+      () => {
+        this.#succeeded();
+        this.#observer.redisOperation?.('set', 'ok');
+      },
+      () => this.#failed('set'),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.#redis.disconnect();
+  }
+
+  #isOpen(): boolean {
+    return Date.now() < this.#openUntil;
+  }
+
+  #succeeded(): void {
+    this.#consecutiveFailures = 0;
+  }
+
+  #failed(operation: 'get' | 'set'): void {
+    this.#observer.redisOperation?.(operation, 'error');
+    this.#consecutiveFailures += 1;
+    if (this.#consecutiveFailures >= FAILURES_TO_OPEN) {
+      this.#openUntil = Date.now() + OPEN_MS;
+      this.#consecutiveFailures = 0;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SOURCES } from '../../src/sources/registry.js';
+import { postQuery, sleep, startHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+import { startRedis } from '../helpers/redis.js';
+import type { RedisServer } from '../helpers/redis.js';
+
+/** Two replicas sharing one real Redis: B, a fresh process, serves what A saw. */
+const PRICES = (ids: string[]) => `{ ${ids.map((id, index) => `p${index}: product(id: "${id}") { id price { amount } }`).join(' ')} }`;
+
+let redis: RedisServer;
+let replicaA: Harness;
+let replicaB: { url: string; process: ChildProcess };
+
+async function startReplica(env: Record<string, string>): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('replica B did not start')), 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /listening on (http:\/\/\S+)\/graphql/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+  });
+  return { url, process: child };
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  replicaA = await startHarness({ redis: { url: redis.url }, sources: { pricing: { retry: { maxAttempts: 1 } } } });
+});
+afterAll(async () => {
+  if (replicaB && replicaB.process.exitCode === null && replicaB.process.signalCode === null) {
+    const exited = new Promise((resolve) => replicaB.process.once('exit', resolve));
+    replicaB.process.kill('SIGKILL');
+    await exited;
+  }
+  await replicaA?.close();
+  await redis?.kill();
+});
+
+describe('a fleet-wide stale cache on Redis', () => {
+  it('lets a fresh replica serve STALE prices that another replica saw', async () => {
+    const ids = ['p-0001', 'p-0002', 'p-0003'];
+    const healthy = await replicaA.query(PRICES(ids));
+    expect(healthy.body.errors).toBeUndefined();
+    await sleep(200); // writes to Redis are never awaited by requests
+
+    replicaA.service('pricing').setFault({ errorRate: 1 });
+    const urls = Object.fromEntries(SOURCES.map((source) => [source.urlVariable, replicaA.demo.urls[source.name]!]));
+    replicaB = await startReplica({ ...urls, REDIS_URL: redis.url, PORT: '0', HOST: '127.0.0.1', BALLAST_LOG_LEVEL: 'silent', BALLAST__sources__pricing__retry__maxAttempts: '1' });
+    const stale = await postQuery(replicaB.url, PRICES(ids));
+    expect(stale.body.data).toEqual(healthy.body.data);
+    expect(stale.body.errors).toBeUndefined();
+    expect(stale.body.extensions?.degraded).toEqual([
+      { source: 'pricing', reason: 'UPSTREAM_UNAVAILABLE', fallback: 'STALE', paths: ids.map((_, index) => [`p${index}`, 'price']), staleAgeMs: expect.any(Number) },
+    ]);
+  });
+
+  it('keeps answering within the deadline when Redis dies, and counts the Redis failures', async () => {
+    await redis.kill();
+    const started = performance.now();
+    const unseen = await postQuery(replicaB.url, PRICES(['p-0100', 'p-0101']));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(unseen.status).toBe(200);
+    expect(unseen.body.extensions?.degraded?.[0]).toMatchObject({ source: 'pricing', fallback: 'NULL' });
+    // What B already took from Redis stays in its memory.
+    const remembered = await postQuery(replicaB.url, PRICES(['p-0001']));
+    expect(remembered.body.extensions?.degraded?.[0]).toMatchObject({ fallback: 'STALE' });
+
+    const metrics = await (await fetch(`${replicaB.url}/metrics`)).text();
+    const failures = /^ballast_redis_operations_total\{operation="get",outcome="error"\} (\d+)/m.exec(metrics);
+    expect(Number(failures?.[1] ?? 0)).toBeGreaterThan(0);
+    // Replica A degrades from its own memory without waiting on the dead Redis.
+    const fromMemory = await replicaA.query(PRICES(['p-0002']));
+    expect(fromMemory.body.extensions?.degraded?.[0]).toMatchObject({ fallback: 'STALE' });
+  });
+});

@@ -1,7 +1,15 @@
 import type { BallastConfig } from './config-schema.js';
-import type { DemoServices } from './demo/index.js';
+import type { DemoControl } from './demo/control.js';
 import type { Telemetry } from './observability/telemetry.js';
 import type { SourceRegistry } from './sources/index.js';
+
+/** The other workers of a cluster, as seen from one of them. */
+export interface Fleet {
+  /** Prometheus text with every worker's metrics aggregated. */
+  metrics(): Promise<string>;
+  /** The dashboard status merged over every worker. */
+  status(): Promise<unknown>;
+}
 
 /** What the operational plugins (health, metrics, dashboard) read about the running gateway. */
 export interface GatewayState {
@@ -9,7 +17,9 @@ export interface GatewayState {
   sources: SourceRegistry;
   telemetry: Telemetry;
   /** The embedded demo services, when Ballast started them; enables fault buttons. */
-  demo: DemoServices | undefined;
+  demo: DemoControl | undefined;
+  /** Present in a cluster worker: metrics and status of every worker, through the primary. */
+  fleet: Fleet | undefined;
   /** True once shutdown began: /ready answers 503 so the load balancer stops sending traffic. */
   draining: boolean;
 }

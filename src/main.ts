@@ -1,7 +1,12 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { runPrimary } from './cluster/primary.js';
+import { runWorker } from './cluster/worker.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { BallastConfig, SourceName } from './config-schema.js';
 import { SOURCE_NAMES } from './config-schema.js';
+import { inProcessDemoControl } from './demo/control.js';
 import { startDemoServices } from './demo/index.js';
 import { DEMO_ROUTES } from './demo/routes.js';
 import { SOURCES } from './sources/registry.js';
@@ -22,13 +27,14 @@ Commands:
 Options:
   --config FILE   JSON or YAML config file (also BALLAST_CONFIG); see docs/configuration.md
   --port N        port to listen on (also PORT; default 4000)
+  --workers N     worker processes sharing the port (also BALLAST_WORKERS; default: one per core)
   -h, --help      show this help
 `;
 
 /** Entry: config → embedded demo upstreams for sources without a URL → server → graceful shutdown. */
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
-    options: { config: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string' }, port: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
     allowPositionals: true,
   });
@@ -44,10 +50,20 @@ async function main(): Promise<void> {
   if (positionals.length) throw new ConfigError(`unknown command "${positionals[0]}"; see --help`);
   const env = values.port === undefined ? process.env : { ...process.env, PORT: values.port };
   const config = loadConfig(env, values.config);
+  if (cluster.isWorker) return runWorker(config);
+  const workers = workerCount(values.workers ?? process.env.BALLAST_WORKERS);
   const demo = await startDemoFor(config);
-  const gateway = createGateway(config, { demo });
+  if (workers > 1) {
+    runPrimary(config, {
+      workers,
+      demo,
+      onListening: (address) => printBanner(config, `http://${address.address && address.address !== '0.0.0.0' && address.address !== '::' ? address.address : 'localhost'}:${address.port}`, demo, workers),
+    });
+    return;
+  }
+  const gateway = createGateway(config, demo ? { demo: inProcessDemoControl(demo) } : {});
   const url = await gateway.listen();
-  printBanner(config, url, demo);
+  printBanner(config, url, demo, 1);
   installShutdown(async () => {
     await gateway.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) });
     await demo?.close();
@@ -82,8 +98,16 @@ function describePolicies(config: BallastConfig): string {
   return `${lines.join('\n')}\n`;
 }
 
-function printBanner(config: BallastConfig, url: string, demo: DemoServices | undefined): void {
-  const lines = [`Ballast listening on ${url}/graphql (${config.mode} mode, deadline ${config.deadlineMs} ms)`];
+/** `--workers N` (or BALLAST_WORKERS); default one per available core. */
+function workerCount(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 256) throw new ConfigError(`--workers ${value}: must be a whole number from 1 to 256`);
+  return count;
+}
+
+function printBanner(config: BallastConfig, url: string, demo: DemoServices | undefined, workers: number): void {
+  const lines = [`Ballast listening on ${url}/graphql (${config.mode} mode, deadline ${config.deadlineMs} ms, ${workers} worker${workers === 1 ? '' : 's'})`];
   if (config.mode === 'development') lines.push(`GraphiQL: ${url}/graphql · dashboard: ${url}/dashboard`);
   lines.push(`Metrics: ${url}/metrics · health: ${url}/health · readiness: ${url}/ready`);
   lines.push('Sources:');
@@ -92,7 +116,8 @@ function printBanner(config: BallastConfig, url: string, demo: DemoServices | un
     const policy = config.sources[name];
     lines.push(`  ${name.padEnd(10)} ${kind.padEnd(5)} ${policy.url ?? ''}  timeout ${policy.timeoutMs} ms, ${policy.retry.maxAttempts} attempts, breaker ${policy.breaker.enabled ? 'on' : 'off'}`);
   }
-  if (demo) lines.push('Identity: none configured; in the demo anyone may read any cart.');
+  if (config.identity.mode === 'none') lines.push('Identity: none configured; anyone may read any cart (fine for the demo, not for production).');
+  lines.push(`Stale cache: ${config.redis.url ? `shared through Redis at ${new URL(config.redis.url).host}` : 'in memory'}`);
   console.log(lines.join('\n'));
 }
 

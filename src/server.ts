@@ -11,8 +11,8 @@ import { SOURCE_NAMES } from './config-schema.js';
 import { ConfigError } from './config.js';
 import { createContext } from './context.js';
 import type { BallastContext } from './context.js';
-import type { DemoServices } from './demo/index.js';
-import type { GatewayState } from './gateway-state.js';
+import type { DemoControl } from './demo/control.js';
+import type { Fleet, GatewayState } from './gateway-state.js';
 import { DEFAULT_QUERY } from './graphiql.js';
 import { UpstreamClient } from './http/upstream-client.js';
 import { createLogger } from './observability/logger.js';
@@ -44,7 +44,9 @@ export interface GatewayOptions {
   /** Where logs go; a pino logger at `config.logLevel` on stdout by default. */
   logger?: Logger;
   /** Embedded demo services, when Ballast started them: the dashboard can break and heal them. */
-  demo?: DemoServices;
+  demo?: DemoControl;
+  /** In a cluster worker: the other workers, through the primary. */
+  fleet?: Fleet;
   /** Collect Node's default process metrics (off in tests that run many gateways). @default true */
   processMetrics?: boolean;
   /** Fallback warnings per source and reason at most once per this many ms. @default 10_000 */
@@ -72,7 +74,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   const client = new UpstreamClient({ connectionsPerOrigin: Math.max(...SOURCE_NAMES.map((name) => config.sources[name].connections)) });
   const sources = createSources(config, sourceUrls(config), client, telemetry.hub);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
-  const state: GatewayState = { config, sources, telemetry, demo: options.demo, draining: false };
+  const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const development = config.mode === 'development';
   const { security } = config;
   const yoga = createYoga<Record<string, never>, BallastContext>({
@@ -80,7 +82,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     context: ({ request }) => createContext({ config, operations: sources.operations }, request),
     plugins: [
       useHealth(state),
-      useMetricsEndpoint(telemetry),
+      useMetricsEndpoint(state),
       development && useDashboard(state, { faultControl: true }),
       useTelemetry(telemetry),
       ...useRequestLimits(config),
@@ -96,6 +98,8 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     graphiql: (security.graphiql ?? development) ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ [CSRF_HEADERS[0]!]: '1' }) } : false,
     renderGraphiQL,
     landingPage: false,
+    // Yoga's own empty-bodied health check would shadow Ballast's /health (which lists the worker).
+    healthCheckEndpoint: '/internal/yoga-health',
     batching: security.batchLimit > 0 ? { limit: security.batchLimit } : false,
     maskedErrors: { isDev: development },
     logging: false,

@@ -55,7 +55,8 @@ export class BallastMetrics implements PipelineObserver {
     });
     this.#retries = new Counter({ name: 'ballast_upstream_retries_total', help: 'Retries made, by source', labelNames: ['source'], registers });
     this.#budgetExhausted = new Counter({ name: 'ballast_upstream_retry_budget_exhausted_total', help: 'Retries refused because the source spent its retry budget', labelNames: ['source'], registers });
-    this.#breakerState = new Gauge({ name: 'ballast_breaker_state', help: 'Breaker state by source: 0 closed, 1 half-open, 2 open', labelNames: ['source'], registers });
+    // Across workers the worst state is the one to alert on.
+    this.#breakerState = new Gauge({ name: 'ballast_breaker_state', help: 'Breaker state by source: 0 closed, 1 half-open, 2 open (the worst over workers)', labelNames: ['source'], registers, aggregator: 'max' });
     this.#breakerTransitions = new Counter({ name: 'ballast_breaker_transitions_total', help: 'Breaker state changes, by source and new state', labelNames: ['source', 'state'], registers });
     this.#staleHits = new Counter({ name: 'ballast_stale_cache_hits_total', help: 'Fields answered from the stale cache, by source', labelNames: ['source'], registers });
     this.#degradedFields = new Counter({ name: 'ballast_degraded_fields_total', help: 'Fields that took a fallback, by source, reason and fallback', labelNames: ['source', 'reason', 'fallback'], registers });

@@ -3,6 +3,7 @@ import type { SourceName } from '../config-schema.js';
 import { SOURCE_NAMES } from '../config-schema.js';
 import { faultSchema } from '../demo/faults.js';
 import type { GatewayState } from '../gateway-state.js';
+import type { DashboardStatus } from './dashboard-status.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { json, text } from './respond.js';
 
@@ -31,7 +32,7 @@ async function route(state: GatewayState, faultControl: boolean, request: Reques
   const { pathname } = url;
   if (request.method === 'GET') {
     if (pathname === '/dashboard' || pathname === '/dashboard/') return text(DASHBOARD_HTML, 'text/html; charset=utf-8');
-    if (pathname === '/dashboard/status.json') return json(status(state, faultControl));
+    if (pathname === '/dashboard/status.json') return json(state.fleet ? await state.fleet.status() : await localStatus(state, faultControl));
     if (pathname === '/dashboard/samples.json') return json({ samples: state.telemetry.samples.list(url.searchParams.get('source') ?? undefined) });
     const scenario = /^\/dashboard\/samples\/([a-z]+)\/scenario\.json$/.exec(pathname);
     if (scenario && isSource(scenario[1]!)) return json(state.telemetry.samples.exportScenario(scenario[1]));
@@ -42,11 +43,11 @@ async function route(state: GatewayState, faultControl: boolean, request: Reques
 }
 
 async function faultRoute(state: GatewayState, faultControl: boolean, request: Request, source: string): Promise<Response> {
-  if (!faultControl || !state.demo) return json({ error: 'fault control is only available with embedded demo services in development mode' }, 403);
-  if (!isSource(source) || !state.demo.services[source]) return json({ error: `no demo service named ${source}` }, 404);
-  const service = state.demo.service(source);
+  const demo = state.demo;
+  if (!faultControl || !demo) return json({ error: 'fault control is only available with embedded demo services in development mode' }, 403);
+  if (!isSource(source) || !demo.sources.includes(source)) return json({ error: `no demo service named ${source}` }, 404);
   if (request.method === 'DELETE') {
-    service.clearFault();
+    await demo.clearFault(source);
     return json({ source, fault: {} });
   }
   if (request.method !== 'PUT') return json({ error: 'use PUT with a JSON fault, or DELETE' }, 405);
@@ -54,25 +55,29 @@ async function faultRoute(state: GatewayState, faultControl: boolean, request: R
   if (!request.headers.get('content-type')?.includes('application/json')) return json({ error: 'content-type must be application/json' }, 415);
   const parsed = faultSchema.safeParse(await request.json().catch(() => undefined));
   if (!parsed.success) return json({ error: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ') }, 400);
-  service.setFault(parsed.data);
+  await demo.setFault(source, parsed.data);
   return json({ source, fault: parsed.data });
 }
 
-function status(state: GatewayState, faultControl: boolean) {
+/** This process's view: what the dashboard shows, and what a cluster primary merges over workers. */
+export async function localStatus(state: GatewayState, faultControl = state.config.mode === 'development' && state.demo !== undefined): Promise<DashboardStatus> {
+  const demo = state.demo;
+  const faults = await Promise.all(SOURCE_NAMES.map((name) => (faultControl && demo?.sources.includes(name) ? demo.currentFault(name).catch(() => null) : null)));
   return {
     generatedAt: new Date().toISOString(),
     mode: state.config.mode,
     draining: state.draining,
     faultControl,
-    sources: SOURCE_NAMES.map((name) => {
+    workers: 1,
+    sources: SOURCE_NAMES.map((name, index) => {
       const pipeline = state.sources.pipelines[name];
       return {
         name,
-        kind: state.demo?.services[name] ? 'demo' : 'real',
+        kind: demo?.sources.includes(name) ? 'demo' : 'real',
         critical: state.config.sources[name].critical,
         state: pipeline.breaker?.state ?? 'DISABLED',
         bulkheadInUse: pipeline.bulkhead.inUse,
-        fault: faultControl ? (state.demo?.services[name]?.faults.current ?? null) : null,
+        fault: faults[index] ?? null,
         stats: state.telemetry.live.snapshot(name),
       };
     }),

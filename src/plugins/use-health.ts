@@ -11,7 +11,7 @@ export function useHealth(state: GatewayState): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
-      if (url.pathname === '/health') endResponse(json({ status: 'ok' }));
+      if (url.pathname === '/health') endResponse(json({ status: 'ok', pid: process.pid }));
       else if (url.pathname === '/ready') endResponse(readiness(state));
     },
   };

@@ -1,13 +1,15 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Telemetry } from '../observability/telemetry.js';
+import type { GatewayState } from '../gateway-state.js';
 import { text } from './respond.js';
 
-/** Prometheus text exposition at `/metrics`. */
-export function useMetricsEndpoint(telemetry: Telemetry, path = '/metrics'): Plugin {
+/** Prometheus text exposition at `/metrics`; in a cluster, every worker's metrics aggregated by the primary. */
+export function useMetricsEndpoint(state: GatewayState, path = '/metrics'): Plugin {
+  const metrics = state.telemetry.metrics;
   return {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== path || request.method !== 'GET') return;
-      endResponse(text(await telemetry.metrics.scrape(), telemetry.metrics.registry.contentType));
+      const body = state.fleet ? await state.fleet.metrics() : await metrics.scrape();
+      endResponse(text(body, metrics.registry.contentType));
     },
   };
 }

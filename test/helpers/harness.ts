@@ -2,6 +2,7 @@ import type { SourceName } from '../../src/config-schema.js';
 import { SOURCE_NAMES } from '../../src/config-schema.js';
 import { resolveConfig } from '../../src/config.js';
 import type { ConfigOverrides } from '../../src/config.js';
+import { inProcessDemoControl } from '../../src/demo/control.js';
 import { startDemoServices } from '../../src/demo/index.js';
 import type { DemoService, DemoServices } from '../../src/demo/index.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -43,7 +44,7 @@ export async function startHarness(overrides: ConfigOverrides = {}, options: Gat
   const demo = await startDemoServices();
   const sources = Object.fromEntries(SOURCE_NAMES.map((name) => [name, { url: demo.urls[name] }]));
   const config = resolveConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', sources }, overrides);
-  const gateway = createGateway(config, { logger: createLogger('silent'), processMetrics: false, demo, ...options });
+  const gateway = createGateway(config, { logger: createLogger('silent'), processMetrics: false, demo: inProcessDemoControl(demo), ...options });
   const url = await gateway.listen();
   return {
     url,

@@ -53,7 +53,7 @@ describe('a fleet-wide stale cache on Redis', () => {
 
     replicaA.service('pricing').setFault({ errorRate: 1 });
     const urls = Object.fromEntries(SOURCES.map((source) => [source.urlVariable, replicaA.demo.urls[source.name]!]));
-    replicaB = await startReplica({ ...urls, REDIS_URL: redis.url, PORT: '0', HOST: '127.0.0.1', BALLAST_LOG_LEVEL: 'silent', BALLAST__sources__pricing__retry__maxAttempts: '1' });
+    replicaB = await startReplica({ ...urls, REDIS_URL: redis.url, PORT: '0', HOST: '127.0.0.1', BALLAST_WORKERS: '1', BALLAST_LOG_LEVEL: 'silent', BALLAST__sources__pricing__retry__maxAttempts: '1' });
     const stale = await postQuery(replicaB.url, PRICES(ids));
     expect(stale.body.data).toEqual(healthy.body.data);
     expect(stale.body.errors).toBeUndefined();

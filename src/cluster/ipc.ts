@@ -1,0 +1,86 @@
+import cluster from 'node:cluster';
+import type { Worker } from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Request/response over the cluster IPC channel: a worker asks the primary (metrics of every
+ * worker, the fleet's dashboard status), the primary asks each worker (its own status).
+ * Messages are plain objects tagged `ballast`; answers carry the request's id.
+ */
+interface Envelope {
+  ballast: 'request' | 'response';
+  kind: string;
+  id: string;
+  payload?: unknown;
+  error?: string;
+}
+
+type Handler = (payload: unknown) => Promise<unknown> | unknown;
+
+const TIMEOUT_MS = 2_000;
+const pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+
+function isEnvelope(message: unknown): message is Envelope {
+  return typeof message === 'object' && message !== null && 'ballast' in message && 'kind' in message && 'id' in message;
+}
+
+function settle(message: Envelope): void {
+  const waiting = pending.get(message.id);
+  if (!waiting) return;
+  pending.delete(message.id);
+  clearTimeout(waiting.timer);
+  if (message.error) waiting.reject(new Error(message.error));
+  else waiting.resolve(message.payload);
+}
+
+function ask(send: (message: Envelope) => void, kind: string, payload?: unknown): Promise<unknown> {
+  const id = randomUUID();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new Error(`no answer to ${kind} within ${TIMEOUT_MS} ms`));
+    }, TIMEOUT_MS);
+    pending.set(id, { resolve, reject, timer });
+    send({ ballast: 'request', kind, id, payload });
+  });
+}
+
+async function answer(message: Envelope, handlers: Record<string, Handler>, reply: (message: Envelope) => void): Promise<void> {
+  const handler = handlers[message.kind];
+  try {
+    if (!handler) throw new Error(`no handler for ${message.kind}`);
+    reply({ ballast: 'response', kind: message.kind, id: message.id, payload: await handler(message.payload) });
+  } catch (error) {
+    reply({ ballast: 'response', kind: message.kind, id: message.id, error: (error as Error).message });
+  }
+}
+
+/** In a worker: answer the primary's requests with `handlers`. */
+export function serveFromWorker(handlers: Record<string, Handler>): void {
+  process.on('message', (message: unknown) => {
+    if (!isEnvelope(message)) return;
+    if (message.ballast === 'response') settle(message);
+    else void answer(message, handlers, (reply) => process.send?.(reply));
+  });
+}
+
+/** In a worker: ask the primary. */
+export function askPrimary(kind: string, payload?: unknown): Promise<unknown> {
+  return ask((message) => process.send?.(message), kind, payload);
+}
+
+/** In the primary: answer a worker's requests with `handlers`, and route workers' answers. */
+export function serveFromPrimary(worker: Worker, handlers: Record<string, Handler>): void {
+  worker.on('message', (message: unknown) => {
+    if (!isEnvelope(message)) return;
+    if (message.ballast === 'response') settle(message);
+    else void answer(message, handlers, (reply) => worker.send(reply));
+  });
+}
+
+/** In the primary: ask every live worker, leaving out those that do not answer in time. */
+export async function askEveryWorker(kind: string): Promise<unknown[]> {
+  const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && worker.isConnected());
+  const answers = await Promise.allSettled(workers.map((worker) => ask((message) => worker.send(message), kind)));
+  return answers.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+}

@@ -1,0 +1,28 @@
+import { AggregatorRegistry } from 'prom-client';
+import type { BallastConfig } from '../config-schema.js';
+import { httpDemoControl } from '../demo/control.js';
+import { localStatus } from '../plugins/use-dashboard.js';
+import { createGateway } from '../server.js';
+import { askPrimary, serveFromWorker } from './ipc.js';
+import { DEMO_URLS_VARIABLE, SHUTDOWN_MESSAGE } from './primary.js';
+
+/** One cluster worker: a full Ballast with its own breakers, reporting to the primary. */
+export async function runWorker(config: BallastConfig): Promise<void> {
+  const demoUrls = process.env[DEMO_URLS_VARIABLE];
+  const gateway = createGateway(config, {
+    ...(demoUrls ? { demo: httpDemoControl(JSON.parse(demoUrls) as Record<string, string>) } : {}),
+    fleet: {
+      metrics: async () => String(await askPrimary('metrics')),
+      status: () => askPrimary('fleet-status'),
+    },
+  });
+  // Constructing one registers prom-client's listener that answers the primary's metric requests.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([gateway.state.telemetry.metrics.registry]);
+  serveFromWorker({ status: () => localStatus(gateway.state) });
+  await gateway.listen();
+  process.on('message', (message) => {
+    if (message !== SHUTDOWN_MESSAGE) return;
+    void gateway.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) }).finally(() => process.exit(0));
+  });
+}

@@ -1,0 +1,84 @@
+import type { BreakerState } from '../resilience/breaker.js';
+import type { SourceLiveStats } from '../observability/live-stats.js';
+import type { Fault } from '../demo/faults.js';
+
+export interface SourceStatus {
+  name: string;
+  kind: 'demo' | 'real';
+  critical: boolean;
+  state: BreakerState | 'DISABLED';
+  bulkheadInUse: number;
+  fault: Fault | null;
+  stats: SourceLiveStats;
+}
+
+/** What /dashboard/status.json answers. */
+export interface DashboardStatus {
+  generatedAt: string;
+  mode: string;
+  draining: boolean;
+  faultControl: boolean;
+  /** How many worker processes these figures cover. */
+  workers: number;
+  sources: SourceStatus[];
+}
+
+const SEVERITY: Record<SourceStatus['state'], number> = { DISABLED: 0, CLOSED: 1, HALF_OPEN: 2, OPEN: 3 };
+
+/**
+ * Merges the status of several workers: rates, retries, fallbacks and in-flight calls add up,
+ * error % is weighted by rate, latency percentiles take the worst worker (they cannot be added),
+ * and a breaker shows its worst state over the workers.
+ */
+export function mergeStatuses(statuses: DashboardStatus[]): DashboardStatus {
+  const [first] = statuses;
+  if (!first) throw new Error('no worker answered');
+  return {
+    ...first,
+    generatedAt: new Date().toISOString(),
+    draining: statuses.some((status) => status.draining),
+    workers: statuses.reduce((sum, status) => sum + status.workers, 0),
+    sources: first.sources.map((source, index) => mergeSource(statuses.map((status) => status.sources[index]!))),
+  };
+}
+
+function mergeSource(sources: SourceStatus[]): SourceStatus {
+  const [first] = sources as [SourceStatus, ...SourceStatus[]];
+  const rate = sum(sources, (source) => source.stats.requestsPerSecond);
+  const errors = sum(sources, (source) => (source.stats.requestsPerSecond * source.stats.errorPercentage) / 100);
+  return {
+    ...first,
+    state: sources.reduce((worst, source) => (SEVERITY[source.state] > SEVERITY[worst] ? source.state : worst), first.state),
+    bulkheadInUse: sum(sources, (source) => source.bulkheadInUse),
+    stats: {
+      requestsPerSecond: round(rate),
+      errorPercentage: rate === 0 ? 0 : round((errors / rate) * 100),
+      p50Ms: worst(sources.map((source) => source.stats.p50Ms)),
+      p95Ms: worst(sources.map((source) => source.stats.p95Ms)),
+      retries: sum(sources, (source) => source.stats.retries),
+      fallbacks: {
+        STALE: sum(sources, (source) => source.stats.fallbacks.STALE),
+        DEFAULT: sum(sources, (source) => source.stats.fallbacks.DEFAULT),
+        NULL: sum(sources, (source) => source.stats.fallbacks.NULL),
+      },
+      history: first.stats.history.map((point, at) => ({
+        at: point.at,
+        calls: sum(sources, (source) => source.stats.history[at]?.calls ?? 0),
+        errors: sum(sources, (source) => source.stats.history[at]?.errors ?? 0),
+      })),
+    },
+  };
+}
+
+function sum<T>(items: T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0);
+}
+
+function worst(values: Array<number | null>): number | null {
+  const known = values.filter((value): value is number => value !== null);
+  return known.length ? Math.max(...known) : null;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

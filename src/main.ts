@@ -74,6 +74,10 @@ async function main(): Promise<void> {
 async function startDemoFor(config: BallastConfig): Promise<DemoServices | undefined> {
   const missing = SOURCE_NAMES.filter((name) => config.sources[name].url === undefined);
   if (missing.length === 0) return undefined;
+  // Production must never quietly answer from made-up data.
+  if (config.mode === 'production' && process.env.BALLAST_DEMO !== '1') {
+    throw new ConfigError(`production mode needs real upstreams: set ${missing.map((name) => SOURCES.find((source) => source.name === name)!.urlVariable).join(', ')} (or BALLAST_DEMO=1 to run the demo services anyway)`);
+  }
   const withoutDemo = missing.filter((name) => !DEMO_ROUTES[name]);
   if (withoutDemo.length) throw new ConfigError(`no URL for ${withoutDemo.join(', ')} and no demo service to stand in: set ${withoutDemo.map((name) => SOURCES.find((source) => source.name === name)!.urlVariable).join(', ')}`);
   const demo = await startDemoServices({ sources: missing, latency: { baseMs: 5, jitterMs: 10 } });

@@ -62,6 +62,12 @@ describe('the command line', () => {
     expect(result.stdout).toContain('check-config [FILE]');
   });
 
+  it('refuses to start production mode on demo data', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, NODE_ENV: 'production', PORT: '0' }, encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^ballast: production mode needs real upstreams: set CATALOG_URL, INVENTORY_URL, .*REVIEWS_URL/);
+  });
+
   it('refuses an unknown command or flag in one line', () => {
     expect(cli(['serve']).stderr.trim()).toBe('ballast: unknown command "serve"; see --help');
     expect(cli(['--prot', '1']).stderr.trim()).toMatch(/^ballast: Unknown option '--prot'/);

@@ -54,6 +54,7 @@ export function defaultConfig(): BallastConfig {
       introspection: null,
       graphiql: null,
       csrfPrevention: true,
+      corsOrigins: [],
     },
     identity: {
       mode: 'none',

@@ -76,6 +76,8 @@ export const securitySchema = z.strictObject({
   /** null: on in development, off in production. */
   graphiql: z.boolean().nullable(),
   csrfPrevention: z.boolean(),
+  /** Origins allowed to call from a browser (CORS, with credentials). Empty: same-origin only in production, any origin without credentials in development. */
+  corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin like https://shop.example.com')),
 });
 
 export const identitySchema = z.strictObject({

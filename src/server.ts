@@ -5,7 +5,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { visit } from 'graphql';
 import type { DocumentNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import type { YogaServerInstance } from 'graphql-yoga';
+import type { CORSOptions, YogaServerInstance } from 'graphql-yoga';
 import type { BallastConfig, SourceName } from './config-schema.js';
 import { SOURCE_NAMES } from './config-schema.js';
 import { ConfigError } from './config.js';
@@ -98,6 +98,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     graphiql: (security.graphiql ?? development) ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ [CSRF_HEADERS[0]!]: '1' }) } : false,
     renderGraphiQL,
     landingPage: false,
+    cors: corsPolicy(config),
     // Yoga's own empty-bodied health check would shadow Ballast's /health (which lists the worker).
     healthCheckEndpoint: '/internal/yoga-health',
     batching: security.batchLimit > 0 ? { limit: security.batchLimit } : false,
@@ -119,6 +120,18 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       await client.close();
     },
   };
+}
+
+/**
+ * Yoga's default CORS reflects any origin *with* credentials. Ballast allows credentials only for
+ * the configured origins; without any, production is same-origin only and development allows any
+ * origin without credentials (GraphiQL elsewhere, local frontends).
+ */
+function corsPolicy(config: BallastConfig): CORSOptions {
+  const origins = config.security.corsOrigins;
+  const common = { methods: ['GET', 'POST'], exposedHeaders: ['x-request-id'], maxAge: 600 };
+  if (origins.length) return { ...common, origin: [...origins], credentials: true };
+  return config.mode === 'development' ? { ...common, origin: '*', credentials: false } : false;
 }
 
 /** graphql-jit compiles plain queries; @defer and @stream stay with the reference executor. */

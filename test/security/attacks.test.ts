@@ -158,3 +158,27 @@ describe('header policy', () => {
     }
   });
 });
+
+describe('CORS', () => {
+  const preflight = (url: string, origin: string) =>
+    fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+
+  it('lets no other origin read responses in production by default', async () => {
+    const response = await preflight(harness.url, 'https://evil.example');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('allows the configured origins, with credentials, and only them', async () => {
+    const configured = await startHarness({ mode: 'production', security: { corsOrigins: ['https://shop.example.com', 'https://m.shop.example.com'] } });
+    try {
+      const allowed = await preflight(configured.url, 'https://shop.example.com');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+      expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+      const refused = await preflight(configured.url, 'https://evil.example');
+      expect(refused.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+    } finally {
+      await configured.close();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import type { BallastConfig, SourceName } from './config-schema.js';
 import { forwardedHeaders } from './http/header-policy.js';
 import { DegradationCollector } from './degradation.js';
-import { CallCancelledError } from './errors.js';
+import { AbandonedCallError, CallCancelledError } from './errors.js';
 import { Deadline } from './resilience/deadline.js';
 import { DEADLINE_HEADER } from './resilience/pipeline.js';
 import type { CallScope } from './resilience/pipeline.js';
@@ -27,7 +27,9 @@ export interface BallastContext {
    * The request's shared timer for a field coordinate, created by `plan` on first use; `plan`
    * answers undefined when the field needs no timer of its own.
    */
-  sharedTimer(coordinate: string, plan: () => { ms: number; reason: () => Error } | undefined): SharedTimer | undefined;
+  sharedTimer(coordinate: string, plan: () => { ms: number; reason: () => Error; onFire?: () => void } | undefined): SharedTimer | undefined;
+  /** A field gave up on `source`: its calls still in flight at the end count as timeouts. */
+  abandon(source: string): void;
   deadline: Deadline;
   degradation: DegradationCollector;
   /** `Type.field` → ms from config, overriding `@timeout` in the SDL. */
@@ -87,10 +89,19 @@ function upstreamHeaders(request: Request, requestId: string, config: BallastCon
 export function createContext({ config, operations }: ContextDependencies, request: Request): BallastContext {
   const deadline = new Deadline(requestBudgetMs(config.deadlineMs, request.headers.get(DEADLINE_HEADER)));
   const requestId = requestIdOf(request);
-  const lifetime = new AbortController();
-  // Every in-flight attempt of the request listens here; a page of products easily has more than 10.
-  setMaxListeners(0, lifetime.signal);
-  const scope: CallScope = { deadline, signal: lifetime.signal, headers: upstreamHeaders(request, requestId, config) };
+  const lifetimes = new Map<string, AbortController>();
+  const abandoned = new Set<string>();
+  const signalFor = (source: string): AbortSignal => {
+    let lifetime = lifetimes.get(source);
+    if (!lifetime) {
+      lifetime = new AbortController();
+      // Every in-flight attempt of the source listens here; a page of products easily has more than 10.
+      setMaxListeners(0, lifetime.signal);
+      lifetimes.set(source, lifetime);
+    }
+    return lifetime.signal;
+  };
+  const scope: CallScope = { deadline, signalFor, headers: upstreamHeaders(request, requestId, config) };
   const loaders = new Map<string, unknown>();
   const timers = new Map<string, SharedTimer | undefined>();
   return {
@@ -109,7 +120,7 @@ export function createContext({ config, operations }: ContextDependencies, reque
     sharedTimer(coordinate, plan) {
       if (timers.has(coordinate)) return timers.get(coordinate);
       const planned = plan();
-      const timer = planned && new SharedTimer(planned.ms, planned.reason);
+      const timer = planned && new SharedTimer(planned.ms, planned.reason, planned.onFire);
       timers.set(coordinate, timer);
       return timer;
     },
@@ -120,9 +131,12 @@ export function createContext({ config, operations }: ContextDependencies, reque
     request,
     operationName: 'anonymous',
     currency: config.currency,
+    abandon: (source) => void abandoned.add(source),
     finish() {
       for (const timer of timers.values()) timer?.dispose();
-      lifetime.abort(REQUEST_FINISHED);
+      for (const [source, lifetime] of lifetimes) {
+        lifetime.abort(abandoned.has(source) ? new AbandonedCallError(source, `${source}: a field stopped waiting, the call was abandoned`) : REQUEST_FINISHED);
+      }
     },
   };
 }

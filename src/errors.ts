@@ -73,6 +73,14 @@ export class BulkheadFullError extends UpstreamError {
   override readonly code = 'BULKHEAD_FULL';
 }
 
+/**
+ * A field stopped waiting for this call (its `@timeout` fired) and the request has ended: the
+ * call is aborted, and counts as a timeout against the source, which was too slow for its consumers.
+ */
+export class AbandonedCallError extends UpstreamTimeoutError {
+  override name = 'AbandonedCallError';
+}
+
 /** The request's overall budget ran out before the source answered. */
 export class DeadlineExceededError extends UpstreamError {
   override name = 'DeadlineExceededError';

@@ -38,8 +38,9 @@ export class SourceBreaker {
       resetTimeout: options.resetTimeoutMs,
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
-      // 4xx is the caller's fault; a cancelled call is the request no longer needing it (its field
-      // timed out): neither says the upstream is unhealthy. Attempt timeouts still count.
+      // 4xx is the caller's fault, and a call cancelled because its request ended for other reasons
+      // says nothing about the upstream. Attempt timeouts, and calls abandoned because a field's
+      // own timeout fired (AbandonedCallError), do count: the source was too slow for its consumers.
       errorFilter: (error: unknown) => error instanceof UpstreamRejectedError || error instanceof CallCancelledError,
     });
   }

@@ -28,8 +28,8 @@ export interface CallSpec<T = UpstreamResponse> {
 /** What a call inherits from the GraphQL request that wants it. */
 export interface CallScope {
   deadline: Deadline;
-  /** Aborts when the request is finished: whatever is still in flight is abandoned. */
-  signal: AbortSignal;
+  /** Aborts when the request is finished: whatever `source` still has in flight is abandoned. */
+  signalFor(source: string): AbortSignal;
   /** Headers to send to `source` (request id, trace context, the client headers it may see). */
   headers: (source: string) => Record<string, string>;
 }
@@ -114,7 +114,7 @@ export class ResiliencePipeline {
     if (remaining <= 0) throw new DeadlineExceededError(this.source, `request deadline passed before ${this.source} was called`);
     const limitedByDeadline = remaining < this.#policy.timeoutMs;
     const budgetMs = Math.min(remaining, this.#policy.timeoutMs);
-    const total = linkedTimeout(scope.signal, budgetMs, () =>
+    const total = linkedTimeout(scope.signalFor(this.source), budgetMs, () =>
       limitedByDeadline
         ? new DeadlineExceededError(this.source, `request deadline ran out waiting for ${this.source}`)
         : new UpstreamTimeoutError(this.source, `${this.source} did not answer within ${budgetMs} ms`),

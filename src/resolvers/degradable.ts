@@ -63,7 +63,11 @@ function withinFieldBudget<V extends object>(load: Promise<V | null>, context: B
   const timer = context.sharedTimer(coordinate, () => {
     const remaining = context.deadline.remainingMs();
     if (fieldMs >= Math.min(remaining, operation.pipeline.timeoutMs)) return undefined;
-    return { ms: fieldMs, reason: () => new UpstreamTimeoutError(source, `${coordinate} waited ${fieldMs} ms for ${source}`) };
+    return {
+      ms: fieldMs,
+      reason: () => new UpstreamTimeoutError(source, `${coordinate} waited ${fieldMs} ms for ${source}`),
+      onFire: () => context.abandon(source),
+    };
   });
   return timer ? timer.race(load) : load;
 }

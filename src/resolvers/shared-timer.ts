@@ -7,10 +7,12 @@ export class SharedTimer {
   readonly #waiters = new Set<(error: Error) => void>();
   readonly #timer: NodeJS.Timeout;
   readonly #reason: () => Error;
+  readonly #onFire: (() => void) | undefined;
   #fired = false;
 
-  constructor(ms: number, reason: () => Error) {
+  constructor(ms: number, reason: () => Error, onFire?: () => void) {
     this.#reason = reason;
+    this.#onFire = onFire;
     this.#timer = setTimeout(() => this.#fire(), ms);
   }
 
@@ -39,6 +41,7 @@ export class SharedTimer {
 
   #fire(): void {
     this.#fired = true;
+    this.#onFire?.();
     for (const reject of this.#waiters) reject(this.#reason());
     this.#waiters.clear();
   }

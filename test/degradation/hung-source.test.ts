@@ -51,3 +51,28 @@ describe('a hung source', () => {
     }
   });
 });
+
+describe('calls abandoned by a field timeout', () => {
+  it('count against the breaker, so a hung source stops costing every request its field timeout', async () => {
+    const hung = await startHarness({
+      fieldTimeouts: { 'Product.inventory': 100 },
+      sources: { inventory: { maxStaleMs: 0, timeoutMs: 1500, attemptTimeoutMs: 1500, breaker: { volumeThreshold: 3, resetTimeoutMs: 60_000 } } },
+    });
+    try {
+      hung.service('inventory').setFault({ hang: true });
+      const reasons: unknown[] = [];
+      for (let i = 0; i < 3; i++) reasons.push((await hung.query(`{ product(id: "p-0001") { inventory { status } } }`)).body.extensions?.degraded?.[0]?.reason);
+      expect(reasons).toEqual(['UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT']);
+      await sleep(20);
+      expect(hung.gateway.state.sources.pipelines.inventory.breaker!.state).toBe('OPEN');
+      hung.service('inventory').resetLog();
+      const started = performance.now();
+      const open = await hung.query(`{ product(id: "p-0001") { inventory { status } } }`);
+      expect(open.body.extensions?.degraded?.[0]).toMatchObject({ reason: 'CIRCUIT_OPEN', fallback: 'DEFAULT' });
+      expect(performance.now() - started).toBeLessThan(100);
+      expect(hung.service('inventory').requestCount).toBe(0);
+    } finally {
+      await hung.close();
+    }
+  });
+});

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import type { JWTExtendContextFields } from '@graphql-yoga/plugin-jwt';
 import type DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
@@ -89,19 +88,14 @@ function upstreamHeaders(request: Request, requestId: string, config: BallastCon
 export function createContext({ config, operations }: ContextDependencies, request: Request): BallastContext {
   const deadline = new Deadline(requestBudgetMs(config.deadlineMs, request.headers.get(DEADLINE_HEADER)));
   const requestId = requestIdOf(request);
-  const lifetimes = new Map<string, AbortController>();
+  const inFlight = new Set<{ source: string; abort: (reason: Error) => void }>();
   const abandoned = new Set<string>();
-  const signalFor = (source: string): AbortSignal => {
-    let lifetime = lifetimes.get(source);
-    if (!lifetime) {
-      lifetime = new AbortController();
-      // Every in-flight attempt of the source listens here; a page of products easily has more than 10.
-      setMaxListeners(0, lifetime.signal);
-      lifetimes.set(source, lifetime);
-    }
-    return lifetime.signal;
+  const onFinish = (source: string, abort: (reason: Error) => void): (() => void) => {
+    const call = { source, abort };
+    inFlight.add(call);
+    return () => void inFlight.delete(call);
   };
-  const scope: CallScope = { deadline, signalFor, headers: upstreamHeaders(request, requestId, config) };
+  const scope: CallScope = { deadline, onFinish, headers: upstreamHeaders(request, requestId, config) };
   const loaders = new Map<string, unknown>();
   const timers = new Map<string, SharedTimer | undefined>();
   return {
@@ -134,9 +128,10 @@ export function createContext({ config, operations }: ContextDependencies, reque
     abandon: (source) => void abandoned.add(source),
     finish() {
       for (const timer of timers.values()) timer?.dispose();
-      for (const [source, lifetime] of lifetimes) {
-        lifetime.abort(abandoned.has(source) ? new AbandonedCallError(source, `${source}: a field stopped waiting, the call was abandoned`) : REQUEST_FINISHED);
+      for (const call of [...inFlight]) {
+        call.abort(abandoned.has(call.source) ? new AbandonedCallError(call.source, `${call.source}: a field stopped waiting, the call was abandoned`) : REQUEST_FINISHED);
       }
+      inFlight.clear();
     },
   };
 }

@@ -134,14 +134,20 @@ function corsPolicy(config: BallastConfig): CORSOptions {
   return config.mode === 'development' ? { ...common, origin: '*', credentials: false } : false;
 }
 
-/** graphql-jit compiles plain queries; @defer and @stream stay with the reference executor. */
+const incremental = new WeakMap<DocumentNode, boolean>();
+
+/** graphql-jit compiles plain queries; @defer and @stream stay with the reference executor. Cached per parsed document. */
 function usesIncrementalDelivery(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Directive(node) {
-      if (node.name.value === 'defer' || node.name.value === 'stream') found = true;
-    },
-  });
+  let found = incremental.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Directive(node) {
+        if (node.name.value === 'defer' || node.name.value === 'stream') found = true;
+      },
+    });
+    incremental.set(document, found);
+  }
   return found;
 }
 

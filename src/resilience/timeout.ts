@@ -5,20 +5,24 @@
  */
 export interface LinkedTimeout {
   readonly signal: AbortSignal;
+  /** Aborts now with `reason` (a caller outside the parent chain gave up). */
+  abort(reason: Error): void;
   dispose(): void;
 }
 
 export function linkedTimeout(parent: AbortSignal | undefined, ms: number, reason: () => Error): LinkedTimeout {
   const controller = new AbortController();
+  const abort = (reason: Error): void => controller.abort(reason);
   if (parent?.aborted) {
     controller.abort(parent.reason);
-    return { signal: controller.signal, dispose: noop };
+    return { signal: controller.signal, abort, dispose: noop };
   }
   const onParentAbort = (): void => controller.abort(parent?.reason);
   parent?.addEventListener('abort', onParentAbort, { once: true });
   const timer = setTimeout(() => controller.abort(reason()), Math.max(0, ms));
   return {
     signal: controller.signal,
+    abort,
     dispose() {
       clearTimeout(timer);
       parent?.removeEventListener('abort', onParentAbort);

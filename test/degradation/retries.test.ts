@@ -43,7 +43,7 @@ describe('retries against a real failing upstream', () => {
   it('never retries a non-idempotent call', async () => {
     harness = await startHarness();
     harness.service('cart').setFault({ errorRate: 1, errorStatus: 503 });
-    const scope = { deadline: new Deadline(2000), signalFor: () => new AbortController().signal, headers: () => ({}) };
+    const scope = { deadline: new Deadline(2000), onFinish: () => () => undefined, headers: () => ({}) };
     await expect(harness.gateway.state.sources.pipelines.cart.call({ method: 'POST', path: '/carts/u-1', idempotent: false, parse: (response) => response }, scope)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', status: 503 });
     expect(harness.service('cart').requestCount).toBe(1);
   });

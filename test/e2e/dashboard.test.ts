@@ -1,29 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSameOriginOrInline, launchChromium } from '../helpers/browser.js';
-import { sleep, startHarness } from '../helpers/harness.js';
-import type { Harness } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useBrowserHarness } from '../helpers/browser.js';
+import { sleep } from '../helpers/harness.js';
 
-let harness: Harness;
-let browser: Browser;
-beforeAll(async () => {
-  harness = await startHarness();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-});
+const setup = useBrowserHarness();
 
 describe('the resilience dashboard in headless Chromium', () => {
   it('lists every source, breaks inventory through its own button, and shows the breaker OPEN', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const foreign: string[] = [];
-    page.on('request', (request) => {
-      if (!isSameOriginOrInline(request.url(), harness.url)) foreign.push(request.url());
-    });
-    await page.goto(`${harness.url}/dashboard`);
+    const harness = setup.harness();
+    const { page, foreign } = await setup.openPage('/dashboard', { width: 1400, height: 900 });
     for (const source of ['catalog', 'inventory', 'pricing', 'cart', 'favorites', 'reviews']) {
       await expect.poll(() => page.locator(`#source-${source}`).count(), { timeout: 10_000 }).toBe(1);
     }

@@ -24,9 +24,9 @@ export interface SourceDefinition<N extends string, O extends Record<string, Sou
   operations: O;
 }
 
-// `any` is confined to this constraint: the value type of each operation is kept by inference below.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Definitions = Record<string, OperationDefinition<any>>;
+// Every OperationDefinition<V> is an OperationDefinition<object> (V only appears in results), and
+// each operation's own V is recovered by inference in Bound below.
+type Definitions = Record<string, OperationDefinition<object>>;
 type Bound<N extends string, D extends Definitions> = { [K in keyof D]: D[K] extends OperationDefinition<infer V> ? SourceOperation<V> & { source: N } : never };
 
 /**

@@ -72,6 +72,27 @@ describe('--workers 2', () => {
     expect(status.sources.map((source) => source.name)).toContain('inventory');
   });
 
+  it('restarts its workers one at a time on SIGHUP, answering throughout', async () => {
+    const pidsOf = async (): Promise<Set<number>> => {
+      const pids = new Set<number>();
+      for (let i = 0; i < 40 && pids.size < 2; i++) pids.add((JSON.parse((await send('/health')).text) as { pid: number }).pid);
+      return pids;
+    };
+    const before = await pidsOf();
+    primary.kill('SIGHUP');
+    const failures: number[] = [];
+    const deadline = Date.now() + 15_000;
+    let after = new Set<number>();
+    while (Date.now() < deadline) {
+      const { status } = await send('/graphql', S1);
+      if (status !== 200) failures.push(status);
+      after = await pidsOf();
+      if ([...after].every((pid) => !before.has(pid)) && after.size === 2) break;
+    }
+    expect([...after].some((pid) => before.has(pid))).toBe(false);
+    expect(failures).toEqual([]);
+  });
+
   it('drains and exits cleanly on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
     primary.kill('SIGTERM');

@@ -182,3 +182,11 @@ describe('CORS', () => {
     }
   });
 });
+
+describe('GraphiQL and the dashboard in production', () => {
+  it('are off by default', async () => {
+    const graphiql = await fetch(`${harness.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await graphiql.text()).not.toContain('<html');
+    expect((await fetch(`${harness.url}/dashboard`)).status).toBe(404);
+  });
+});

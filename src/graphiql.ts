@@ -10,6 +10,7 @@ query Products {
       category
       price { amount currency formatted }
       inventory { available status }
+      rating { average count }
     }
     pageInfo { hasNextPage endCursor }
   }

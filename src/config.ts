@@ -89,11 +89,6 @@ export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
   return overrides;
 }
 
-/** Source names whose URL is set; the others run as embedded demo services. */
-export function configuredSources(config: BallastConfig): string[] {
-  return SOURCE_NAMES.filter((name) => config.sources[name].url !== undefined);
-}
-
 function parseNumber(variable: string, value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number)) throw new ConfigError(`${variable}=${value} is not a number`);

@@ -95,7 +95,3 @@ export class CallCancelledError extends UpstreamError {
   override name = 'CallCancelledError';
   override readonly code = 'DEADLINE_EXCEEDED';
 }
-
-export function isUpstreamError(error: unknown): error is UpstreamError {
-  return error instanceof UpstreamError;
-}

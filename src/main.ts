@@ -9,7 +9,7 @@ import { SOURCE_NAMES } from './config-schema.js';
 import { inProcessDemoControl } from './demo/control.js';
 import { startDemoServices } from './demo/index.js';
 import { DEMO_ROUTES } from './demo/routes.js';
-import { SOURCES } from './sources/registry.js';
+import { SOURCES, urlVariableOf } from './sources/registry.js';
 import type { DemoServices } from './demo/index.js';
 import { createGateway } from './server.js';
 
@@ -76,10 +76,10 @@ async function startDemoFor(config: BallastConfig): Promise<DemoServices | undef
   if (missing.length === 0) return undefined;
   // Production must never quietly answer from made-up data.
   if (config.mode === 'production' && process.env.BALLAST_DEMO !== '1') {
-    throw new ConfigError(`production mode needs real upstreams: set ${missing.map((name) => SOURCES.find((source) => source.name === name)!.urlVariable).join(', ')} (or BALLAST_DEMO=1 to run the demo services anyway)`);
+    throw new ConfigError(`production mode needs real upstreams: set ${missing.map(urlVariableOf).join(', ')} (or BALLAST_DEMO=1 to run the demo services anyway)`);
   }
   const withoutDemo = missing.filter((name) => !DEMO_ROUTES[name]);
-  if (withoutDemo.length) throw new ConfigError(`no URL for ${withoutDemo.join(', ')} and no demo service to stand in: set ${withoutDemo.map((name) => SOURCES.find((source) => source.name === name)!.urlVariable).join(', ')}`);
+  if (withoutDemo.length) throw new ConfigError(`no URL for ${withoutDemo.join(', ')} and no demo service to stand in: set ${withoutDemo.map(urlVariableOf).join(', ')}`);
   const demo = await startDemoServices({ sources: missing, latency: { baseMs: 5, jitterMs: 10 } });
   for (const name of missing) config.sources[name].url = demo.urls[name];
   return demo;

@@ -33,6 +33,7 @@ import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
 import { useTelemetry } from './plugins/use-telemetry.js';
 import { createBallastSchema } from './schema.js';
 import { createSources } from './sources/index.js';
+import { urlVariableOf } from './sources/registry.js';
 
 /**
  * Any one of these headers marks a request as not a "simple" cross-site one (CSRF prevention):
@@ -153,7 +154,7 @@ function usesIncrementalDelivery(document: DocumentNode): boolean {
 
 function sourceUrls(config: BallastConfig): Record<SourceName, URL> {
   const missing = SOURCE_NAMES.filter((name) => !config.sources[name].url);
-  if (missing.length) throw new ConfigError(`no URL for ${missing.join(', ')}: set ${missing.map((name) => `${name.toUpperCase()}_URL`).join(', ')}`);
+  if (missing.length) throw new ConfigError(`no URL for ${missing.join(', ')}: set ${missing.map(urlVariableOf).join(', ')}`);
   return Object.fromEntries(SOURCE_NAMES.map((name) => [name, new URL(config.sources[name].url!)])) as Record<SourceName, URL>;
 }
 

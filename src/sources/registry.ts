@@ -16,3 +16,8 @@ export const SOURCES = [
   reviews,
   // ballast:source-list (npm run new-source adds sources above this line)
 ] as const;
+
+/** The environment variable holding `name`'s base URL, e.g. `CATALOG_URL`. */
+export function urlVariableOf(name: string): string {
+  return SOURCES.find((source) => source.name === name)?.urlVariable ?? `${name.toUpperCase()}_URL`;
+}

@@ -109,7 +109,8 @@ function report(rows: Row[], pinned: boolean): void {
   };
   const markdown = renderMarkdown(rows, targets, meta);
   mkdirSync('bench/results', { recursive: true });
-  const name = quick ? 'quick' : 'latest';
+  // Only a full run may replace latest.*: a filtered or quick one would leave holes in the report.
+  const name = quick ? 'quick' : listArg('servers') || listArg('scenarios') ? 'partial' : 'latest';
   writeFileSync(`bench/results/${name}.md`, markdown);
   writeFileSync(`bench/results/${name}.json`, JSON.stringify({ meta, rows, targets }, null, 2));
   console.log(markdown);

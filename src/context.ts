@@ -13,7 +13,6 @@ import type { Operations } from './sources/index.js';
 import type { BoundOperation } from './sources/operation.js';
 import { SharedTimer } from './resolvers/shared-timer.js';
 
-
 /** What every resolver of one GraphQL request shares. */
 export interface BallastContext {
   config: BallastConfig;

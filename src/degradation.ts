@@ -44,10 +44,6 @@ export class DegradationCollector {
     if (field.staleAgeMs !== undefined) group.staleAgeMs = Math.max(group.staleAgeMs ?? 0, field.staleAgeMs);
   }
 
-  get isEmpty(): boolean {
-    return this.#groups.size === 0;
-  }
-
   /** The report, or undefined when nothing was degraded. Drains what was collected. */
   takeReport(): DegradationReportEntry[] | undefined {
     if (this.#groups.size === 0) return undefined;

@@ -4,7 +4,7 @@ import type { BallastContext } from '../context.js';
 import type { FallbackKind } from '../degradation.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { BoundOperation } from '../sources/operation.js';
-import { fieldTimeoutMs } from './field-timeout.js';
+import { fieldTimeout } from './field-timeout.js';
 
 /**
  * Loads `key` for the field being resolved and never lets a source failure escape as anything
@@ -56,9 +56,9 @@ async function fallBack<V extends object>(
  * min(source timeout, request deadline), so the load settles in time on its own.
  */
 function withinFieldBudget<V extends object>(load: Promise<V | null>, context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>): Promise<V | null> {
-  const fieldMs = fieldTimeoutMs(info, context.fieldTimeouts);
-  if (fieldMs === undefined) return load;
-  const coordinate = `${info.parentType.name}.${info.fieldName}`;
+  const own = fieldTimeout(info, context.fieldTimeouts);
+  if (!own) return load;
+  const { coordinate, ms: fieldMs } = own;
   const source = operation.operation.source;
   const timer = context.sharedTimer(coordinate, () => {
     const remaining = context.deadline.remainingMs();

@@ -1,23 +1,30 @@
 import type { GraphQLField, GraphQLResolveInfo } from 'graphql';
 import { Kind } from 'graphql';
 
-const fromDirective = new WeakMap<GraphQLField<unknown, unknown>, number | null>();
+/** A field's own time limit, with the `Type.field` coordinate its shared timer is keyed by. */
+export interface FieldTimeout {
+  coordinate: string;
+  ms: number;
+}
+
+const cache = new WeakMap<GraphQLField<unknown, unknown>, FieldTimeout | null>();
 
 /**
- * The field's own time limit in ms: config `fieldTimeouts["Type.field"]` first, then the SDL's
- * `@timeout(ms:)`, else undefined. Directive lookups are cached per schema field.
+ * The field's own time limit: config `fieldTimeouts["Type.field"]` first, then the SDL's
+ * `@timeout(ms:)`, else undefined. Worked out once per schema field (each gateway builds its own
+ * schema from one config), so the hot path is a single WeakMap lookup.
  */
-export function fieldTimeoutMs(info: GraphQLResolveInfo, overrides: Readonly<Record<string, number>>): number | undefined {
-  const override = overrides[`${info.parentType.name}.${info.fieldName}`];
-  if (override !== undefined) return override;
+export function fieldTimeout(info: GraphQLResolveInfo, overrides: Readonly<Record<string, number>>): FieldTimeout | undefined {
   const field = info.parentType.getFields()[info.fieldName];
   if (!field) return undefined;
-  let ms = fromDirective.get(field);
-  if (ms === undefined) {
-    ms = readTimeoutDirective(field);
-    fromDirective.set(field, ms);
+  let timeout = cache.get(field);
+  if (timeout === undefined) {
+    const coordinate = `${info.parentType.name}.${info.fieldName}`;
+    const ms = overrides[coordinate] ?? readTimeoutDirective(field);
+    timeout = ms === null ? null : { coordinate, ms };
+    cache.set(field, timeout);
   }
-  return ms ?? undefined;
+  return timeout ?? undefined;
 }
 
 function readTimeoutDirective(field: GraphQLField<unknown, unknown>): number | null {

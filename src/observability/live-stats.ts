@@ -37,7 +37,8 @@ export class LiveStats implements PipelineObserver {
   callEnded(source: string, outcome: CallOutcome, latencyMs: number): void {
     const second = this.#current(source);
     second.calls += 1;
-    if (outcome !== 'success') second.errors += 1;
+    // A call cut short because its request ended is not the upstream's failure.
+    if (outcome !== 'success' && outcome !== 'cancelled') second.errors += 1;
     if (second.latencies.length < SAMPLES_PER_SECOND) second.latencies.push(latencyMs);
   }
 

@@ -7,6 +7,7 @@ import type { CallOutcome, PipelineObserver, ResiliencePipeline } from '../resil
 /** Outcome label of ballast_upstream_requests_total, from the pipeline's outcome. */
 const OUTCOME_LABEL: Record<CallOutcome, string> = {
   success: 'success',
+  cancelled: 'cancelled',
   UPSTREAM_TIMEOUT: 'timeout',
   UPSTREAM_UNAVAILABLE: 'error',
   UPSTREAM_BAD_RESPONSE: 'bad_response',

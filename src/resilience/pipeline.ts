@@ -1,5 +1,5 @@
 import type { SourcePolicy } from '../config-schema.js';
-import { DeadlineExceededError, UpstreamBadResponseError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
+import { CallCancelledError, DeadlineExceededError, UpstreamBadResponseError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamClient, UpstreamResponse } from '../http/upstream-client.js';
 import { SourceBreaker } from './breaker.js';
 import type { BreakerState } from './breaker.js';
@@ -38,7 +38,8 @@ export interface CallScope {
   headers: (source: string) => Record<string, string>;
 }
 
-export type CallOutcome = 'success' | UpstreamError['code'];
+/** How a call ended: success, one of Contract 3's reasons, or cancelled because its request ended first. */
+export type CallOutcome = 'success' | 'cancelled' | UpstreamError['code'];
 
 /** One failed attempt, as failure samples keep it. */
 export interface FailedAttempt {
@@ -99,7 +100,8 @@ export class ResiliencePipeline {
       return response;
     } catch (error) {
       const upstreamError = this.#asUpstreamError(error);
-      this.#observer.callEnded?.(this.source, upstreamError.code, performance.now() - started);
+      const outcome = upstreamError instanceof CallCancelledError ? 'cancelled' : upstreamError.code;
+      this.#observer.callEnded?.(this.source, outcome, performance.now() - started);
       throw upstreamError;
     }
   }

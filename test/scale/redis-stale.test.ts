@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../src/sources/registry.js';
 import { postQuery, sleep, startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
+import { startBallastProcess } from '../helpers/process.js';
+import type { BallastProcess } from '../helpers/process.js';
 import { startRedis } from '../helpers/redis.js';
 import type { RedisServer } from '../helpers/redis.js';
 
@@ -13,33 +12,14 @@ const PRICES = (ids: string[]) => `{ ${ids.map((id, index) => `p${index}: produc
 
 let redis: RedisServer;
 let replicaA: Harness;
-let replicaB: { url: string; process: ChildProcess };
-
-async function startReplica(env: Record<string, string>): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('replica B did not start')), 20_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const match = /listening on (http:\/\/\S+)\/graphql/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-  });
-  return { url, process: child };
-}
+let replicaB: BallastProcess | undefined;
 
 beforeAll(async () => {
   redis = await startRedis();
   replicaA = await startHarness({ redis: { url: redis.url }, sources: { pricing: { retry: { maxAttempts: 1 } } } });
 });
 afterAll(async () => {
-  if (replicaB && replicaB.process.exitCode === null && replicaB.process.signalCode === null) {
-    const exited = new Promise((resolve) => replicaB.process.once('exit', resolve));
-    replicaB.process.kill('SIGKILL');
-    await exited;
-  }
+  replicaB?.kill();
   await replicaA?.close();
   await redis?.kill();
 });
@@ -53,8 +33,8 @@ describe('a fleet-wide stale cache on Redis', () => {
 
     replicaA.service('pricing').setFault({ errorRate: 1 });
     const urls = Object.fromEntries(SOURCES.map((source) => [source.urlVariable, replicaA.demo.urls[source.name]!]));
-    replicaB = await startReplica({ ...urls, REDIS_URL: redis.url, PORT: '0', HOST: '127.0.0.1', BALLAST_WORKERS: '1', BALLAST_LOG_LEVEL: 'silent', BALLAST__sources__pricing__retry__maxAttempts: '1' });
-    const stale = await postQuery(replicaB.url, PRICES(ids));
+    replicaB = await startBallastProcess({ env: { ...urls, REDIS_URL: redis.url, BALLAST_WORKERS: '1', BALLAST__sources__pricing__retry__maxAttempts: '1' } });
+    const stale = await postQuery(replicaB!.url, PRICES(ids));
     expect(stale.body.data).toEqual(healthy.body.data);
     expect(stale.body.errors).toBeUndefined();
     expect(stale.body.extensions?.degraded).toEqual([
@@ -65,15 +45,15 @@ describe('a fleet-wide stale cache on Redis', () => {
   it('keeps answering within the deadline when Redis dies, and counts the Redis failures', async () => {
     await redis.kill();
     const started = performance.now();
-    const unseen = await postQuery(replicaB.url, PRICES(['p-0100', 'p-0101']));
+    const unseen = await postQuery(replicaB!.url, PRICES(['p-0100', 'p-0101']));
     expect(performance.now() - started).toBeLessThan(2000);
     expect(unseen.status).toBe(200);
     expect(unseen.body.extensions?.degraded?.[0]).toMatchObject({ source: 'pricing', fallback: 'NULL' });
     // What B already took from Redis stays in its memory.
-    const remembered = await postQuery(replicaB.url, PRICES(['p-0001']));
+    const remembered = await postQuery(replicaB!.url, PRICES(['p-0001']));
     expect(remembered.body.extensions?.degraded?.[0]).toMatchObject({ fallback: 'STALE' });
 
-    const metrics = await (await fetch(`${replicaB.url}/metrics`)).text();
+    const metrics = await (await fetch(`${replicaB!.url}/metrics`)).text();
     const failures = /^ballast_redis_operations_total\{operation="get",outcome="error"\} (\d+)/m.exec(metrics);
     expect(Number(failures?.[1] ?? 0)).toBeGreaterThan(0);
     // Replica A degrades from its own memory without waiting on the dead Redis.

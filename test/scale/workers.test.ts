@@ -1,32 +1,18 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBallastProcess } from '../helpers/process.js';
+import type { BallastProcess } from '../helpers/process.js';
 
 /** `--workers 2` for real: the S1 query answered by both workers, /metrics summing them, a clean drain. */
-let primary: ChildProcess;
+let primary: BallastProcess;
 let baseUrl: string;
 
 beforeAll(async () => {
-  primary = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--workers', '2'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', BALLAST_LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('cluster did not start')), 30_000);
-    createInterface({ input: primary.stdout! }).on('line', (line) => {
-      const match = /listening on (http:\/\/\S+)\/graphql .*2 workers/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-  });
+  primary = await startBallastProcess({ args: ['--workers', '2'] });
+  expect(primary.banner.find((line) => line.includes('listening on'))).toMatch(/2 workers/);
+  baseUrl = primary.url;
 }, 40_000);
-afterAll(() => {
-  if (primary.exitCode === null && primary.signalCode === null) primary.kill('SIGKILL');
-});
+afterAll(() => primary?.kill());
 
 /** One request on its own connection, so the cluster may hand it to any worker. */
 function send(path: string, body?: string): Promise<{ status: number; text: string }> {
@@ -79,7 +65,7 @@ describe('--workers 2', () => {
       return pids;
     };
     const before = await pidsOf();
-    primary.kill('SIGHUP');
+    primary.process.kill('SIGHUP');
     const failures: number[] = [];
     const deadline = Date.now() + 15_000;
     let after = new Set<number>();
@@ -94,8 +80,8 @@ describe('--workers 2', () => {
   });
 
   it('drains and exits cleanly on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
-    primary.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => primary.process.once('exit', (code) => resolve(code)));
+    primary.process.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
 });

@@ -72,7 +72,7 @@ export interface Gateway {
 /** Builds a Ballast: yoga with its plugins over a `node:http` server, one pipeline per source. */
 export function createGateway(config: BallastConfig, options: GatewayOptions = {}): Gateway {
   const telemetry = new Telemetry(options.logger ?? createLogger(config.logLevel), { warningIntervalMs: options.warningIntervalMs });
-  const client = new UpstreamClient({ connectionsPerOrigin: Math.max(...SOURCE_NAMES.map((name) => config.sources[name].connections)) });
+  const client = new UpstreamClient();
   const sources = createSources(config, sourceUrls(config), client, telemetry.hub);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };

@@ -30,7 +30,7 @@ export interface UpstreamResponse {
 }
 
 export interface UpstreamClientOptions {
-  /** Keep-alive connections per upstream origin. @default 32 */
+  /** Keep-alive connections for an origin nobody set a limit for with `limitConnections`. @default 32 */
   connectionsPerOrigin?: number;
   /** Largest response body accepted, in bytes. @default 5_000_000 */
   maxResponseBytes?: number;
@@ -48,6 +48,7 @@ const SNIPPET_BYTES = 512;
 export class UpstreamClient {
   readonly #pools = new Map<string, Pool>();
   readonly #connections: number;
+  readonly #limits = new Map<string, number>();
   readonly #maxResponseBytes: number;
 
   constructor({ connectionsPerOrigin = 32, maxResponseBytes = 5_000_000 }: UpstreamClientOptions = {}) {
@@ -72,6 +73,14 @@ export class UpstreamClient {
     return this.#readResponse(request, response);
   }
 
+  /**
+   * Sets how many keep-alive connections the pool of `origin` may open (a source's
+   * `connections`); sources sharing an origin share its pool, which takes the largest limit.
+   */
+  limitConnections(origin: string, connections: number): void {
+    this.#limits.set(origin, Math.max(connections, this.#limits.get(origin) ?? 0));
+  }
+
   /** Pool counters per origin, for tests and the operations view. */
   stats(): Record<string, { connected: number; running: number; pending: number }> {
     const result: Record<string, { connected: number; running: number; pending: number }> = {};
@@ -92,7 +101,7 @@ export class UpstreamClient {
     let pool = this.#pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
-        connections: this.#connections,
+        connections: this.#limits.get(origin) ?? this.#connections,
         keepAliveTimeout: 10_000,
         // Deadlines are enforced by the caller's signal; these are only a backstop.
         headersTimeout: 30_000,

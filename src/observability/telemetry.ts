@@ -65,6 +65,8 @@ export class Telemetry {
         );
       }
     }
+    // The fields are built only when the line will be written (production often runs at warn).
+    if (!this.logger.isLevelEnabled('info')) return;
     this.logger.info(
       {
         requestId: request.requestId,

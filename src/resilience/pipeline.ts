@@ -84,6 +84,7 @@ export class ResiliencePipeline {
     this.#policy = policy;
     this.#client = client;
     this.#observer = observer;
+    client.limitConnections(baseUrl.origin, policy.connections);
     this.bulkhead = new Bulkhead(source, policy.bulkhead);
     this.#budget = new RetryBudget({ ratio: policy.retry.budgetRatio, minRetriesPerSecond: policy.retry.budgetMinPerSecond });
     if (policy.breaker.enabled) {

@@ -56,4 +56,17 @@ describe('batching, counted at the demo services', () => {
       await small.close();
     }
   });
+
+  it('opens at most a source\'s `connections` sockets to its origin', async () => {
+    const narrow = await startHarness({ sources: { inventory: { connections: 1 } } });
+    try {
+      narrow.service('inventory').setFault({ latencyMs: 100 });
+      await Promise.all(['p-0001', 'p-0002', 'p-0003', 'p-0004'].map((id) => narrow.query(`{ product(id: "${id}") { inventory { status } } }`)));
+      const stats = narrow.gateway.client.stats();
+      expect(stats[new URL(narrow.demo.urls.inventory!).origin]!.connected).toBe(1);
+      expect(stats[new URL(narrow.demo.urls.catalog!).origin]!.connected).toBeGreaterThan(1);
+    } finally {
+      await narrow.close();
+    }
+  });
 });

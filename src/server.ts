@@ -102,6 +102,10 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     cors: corsPolicy(config),
     // Yoga's own empty-bodied health check would shadow Ballast's /health (which lists the worker).
     healthCheckEndpoint: '/internal/yoga-health',
+    // useRequestLimits already refuses a POST over maxBodyBytes by its Content-Length and one
+    // without it (411), and Node's parser never reads past Content-Length. Yoga's own limit would
+    // pipe every body through a TransformStream as well: ~8% of S1's CPU (bench/README.md).
+    maxRequestBodySize: false,
     batching: security.batchLimit > 0 ? { limit: security.batchLimit } : false,
     maskedErrors: { isDev: development },
     logging: false,

@@ -1,4 +1,5 @@
 import { BulkheadFullError } from '../errors.js';
+import type { CallSignal } from './timeout.js';
 
 export interface BulkheadOptions {
   /** Calls a source may have in flight at once. @default 32 */
@@ -36,7 +37,7 @@ export class Bulkhead {
     return this.#queue.length;
   }
 
-  async run<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  async run<T>(fn: () => Promise<T>, signal: CallSignal): Promise<T> {
     await this.#acquire(signal);
     try {
       return await fn();
@@ -45,7 +46,7 @@ export class Bulkhead {
     }
   }
 
-  #acquire(signal: AbortSignal): Promise<void> | void {
+  #acquire(signal: CallSignal): Promise<void> | void {
     if (this.#inUse < this.#options.maxConcurrent) {
       this.#inUse += 1;
       return;
@@ -56,7 +57,7 @@ export class Bulkhead {
     return this.#wait(signal);
   }
 
-  #wait(signal: AbortSignal): Promise<void> {
+  #wait(signal: CallSignal): Promise<void> {
     if (signal.aborted) return Promise.reject(signal.reason as Error);
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {

@@ -8,6 +8,7 @@ import type { Deadline } from './deadline.js';
 import { retry } from './retry.js';
 import { RetryBudget } from './retry-budget.js';
 import { linkedTimeout } from './timeout.js';
+import type { CallSignal } from './timeout.js';
 
 /** One REST request a source wants made, and how to read its answer. */
 export interface CallSpec<T = UpstreamResponse> {
@@ -151,12 +152,12 @@ export class ResiliencePipeline {
     }
   }
 
-  #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, signal: AbortSignal, endsAt: number): Promise<T> {
+  #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, signal: CallSignal, endsAt: number): Promise<T> {
     const attempt = (): Promise<T> => this.#attempt(spec, scope, signal, endsAt);
     return this.breaker ? this.breaker.fire(attempt) : attempt();
   }
 
-  async #attempt<T>(spec: CallSpec<T>, scope: CallScope, parent: AbortSignal, endsAt: number): Promise<T> {
+  async #attempt<T>(spec: CallSpec<T>, scope: CallScope, parent: CallSignal, endsAt: number): Promise<T> {
     const timeoutMs = this.#policy.attemptTimeoutMs;
     const attempt = linkedTimeout(parent, timeoutMs, () => new UpstreamTimeoutError(this.source, `${this.source} attempt timed out after ${timeoutMs} ms`));
     const started = performance.now();

@@ -2,6 +2,7 @@ import type { UpstreamError} from '../errors.js';
 import { UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
 import type { RetryBudget } from './retry-budget.js';
 import { sleep } from './timeout.js';
+import type { CallSignal } from './timeout.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included; 1 disables retries. @default 3 */
@@ -14,7 +15,7 @@ export interface RetryOptions {
 
 export interface RetryContext {
   /** Aborts waiting between attempts (the call's total timeout). */
-  signal: AbortSignal;
+  signal: CallSignal;
   /** Time left for the whole call; a retry that could not start before it runs out is not made. */
   remainingMs: () => number;
   /** Only idempotent calls are retried. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { linkedTimeout, sleep } from '../../src/resilience/timeout.js';
+import { CallAbort, linkedTimeout, sleep } from '../../src/resilience/timeout.js';
 
 describe('linkedTimeout', () => {
   it('aborts with its own reason after ms', async () => {
     const timeout = linkedTimeout(undefined, 10, () => new Error('attempt timed out'));
-    await new Promise((resolve) => timeout.signal.addEventListener('abort', resolve));
+    await new Promise<void>((resolve) => timeout.signal.addEventListener('abort', () => resolve()));
     expect((timeout.signal.reason as Error).message).toBe('attempt timed out');
     timeout.dispose();
   });
@@ -21,6 +21,38 @@ describe('linkedTimeout', () => {
     const parent = new AbortController();
     parent.abort(new Error('gone'));
     expect(linkedTimeout(parent.signal, 1000, () => new Error('x')).signal.aborted).toBe(true);
+  });
+});
+
+describe('CallAbort', () => {
+  it('runs each listener once, on the first abort, and keeps the first reason', () => {
+    const signal = new CallAbort();
+    const calls: string[] = [];
+    const removed = (): number => calls.push('removed');
+    signal.addEventListener('abort', () => calls.push(`a:${(signal.reason as Error).message}`));
+    signal.addEventListener('abort', removed);
+    signal.removeEventListener('abort', removed);
+    signal.abort(new Error('first'));
+    signal.abort(new Error('second'));
+    expect(signal.aborted).toBe(true);
+    expect(calls).toEqual(['a:first']);
+    expect((signal.reason as Error).message).toBe('first');
+  });
+
+  it('cancels a real undici request, which rejects with its reason', async () => {
+    const { createServer } = await import('node:http');
+    const { Pool } = await import('undici');
+    const server = createServer(() => undefined); // never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const pool = new Pool(`http://127.0.0.1:${port}`);
+    const signal = new CallAbort();
+    const pending = pool.request({ method: 'GET', path: '/', signal: signal as unknown as AbortSignal });
+    setTimeout(() => signal.abort(new Error('gave up')), 20);
+    await expect(pending).rejects.toThrow('gave up');
+    await pool.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
   });
 });
 

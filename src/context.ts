@@ -22,6 +22,12 @@ export interface BallastContext {
   /** This request's DataLoader for `operation`, created on first use. */
   loaderFor<V extends object>(operation: BoundOperation<V>): DataLoader<string, V | null>;
   /**
+   * Values this request already has for `operation` (a page's products for `productById`): its
+   * loader answers them without a call. Applied when the loader is first used, so a request that
+   * never asks pays nothing (priming builds a promise per key).
+   */
+  prime<V extends object>(operation: BoundOperation<V>, entries: ReadonlyArray<readonly [string, V]>): void;
+  /**
    * The request's shared timer for a field coordinate, created by `plan` on first use; `plan`
    * answers undefined when the field needs no timer of its own.
    */
@@ -96,6 +102,7 @@ export function createContext({ config, operations }: ContextDependencies, reque
   };
   const scope: CallScope = { deadline, onFinish, headers: upstreamHeaders(request, requestId, config) };
   const loaders = new Map<string, unknown>();
+  const primed = new Map<string, Array<ReadonlyArray<readonly [string, unknown]>>>();
   const timers = new Map<string, SharedTimer | undefined>();
   return {
     config,
@@ -107,8 +114,17 @@ export function createContext({ config, operations }: ContextDependencies, reque
       if (!loader) {
         loader = operation.createLoader(scope);
         loaders.set(name, loader);
+        // Entries primed for this operation hold its own V (see prime).
+        for (const entries of primed.get(name) ?? []) for (const [key, value] of entries) loader.prime(key, value as V);
+        primed.delete(name);
       }
       return loader;
+    },
+    prime(operation, entries) {
+      const name = operation.operation.name;
+      const loader = loaders.get(name) as DataLoader<string, unknown> | undefined;
+      if (loader) for (const [key, value] of entries) loader.prime(key, value);
+      else primed.set(name, [...(primed.get(name) ?? []), entries]);
     },
     sharedTimer(coordinate, plan) {
       if (timers.has(coordinate)) return timers.get(coordinate);

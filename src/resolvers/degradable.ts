@@ -12,18 +12,17 @@ import { fieldTimeout } from './field-timeout.js';
  * the request deadline), else STALE → DEFAULT → NULL, each recorded for `extensions.degraded`.
  * NULL throws a `GraphQLError` carrying `code` and `source`, so the field gets its `errors[]` entry.
  */
-export async function loadDegradable<V extends object>(
+export function loadDegradable<V extends object>(
   context: BallastContext,
   info: GraphQLResolveInfo,
   operation: BoundOperation<V>,
   key: string,
 ): Promise<V | null> {
-  try {
-    return await withinFieldBudget(context.loaderFor(operation).load(key), context, info, operation);
-  } catch (error) {
+  // A `.then` chain rather than an async function: one promise less per field, on every field.
+  return withinFieldBudget(context.loaderFor(operation).load(key), context, info, operation).then(undefined, (error: unknown) => {
     if (!(error instanceof UpstreamError)) throw error;
-    return await fallBack(context, info, operation, key, error);
-  }
+    return fallBack(context, info, operation, key, error);
+  });
 }
 
 async function fallBack<V extends object>(

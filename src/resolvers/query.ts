@@ -38,13 +38,19 @@ export const Query: QueryResolvers = {
 function toConnection(page: CatalogPage, position: PagePosition, size: number, context: BallastContext): ResolversTypes['ProductConnection'] {
   const items = page.items.slice(position.skip, position.skip + size);
   // Later Product fields and favorites in the same request reuse these instead of asking again.
-  const byId = context.loaderFor(context.operations.productById);
-  for (const item of items) byId.prime(item.id, item);
-  const edges = items.map((node, index) => ({ cursor: cursorAfter(page, position, items, index), node }));
+  context.prime(context.operations.productById, items.map((item) => [item.id, item] as const));
+  // Edges and cursors (base64 of JSON each) are built only when the query selects them.
   return {
-    edges,
+    get edges() {
+      return items.map((node, index) => ({ cursor: cursorAfter(page, position, items, index), node }));
+    },
     nodes: items,
-    pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: page.nextCursor !== null,
+      get endCursor() {
+        return items.length === 0 ? null : cursorAfter(page, position, items, items.length - 1);
+      },
+    },
   };
 }
 

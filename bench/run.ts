@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { pinSelf, startChild } from './harness/child.js';
+import { buildServers, pinSelf, startChild } from './harness/child.js';
 import type { Child } from './harness/child.js';
 import { median, runLoad } from './harness/load.js';
 import type { LoadResult } from './harness/load.js';
@@ -26,6 +26,7 @@ const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 
 async function main(): Promise<void> {
+  buildServers();
   const pinned = os.availableParallelism() > 1 && pinSelf(LOAD_CPU);
   const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? LOAD_CPU : undefined });
   const urls = demo.info.urls as Record<string, string>;

@@ -17,9 +17,24 @@ export interface Child {
 const TICKS_PER_SECOND = 100;
 const hasTaskset = existsSync('/usr/bin/taskset') || existsSync('/bin/taskset');
 
-/** Starts `node --import tsx <script>` pinned to `cpu` (when taskset exists) and waits for its READY line. */
+/**
+ * Compiles src/ and bench/servers/ with tsc into dist/, as `npm start` runs Ballast: servers are
+ * measured as shipped, not through tsx's on-the-fly transform (which adds a `__name` call to
+ * every closure it creates).
+ */
+export function buildServers(): void {
+  const result = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.bench.json'], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('tsc -p tsconfig.bench.json failed');
+}
+
+/** Where `buildServers` put the compiled form of `script` (a .ts path under bench/servers/). */
+export function compiledPath(script: string): string {
+  return `dist/${script.replace(/\.ts$/, '.js')}`;
+}
+
+/** Starts `node dist/<script>.js` pinned to `cpu` (when taskset exists) and waits for its READY line. */
 export async function startChild(name: string, script: string, args: string[], options: { cpu?: number; env?: Record<string, string> } = {}): Promise<Child> {
-  const node = [process.execPath, '--import', 'tsx', script, ...args];
+  const node = [process.execPath, compiledPath(script), ...args];
   const command = hasTaskset && options.cpu !== undefined ? ['taskset', '-c', String(options.cpu), ...node] : node;
   const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {

@@ -35,7 +35,7 @@ function overrides(): ConfigOverrides {
 }
 
 // S4's 200 ms field timeout applies to every variant, so the scenarios are the same for all.
-const config = resolveConfig({ port: 0, host: '127.0.0.1', mode: 'production', logLevel: 'warn', fieldTimeouts: process.env.NOFT ? {} : { 'Product.inventory': 200 } }, overrides());
+const config = resolveConfig({ port: 0, host: '127.0.0.1', mode: 'production', logLevel: 'warn', fieldTimeouts: { 'Product.inventory': 200 } }, overrides());
 const gateway = createGateway(config, { logger: createLogger('warn') });
 const url = await gateway.listen();
 announceReady({ url: `${url}/graphql` });

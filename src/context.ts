@@ -28,6 +28,11 @@ export interface BallastContext {
    */
   prime<V extends object>(operation: BoundOperation<V>, entries: ReadonlyArray<readonly [string, V]>): void;
   /**
+   * The value this request already loaded (or primed) for `key`, `null` for "not found", or
+   * undefined when it has none yet: a field can then answer without a promise.
+   */
+  settled<V extends object>(operation: BoundOperation<V>, key: string): V | null | undefined;
+  /**
    * The request's shared timer for a field coordinate, created by `plan` on first use; `plan`
    * answers undefined when the field needs no timer of its own.
    */
@@ -103,6 +108,13 @@ export function createContext({ config, operations }: ContextDependencies, reque
   const scope: CallScope = { deadline, onFinish, headers: upstreamHeaders(request, requestId, config) };
   const loaders = new Map<string, unknown>();
   const primed = new Map<string, Array<ReadonlyArray<readonly [string, unknown]>>>();
+  // Per operation name: what its loader has loaded so far (see BoundOperation.createLoader).
+  const settled = new Map<string, Map<string, unknown>>();
+  const settledFor = (name: string): Map<string, unknown> => {
+    let values = settled.get(name);
+    if (!values) settled.set(name, (values = new Map()));
+    return values;
+  };
   const timers = new Map<string, SharedTimer | undefined>();
   return {
     config,
@@ -112,7 +124,8 @@ export function createContext({ config, operations }: ContextDependencies, reque
       // Keyed by the operation's unique name, so a loader found here was built by this operation for V.
       let loader = loaders.get(name) as DataLoader<string, V | null> | undefined;
       if (!loader) {
-        loader = operation.createLoader(scope);
+        // Holds only this operation's values, so reading them back as V is sound.
+        loader = operation.createLoader(scope, settledFor(name) as Map<string, V | null>);
         loaders.set(name, loader);
         // Entries primed for this operation hold its own V (see prime).
         for (const entries of primed.get(name) ?? []) for (const [key, value] of entries) loader.prime(key, value as V);
@@ -122,9 +135,14 @@ export function createContext({ config, operations }: ContextDependencies, reque
     },
     prime(operation, entries) {
       const name = operation.operation.name;
+      const values = settledFor(name);
+      for (const [key, value] of entries) values.set(key, value);
       const loader = loaders.get(name) as DataLoader<string, unknown> | undefined;
       if (loader) for (const [key, value] of entries) loader.prime(key, value);
       else primed.set(name, [...(primed.get(name) ?? []), entries]);
+    },
+    settled<V extends object>(operation: BoundOperation<V>, key: string): V | null | undefined {
+      return settled.get(operation.operation.name)?.get(key) as V | null | undefined;
     },
     sharedTimer(coordinate, plan) {
       if (timers.has(coordinate)) return timers.get(coordinate);

@@ -38,7 +38,9 @@ export class Bulkhead {
   }
 
   async run<T>(fn: () => Promise<T>, signal: CallSignal): Promise<T> {
-    await this.#acquire(signal);
+    // A free slot is taken synchronously: awaiting undefined would still cost a microtask turn.
+    const waiting = this.#acquire(signal);
+    if (waiting) await waiting;
     try {
       return await fn();
     } finally {

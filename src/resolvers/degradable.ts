@@ -17,7 +17,11 @@ export function loadDegradable<V extends object>(
   info: GraphQLResolveInfo,
   operation: BoundOperation<V>,
   key: string,
-): Promise<V | null> {
+): Promise<V | null> | V | null {
+  // Loaded earlier in this request (a cart's prices, by the time its products ask): no promise,
+  // no timer, no DataLoader round.
+  const known = context.settled(operation, key);
+  if (known !== undefined) return known;
   // A `.then` chain rather than an async function: one promise less per field, on every field.
   return withinFieldBudget(context.loaderFor(operation).load(key), context, info, operation).then(undefined, (error: unknown) => {
     if (!(error instanceof UpstreamError)) throw error;

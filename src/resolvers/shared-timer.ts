@@ -4,7 +4,12 @@
  * fires, every field still waiting rejects with `reason()`; `dispose()` leaves nothing behind.
  */
 export class SharedTimer {
-  readonly #waiters = new Set<(error: Error) => void>();
+  /**
+   * Rejecters of every raced field. Settled ones stay until the timer fires or is disposed
+   * (rejecting a settled promise does nothing): cheaper than removing each, and bounded by the
+   * request's fields.
+   */
+  #waiters: Array<(error: Error) => void> = [];
   readonly #timer: NodeJS.Timeout;
   readonly #reason: () => Error;
   readonly #onFire: (() => void) | undefined;
@@ -20,29 +25,22 @@ export class SharedTimer {
   race<T>(promise: Promise<T>): Promise<T> {
     if (this.#fired) return Promise.reject(this.#reason());
     return new Promise<T>((resolve, reject) => {
-      this.#waiters.add(reject);
-      promise.then(
-        (value) => {
-          this.#waiters.delete(reject);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.#waiters.delete(reject);
-          reject(error);
-        },
-      );
+      this.#waiters.push(reject);
+      promise.then(resolve, reject);
     });
   }
 
   dispose(): void {
     clearTimeout(this.#timer);
-    this.#waiters.clear();
+    this.#waiters = [];
   }
 
   #fire(): void {
     this.#fired = true;
     this.#onFire?.();
-    for (const reject of this.#waiters) reject(this.#reason());
-    this.#waiters.clear();
+    // One reason for all: every waiting field gave up for the same cause at the same moment.
+    const reason = this.#reason();
+    for (const reject of this.#waiters) reject(reason);
+    this.#waiters = [];
   }
 }

@@ -54,17 +54,20 @@ export class BoundOperation<V extends object> {
     this.#currency = options.currency;
   }
 
-  /** A fresh DataLoader for one GraphQL request: batching and per-request dedup of keys. */
-  createLoader(scope: CallScope): DataLoader<string, V | null> {
+  /**
+   * A fresh DataLoader for one GraphQL request: batching and per-request dedup of keys. Values
+   * it loads are also put in `settled`, so later fields can take them without a promise.
+   */
+  createLoader(scope: CallScope, settled?: Map<string, V | null>): DataLoader<string, V | null> {
     const context: LoadContext = { fetch: (spec) => this.pipeline.call(spec, scope), source: this.operation.source, currency: this.#currency };
-    return new DataLoader<string, V | null>((keys) => this.#loadBatch(keys, context), {
+    return new DataLoader<string, V | null>((keys) => this.#loadBatch(keys, context, settled), {
       batch: this.operation.batch !== false,
       maxBatchSize: this.#maxBatchSize,
     });
   }
 
   /** Whole-batch failures become one error per key, so each field falls back on its own. */
-  async #loadBatch(keys: readonly string[], context: LoadContext): Promise<Array<V | null | Error>> {
+  async #loadBatch(keys: readonly string[], context: LoadContext, settled: Map<string, V | null> | undefined): Promise<Array<V | null | Error>> {
     let results: Array<V | null | Error>;
     try {
       results = await this.operation.load(keys, context);
@@ -74,7 +77,9 @@ export class BoundOperation<V extends object> {
     }
     const now = Date.now();
     results.forEach((result, index) => {
-      if (result !== null && !(result instanceof Error)) this.stale.set(keys[index]!, result, now);
+      if (result instanceof Error) return;
+      settled?.set(keys[index]!, result);
+      if (result !== null) this.stale.set(keys[index]!, result, now);
     });
     return results;
   }

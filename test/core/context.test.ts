@@ -44,4 +44,15 @@ describe('request context: primed values', () => {
     expect(await loader.load('p-9')).toEqual({ id: 'p-9' });
     expect(asked).toEqual([]);
   });
+
+  it('hands out what the request already loaded or primed, and nothing for keys it has not', async () => {
+    const { operation } = countingOperation();
+    const context = contextFor();
+    expect(context.settled(operation, 'p-1')).toBeUndefined();
+    context.prime(operation, [['p-2', { id: 'p-2' }]]);
+    expect(context.settled(operation, 'p-2')).toEqual({ id: 'p-2' });
+    await context.loaderFor(operation).load('p-1');
+    expect(context.settled(operation, 'p-1')).toEqual({ id: 'p-1' });
+    expect(contextFor().settled(operation, 'p-1')).toBeUndefined();
+  });
 });

@@ -13,6 +13,7 @@ import type { LoadResult } from './harness/load.js';
 import { evaluateTargets, renderMarkdown } from './harness/report.js';
 import type { Row } from './harness/report.js';
 import { setFault, UpstreamCounter } from './harness/upstream-counter.js';
+import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 import { SCENARIOS, SERVERS } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 
@@ -22,6 +23,11 @@ const listArg = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`
 const settings = quick ? { warmupSeconds: 1, rounds: 1, seconds: 1, probes: 3 } : { warmupSeconds: 3, rounds: 3, seconds: 5, probes: 20 };
 /** Quick mode (CI smoke test) runs every server on S1 and the Ballast variants on S3 too. */
 const QUICK_SCENARIOS = ['S1', 'S3'];
+/**
+ * `--same-node-flags`: every server runs with Ballast's worker flags, so the ratios show what is
+ * left when the baselines get the same runtime tuning (bench/README.md reports both).
+ */
+const sameNodeFlags = args.includes('--same-node-flags');
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 
@@ -34,7 +40,8 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const server of SERVERS.filter((spec) => !listArg('servers') || listArg('servers')!.includes(spec.id))) {
-      const child = await startChild(server.id, server.script, server.args, { cpu: pinned ? SERVER_CPU : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(urls) } });
+      const nodeFlags = sameNodeFlags ? WORKER_NODE_FLAGS : server.nodeFlags;
+      const child = await startChild(server.id, server.script, server.args, { cpu: pinned ? SERVER_CPU : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(urls) }, nodeFlags });
       try {
         const serverRows: Row[] = [];
         const wanted = listArg('scenarios') ?? (quick ? QUICK_SCENARIOS : undefined);
@@ -107,11 +114,14 @@ function report(rows: Row[], pinned: boolean): void {
     machine: `${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, Node ${process.version}`,
     pinning: pinned ? `servers on CPU ${SERVER_CPU}, load generator and upstreams on CPU ${LOAD_CPU}` : 'none (taskset missing or one core)',
     upstreams: '5 demo services in their own process, 5 ms latency, no jitter; 50 connections',
+    nodeFlags: sameNodeFlags
+      ? `every server with Ballast's worker flags (${WORKER_NODE_FLAGS.join(' ')})`
+      : `Ballast variants (B2–B4) with their shipped worker flags (${WORKER_NODE_FLAGS.join(' ')}), the others with Node's defaults`,
   };
   const markdown = renderMarkdown(rows, targets, meta);
   mkdirSync('bench/results', { recursive: true });
   // Only a full run may replace latest.*: a filtered or quick one would leave holes in the report.
-  const name = quick ? 'quick' : listArg('servers') || listArg('scenarios') ? 'partial' : 'latest';
+  const name = quick ? 'quick' : listArg('servers') || listArg('scenarios') ? 'partial' : sameNodeFlags ? 'same-node-flags' : 'latest';
   writeFileSync(`bench/results/${name}.md`, markdown);
   writeFileSync(`bench/results/${name}.json`, JSON.stringify({ meta, rows, targets }, null, 2));
   console.log(markdown);

@@ -1,3 +1,4 @@
+import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 import type { Fault } from '../src/demo/faults.js';
 
 export interface Scenario {
@@ -25,13 +26,15 @@ export interface ServerSpec {
   script: string;
   args: string[];
   scenarios: string[];
+  /** Node flags the server ships with: Ballast's workers run with WORKER_NODE_FLAGS. */
+  nodeFlags: readonly string[];
 }
 
 export const SERVERS: ServerSpec[] = [
-  { id: 'B0', title: 'bare node:http, S1 JSON', script: 'bench/servers/b0-bare-http.ts', args: [], scenarios: ['S1'] },
-  { id: 'B1', title: 'bare Yoga, S1 from memory', script: 'bench/servers/b1-bare-yoga.ts', args: [], scenarios: ['S1'] },
-  { id: 'B2', title: 'Ballast, naive (no batching)', script: 'bench/servers/ballast.ts', args: ['naive'], scenarios: ['S1', 'S2', 'S3', 'S5', 'S4'] },
-  { id: 'B3', title: 'Ballast, resilience off', script: 'bench/servers/ballast.ts', args: ['bare'], scenarios: ['S1', 'S2', 'S3', 'S5', 'S4'] },
-  { id: 'B4', title: 'Ballast as shipped', script: 'bench/servers/ballast.ts', args: ['shipped'], scenarios: ['S1', 'S2', 'S3', 'S5', 'S4'] },
-  { id: 'B5', title: 'Apollo Server 5 + datasource-rest + DataLoader', script: 'bench/servers/b5-apollo.ts', args: [], scenarios: ['S1', 'S2', 'S3', 'S5', 'S4'] },
+  { id: 'B0', title: 'bare node:http, S1 JSON', script: 'bench/servers/b0-bare-http.ts', args: [], scenarios: ['S1'], nodeFlags: [] },
+  { id: 'B1', title: 'bare Yoga, S1 from memory', script: 'bench/servers/b1-bare-yoga.ts', args: [], scenarios: ['S1'], nodeFlags: [] },
+  { id: 'B2', title: 'Ballast, naive (no batching)', script: 'bench/servers/ballast.ts', args: ['naive'], scenarios: ['S1', 'S2', 'S3', 'S5', 'S4'], nodeFlags: WORKER_NODE_FLAGS },
+  { id: 'B3', title: 'Ballast, resilience off', script: 'bench/servers/ballast.ts', args: ['bare'], scenarios: ['S1', 'S2', 'S3', 'S5', 'S4'], nodeFlags: WORKER_NODE_FLAGS },
+  { id: 'B4', title: 'Ballast as shipped', script: 'bench/servers/ballast.ts', args: ['shipped'], scenarios: ['S1', 'S2', 'S3', 'S5', 'S4'], nodeFlags: WORKER_NODE_FLAGS },
+  { id: 'B5', title: 'Apollo Server 5 + datasource-rest + DataLoader', script: 'bench/servers/b5-apollo.ts', args: [], scenarios: ['S1', 'S2', 'S3', 'S5', 'S4'], nodeFlags: [] },
 ];

@@ -33,8 +33,8 @@ export function compiledPath(script: string): string {
 }
 
 /** Starts `node dist/<script>.js` pinned to `cpu` (when taskset exists) and waits for its READY line. */
-export async function startChild(name: string, script: string, args: string[], options: { cpu?: number; env?: Record<string, string> } = {}): Promise<Child> {
-  const node = [process.execPath, compiledPath(script), ...args];
+export async function startChild(name: string, script: string, args: string[], options: { cpu?: number; env?: Record<string, string>; nodeFlags?: readonly string[] } = {}): Promise<Child> {
+  const node = [process.execPath, ...(options.nodeFlags ?? []), compiledPath(script), ...args];
   const command = hasTaskset && options.cpu !== undefined ? ['taskset', '-c', String(options.cpu), ...node] : node;
   const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {

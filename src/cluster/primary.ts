@@ -7,6 +7,7 @@ import { mergeStatuses } from '../plugins/dashboard-status.js';
 import type { DashboardStatus } from '../plugins/dashboard-status.js';
 import { SOURCES } from '../sources/registry.js';
 import { askEveryWorker, serveFromPrimary } from './ipc.js';
+import { workerExecArgv } from './node-flags.js';
 
 export const SHUTDOWN_MESSAGE = 'ballast:shutdown';
 /** Demo service URLs handed to workers, so their dashboards can drive the primary's demo services. */
@@ -29,6 +30,7 @@ export function runPrimary(config: BallastConfig, options: PrimaryOptions): void
   const env = workerEnvironment(config, options.demo);
   let stopping = false;
   let announced = false;
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
 
   const fork = (): Worker => {
     const worker = cluster.fork(env);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBallastProcess } from '../helpers/process.js';
@@ -42,6 +43,8 @@ describe('--workers 2', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(pids.size).toBe(2);
+    // Each worker runs with the tuned young generation (src/cluster/node-flags.ts).
+    for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64');
     for (let i = 0; i < 20; i++) {
       const { status, text } = await send('/graphql', S1);
       expect(status).toBe(200);

@@ -23,4 +23,6 @@ COPY --from=build --chown=node:node /app/schema ./schema
 USER node
 EXPOSE 4000
 # Exec form: the node process is PID 1's only child of interest and receives SIGTERM directly.
-ENTRYPOINT ["node", "dist/src/main.js"]
+# The flag is Ballast's worker tuning (src/cluster/node-flags.ts): with one worker per pod there
+# is no cluster primary to add it.
+ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/main.js"]

@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { SOURCES } from '../src/sources/registry.js';
+import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 
 /** The deployment files are not run here (no container engine); these checks keep them true to the code. */
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -38,13 +39,20 @@ describe('deploy/k8s', () => {
   });
 });
 
+describe('node flags', () => {
+  it('npm start runs Ballast with the worker flags, so a single in-process worker gets them too', () => {
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toContain(`node ${WORKER_NODE_FLAGS.join(' ')} dist/src/main.js`);
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = readFileSync('Dockerfile', 'utf8');
 
   it('builds in one stage and runs the built entry point as the node user in another', () => {
     expect(dockerfile.match(/^FROM node:20/gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/src/main.js"]');
+    expect(dockerfile).toContain(`ENTRYPOINT ${JSON.stringify(['node', ...WORKER_NODE_FLAGS, 'dist/src/main.js']).replace(/,/g, ', ')}`);
     expect(dockerfile).toContain('npm prune --omit=dev');
     const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { include: string[] };
     expect(build.include).toEqual(['src']);

@@ -3,7 +3,9 @@
  * under load most of them outlive a young-generation GC of the default 16 MiB semi-space and are
  * copied, then promoted. At 64 MiB the scavenger runs a quarter as often and finds most of
  * them dead: about 12% more throughput on the cart scenario for ~100 MiB more peak RSS per worker
- * (measured in bench/README.md).
+ * (measured in bench/README.md). `npm start` and the Dockerfile pass them to the main process
+ * too (tests check), so a single in-process worker has them; the cluster primary adds any its
+ * own process lacks to the workers it forks.
  */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 

@@ -1,3 +1,5 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { responsePathAsArray } from 'graphql';
 import type { DegradationReason } from './errors.js';
 
 export type FallbackKind = 'STALE' | 'DEFAULT' | 'NULL';
@@ -8,7 +10,8 @@ export interface DegradedField {
   source: string;
   reason: DegradationReason;
   fallback: FallbackKind;
-  path: ResponsePath;
+  /** The field's `info.path`; one object per field, shared by every key the field loads. */
+  path: GraphQLResolveInfo['path'];
   staleAgeMs?: number;
 }
 
@@ -25,21 +28,23 @@ export interface DegradationReportEntry {
 /** Collects, for one request, every field that took a fallback. */
 export class DegradationCollector {
   readonly #groups = new Map<string, DegradationReportEntry>();
-  readonly #seenPaths = new Set<string>();
+  /** Fields already listed, per group: a field fed by several keys (a cart subtotal) is listed once. */
+  readonly #seenPaths = new Map<DegradationReportEntry, Set<GraphQLResolveInfo['path']>>();
   readonly #reported: DegradationReportEntry[] = [];
 
   record(field: DegradedField): void {
     const groupKey = `${field.source}\u0000${field.reason}\u0000${field.fallback}`;
     let group = this.#groups.get(groupKey);
-    if (!group) {
+    let seen = group && this.#seenPaths.get(group);
+    if (!group || !seen) {
       group = { source: field.source, reason: field.reason, fallback: field.fallback, paths: [] };
+      seen = new Set();
       this.#groups.set(groupKey, group);
+      this.#seenPaths.set(group, seen);
     }
-    // A field fed by several keys (a cart subtotal) is reported once per group.
-    const pathKey = `${groupKey}\u0000${field.path.join('.')}`;
-    if (!this.#seenPaths.has(pathKey)) {
-      this.#seenPaths.add(pathKey);
-      group.paths.push(field.path);
+    if (!seen.has(field.path)) {
+      seen.add(field.path);
+      group.paths.push(responsePathAsArray(field.path));
     }
     if (field.staleAgeMs !== undefined) group.staleAgeMs = Math.max(group.staleAgeMs ?? 0, field.staleAgeMs);
   }

@@ -29,7 +29,12 @@ export class UpstreamError extends Error {
   readonly bodySnippet: string | undefined;
 
   constructor(source: string, message: string, options: UpstreamErrorOptions = {}) {
+    // No stack: it would only show the pipeline's own frames, never the upstream's failure, and
+    // capturing it is most of what a failing call costs (an open breaker fails thousands a second).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.source = source;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;

@@ -47,6 +47,10 @@ export class SourceBreaker {
 
   /** Runs `action` through the breaker; refuses with `CircuitOpenError` while open. */
   async fire<T>(action: () => Promise<T>): Promise<T> {
+    // Opossum's own test for failing fast, made before entering it: an open breaker then costs
+    // one error per call instead of opossum's events, its error and ours. Refused calls are
+    // also left out of the window's `fires`, which only calls that reached the upstream belong in.
+    if (!this.#breaker.closed && !this.#breaker.pendingClose) throw new CircuitOpenError(this.#source, `${this.#source} circuit is open`);
     try {
       // The action's own result comes back unchanged; opossum's typing just cannot carry T through.
       return (await this.#breaker.fire(action)) as T;

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { GraphQLError, responsePathAsArray } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { BallastContext } from '../context.js';
 import type { FallbackKind } from '../degradation.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
@@ -38,7 +38,7 @@ async function fallBack<V extends object>(
 ): Promise<V> {
   const source = operation.operation.source;
   const record = (fallback: FallbackKind, staleAgeMs?: number): void =>
-    context.degradation.record({ source, reason: error.code, fallback, path: responsePathAsArray(info.path), ...(staleAgeMs === undefined ? {} : { staleAgeMs }) });
+    context.degradation.record({ source, reason: error.code, fallback, path: info.path, ...(staleAgeMs === undefined ? {} : { staleAgeMs }) });
   const stale = operation.stale.get(key) ?? (context.deadline.remainingMs() > 0 ? await operation.stale.getAnywhere(key) : undefined);
   if (stale) {
     record('STALE', stale.ageMs);

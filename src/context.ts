@@ -32,6 +32,8 @@ export interface BallastContext {
    * undefined when it has none yet: a field can then answer without a promise.
    */
   settled<V extends object>(operation: BoundOperation<V>, key: string): V | null | undefined;
+  /** True the first time in this request that a field of `operation` found its breaker refusing. */
+  firstRefusal<V extends object>(operation: BoundOperation<V>): boolean;
   /**
    * The request's shared timer for a field coordinate, created by `plan` on first use; `plan`
    * answers undefined when the field needs no timer of its own.
@@ -107,6 +109,7 @@ export function createContext({ config, operations }: ContextDependencies, reque
   };
   const scope: CallScope = { deadline, onFinish, headers: upstreamHeaders(request, requestId, config) };
   const loaders = new Map<string, unknown>();
+  const refused = new Set<string>();
   const primed = new Map<string, Array<ReadonlyArray<readonly [string, unknown]>>>();
   // Per operation name: what its loader has loaded so far (see BoundOperation.createLoader).
   const settled = new Map<string, Map<string, unknown>>();
@@ -140,6 +143,12 @@ export function createContext({ config, operations }: ContextDependencies, reque
       const loader = loaders.get(name) as DataLoader<string, unknown> | undefined;
       if (loader) for (const [key, value] of entries) loader.prime(key, value);
       else primed.set(name, [...(primed.get(name) ?? []), entries]);
+    },
+    firstRefusal(operation) {
+      const name = operation.operation.name;
+      if (refused.has(name)) return false;
+      refused.add(name);
+      return true;
     },
     settled<V extends object>(operation: BoundOperation<V>, key: string): V | null | undefined {
       return settled.get(operation.operation.name)?.get(key) as V | null | undefined;

@@ -50,7 +50,7 @@ export class SourceBreaker {
     // Opossum's own test for failing fast, made before entering it: an open breaker then costs
     // one error per call instead of opossum's events, its error and ours. Refused calls are
     // also left out of the window's `fires`, which only calls that reached the upstream belong in.
-    if (!this.#breaker.closed && !this.#breaker.pendingClose) throw new CircuitOpenError(this.#source, `${this.#source} circuit is open`);
+    if (this.failsFast) throw new CircuitOpenError(this.#source, `${this.#source} circuit is open`);
     try {
       // The action's own result comes back unchanged; opossum's typing just cannot carry T through.
       return (await this.#breaker.fire(action)) as T;
@@ -60,6 +60,11 @@ export class SourceBreaker {
       }
       throw error;
     }
+  }
+
+  /** Open and not letting a probe through: opossum's own test for refusing a call. */
+  get failsFast(): boolean {
+    return !this.#breaker.closed && !this.#breaker.pendingClose;
   }
 
   get state(): BreakerState {

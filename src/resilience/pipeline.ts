@@ -108,6 +108,16 @@ export class ResiliencePipeline {
     }
   }
 
+  /** True while the breaker refuses every call: callers may fall back without calling. */
+  get failsFast(): boolean {
+    return this.breaker?.failsFast ?? false;
+  }
+
+  /** Counts a call its caller did not make because `failsFast` said the breaker would refuse it. */
+  reportRefused(): void {
+    this.#observer.callEnded?.(this.source, 'CIRCUIT_OPEN', 0);
+  }
+
   /** The most a call of this source can take, retries included, before the request deadline cuts in. */
   get timeoutMs(): number {
     return this.#policy.timeoutMs;

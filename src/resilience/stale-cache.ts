@@ -69,6 +69,11 @@ export class StaleCache<V extends object> {
     return { value, ageMs };
   }
 
+  /** Whether `getAnywhere` may find more than `get` (a shared store is configured). */
+  get shared(): boolean {
+    return this.#shared !== undefined && this.#cache !== undefined;
+  }
+
   get size(): number {
     return this.#cache?.size ?? 0;
   }

@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { BallastContext } from '../context.js';
-import type { FallbackKind } from '../degradation.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
+import type { DegradationReason } from '../errors.js';
 import type { BoundOperation } from '../sources/operation.js';
 import { fieldTimeout } from './field-timeout.js';
 
@@ -22,35 +22,43 @@ export function loadDegradable<V extends object>(
   // no timer, no DataLoader round.
   const known = context.settled(operation, key);
   if (known !== undefined) return known;
+  // The breaker would refuse the call anyway: fall back at once, usually without a promise, so a
+  // source that is down costs less than one that answers. One refusal per request is counted.
+  if (operation.pipeline.failsFast) {
+    if (context.firstRefusal(operation)) operation.pipeline.reportRefused();
+    return fallBack(context, info, operation, key, 'CIRCUIT_OPEN');
+  }
   // A `.then` chain rather than an async function: one promise less per field, on every field.
   return withinFieldBudget(context.loaderFor(operation).load(key), context, info, operation).then(undefined, (error: unknown) => {
     if (!(error instanceof UpstreamError)) throw error;
-    return fallBack(context, info, operation, key, error);
+    return fallBack(context, info, operation, key, error.code);
   });
 }
 
-async function fallBack<V extends object>(
-  context: BallastContext,
-  info: GraphQLResolveInfo,
-  operation: BoundOperation<V>,
-  key: string,
-  error: UpstreamError,
-): Promise<V> {
-  const source = operation.operation.source;
-  const record = (fallback: FallbackKind, staleAgeMs?: number): void =>
-    context.degradation.record({ source, reason: error.code, fallback, path: info.path, ...(staleAgeMs === undefined ? {} : { staleAgeMs }) });
-  const stale = operation.stale.get(key) ?? (context.deadline.remainingMs() > 0 ? await operation.stale.getAnywhere(key) : undefined);
-  if (stale) {
-    record('STALE', stale.ageMs);
-    return stale.value;
+/** STALE from memory, else from the shared store (the only case that needs a promise), else DEFAULT or NULL. */
+function fallBack<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, key: string, reason: DegradationReason): V | Promise<V> {
+  const local = operation.stale.get(key);
+  if (local) return servedStale(context, info, operation, reason, local);
+  if (operation.stale.shared && context.deadline.remainingMs() > 0) {
+    return operation.stale.getAnywhere(key).then((found) => (found ? servedStale(context, info, operation, reason, found) : withoutStale(context, info, operation, key, reason)));
   }
+  return withoutStale(context, info, operation, key, reason);
+}
+
+function servedStale<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, reason: DegradationReason, stale: { value: V; ageMs: number }): V {
+  context.degradation.record({ source: operation.operation.source, reason, fallback: 'STALE', path: info.path, staleAgeMs: stale.ageMs });
+  return stale.value;
+}
+
+function withoutStale<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, key: string, reason: DegradationReason): V {
+  const source = operation.operation.source;
   const fallbackValue = operation.operation.defaultValue?.(key);
   if (fallbackValue !== undefined) {
-    record('DEFAULT');
+    context.degradation.record({ source, reason, fallback: 'DEFAULT', path: info.path });
     return fallbackValue;
   }
-  record('NULL');
-  throw new GraphQLError(`${source} is unavailable (${error.code})`, { extensions: { code: error.code, source } });
+  context.degradation.record({ source, reason, fallback: 'NULL', path: info.path });
+  throw new GraphQLError(`${source} is unavailable (${reason})`, { extensions: { code: reason, source } });
 }
 
 /**

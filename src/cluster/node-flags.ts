@@ -2,7 +2,7 @@
  * V8 flags every worker runs with. A request keeps its objects alive for its whole latency, so
  * under load most of them outlive a young-generation GC of the default 16 MiB semi-space and are
  * copied, then promoted. At 64 MiB the scavenger runs a quarter as often and finds most of
- * them dead: about 12% more throughput on the cart scenario for ~100 MiB more peak RSS per worker
+ * them dead: 10–15% more throughput for about 250 MiB more peak RSS per worker
  * (measured in bench/README.md). `npm start` and the Dockerfile pass them to the main process
  * too (tests check), so a single in-process worker has them; the cluster primary adds any its
  * own process lacks to the workers it forks.

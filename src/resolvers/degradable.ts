@@ -5,6 +5,8 @@ import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { DegradationReason } from '../errors.js';
 import type { BoundOperation } from '../sources/operation.js';
 import { fieldTimeout } from './field-timeout.js';
+import type { FieldTimeout } from './field-timeout.js';
+import type { SharedTimer } from './shared-timer.js';
 
 /**
  * Loads `key` for the field being resolved and never lets a source failure escape as anything
@@ -67,11 +69,19 @@ function withoutStale<V extends object>(context: BallastContext, info: GraphQLRe
  * min(source timeout, request deadline), so the load settles in time on its own.
  */
 function withinFieldBudget<V extends object>(load: Promise<V | null>, context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>): Promise<V | null> {
-  const own = fieldTimeout(info, context.fieldTimeouts);
-  if (!own) return load;
+  const timer = fieldTimer(context, fieldTimeout(info, context.fieldTimeouts), operation);
+  return timer ? timer.race(load) : load;
+}
+
+/**
+ * The request's shared timer for a field with its own time limit, created by whichever asks
+ * first (the field, or a parent prefetching for it), so both wait on the same clock.
+ */
+export function fieldTimer<V extends object>(context: BallastContext, own: FieldTimeout | undefined, operation: BoundOperation<V>): SharedTimer | undefined {
+  if (!own) return undefined;
   const { coordinate, ms: fieldMs } = own;
   const source = operation.operation.source;
-  const timer = context.sharedTimer(coordinate, () => {
+  return context.sharedTimer(coordinate, () => {
     const remaining = context.deadline.remainingMs();
     if (fieldMs >= Math.min(remaining, operation.pipeline.timeoutMs)) return undefined;
     return {
@@ -80,5 +90,4 @@ function withinFieldBudget<V extends object>(load: Promise<V | null>, context: B
       onFire: () => context.abandon(source),
     };
   });
-  return timer ? timer.race(load) : load;
 }

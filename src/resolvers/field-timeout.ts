@@ -1,4 +1,4 @@
-import type { GraphQLField, GraphQLResolveInfo } from 'graphql';
+import type { GraphQLField, GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
 import { Kind } from 'graphql';
 
 /** A field's own time limit, with the `Type.field` coordinate its shared timer is keyed by. */
@@ -15,11 +15,16 @@ const cache = new WeakMap<GraphQLField<unknown, unknown>, FieldTimeout | null>()
  * schema from one config), so the hot path is a single WeakMap lookup.
  */
 export function fieldTimeout(info: GraphQLResolveInfo, overrides: Readonly<Record<string, number>>): FieldTimeout | undefined {
-  const field = info.parentType.getFields()[info.fieldName];
+  return fieldTimeoutOf(info.parentType, info.fieldName, overrides);
+}
+
+/** The same, for a field named by its type and name (a parent planning its children's loads). */
+export function fieldTimeoutOf(type: GraphQLObjectType, fieldName: string, overrides: Readonly<Record<string, number>>): FieldTimeout | undefined {
+  const field = type.getFields()[fieldName];
   if (!field) return undefined;
   let timeout = cache.get(field);
   if (timeout === undefined) {
-    const coordinate = `${info.parentType.name}.${info.fieldName}`;
+    const coordinate = `${type.name}.${fieldName}`;
     const ms = overrides[coordinate] ?? readTimeoutDirective(field);
     timeout = ms === null ? null : { coordinate, ms };
     cache.set(field, timeout);

@@ -6,6 +6,8 @@ import { assertMayRead, callerOf } from '../identity.js';
 import { loadDegradable } from './degradable.js';
 import { favoritesOf } from './favorites.js';
 import { decodeCursor, encodeCursor, validatePageSize } from './pagination.js';
+import { childLoad, prefetchChildren } from './prefetch.js';
+import type { ChildLoad } from './prefetch.js';
 import type { PagePosition } from './pagination.js';
 
 export const Query: QueryResolvers = {
@@ -16,7 +18,10 @@ export const Query: QueryResolvers = {
     const position = decodeCursor(after);
     const key = pageKey(position.skip + size, position.upstreamCursor);
     const page = await loadDegradable(context, info, context.operations.productPage, key);
-    return toConnection(page ?? { items: [], nextCursor: null }, position, size, context);
+    const found = page ?? { items: [], nextCursor: null };
+    const items = found.items.slice(position.skip, position.skip + size);
+    await prefetchChildren(context, info, items, productChildren(context));
+    return toConnection(found, items, position, context);
   },
 
   viewer(_parent, _args, context) {
@@ -35,8 +40,17 @@ export const Query: QueryResolvers = {
   },
 };
 
-function toConnection(page: CatalogPage, position: PagePosition, size: number, context: BallastContext): ResolversTypes['ProductConnection'] {
-  const items = page.items.slice(position.skip, position.skip + size);
+/** A page's products' price and inventory, loaded before the page resolves when the query asks for them. */
+function productChildren(context: BallastContext): Array<ChildLoad<CatalogProduct>> {
+  const paths = [['nodes'], ['edges', 'node']];
+  const byId = (product: CatalogProduct): string => product.id;
+  return [
+    childLoad({ paths, type: 'Product', field: 'price', operation: context.operations.price, key: byId }),
+    childLoad({ paths, type: 'Product', field: 'inventory', operation: context.operations.inventory, key: byId }),
+  ];
+}
+
+function toConnection(page: CatalogPage, items: CatalogProduct[], position: PagePosition, context: BallastContext): ResolversTypes['ProductConnection'] {
   // Later Product fields and favorites in the same request reuse these instead of asking again.
   context.prime(context.operations.productById, items.map((item) => [item.id, item] as const));
   // Edges and cursors (base64 of JSON each) are built only when the query selects them.

@@ -23,7 +23,11 @@ export class SharedTimer {
 
   /** `promise`, or the timer's reason if it fires first. */
   race<T>(promise: Promise<T>): Promise<T> {
-    if (this.#fired) return Promise.reject(this.#reason());
+    if (this.#fired) {
+      // The field gives up at once, but `promise` may still fail later: nobody is left to hear it.
+      promise.then(undefined, ignore);
+      return Promise.reject(this.#reason());
+    }
     return new Promise<T>((resolve, reject) => {
       this.#waiters.push(reject);
       promise.then(resolve, reject);
@@ -44,3 +48,5 @@ export class SharedTimer {
     this.#waiters = [];
   }
 }
+
+function ignore(): void {}

@@ -24,6 +24,19 @@ describe('batching, counted at the demo services', () => {
     expect(requestedUrls(harness.service('pricing'))).toEqual([`/prices?ids=${nodes.map((node) => node.id).join(',')}&currency=USD`]);
   });
 
+  // Query.products and Cart.items load their items' fields ahead (src/resolvers/prefetch.ts):
+  // never for a field the query does not select, nor for one it might skip.
+  it.each([
+    ['only price selected', `{ products(first: 5) { nodes { id price { amount } } } }`, { pricing: 1, inventory: 0 }],
+    ['inventory skipped', `{ products(first: 5) { nodes { id price { amount } inventory @skip(if: true) { status } } } }`, { pricing: 1, inventory: 0 }],
+    ['inventory included by a variable-free @include(if: false)', `{ products(first: 5) { edges { node { id inventory @include(if: false) { status } } } } }`, { pricing: 0, inventory: 0 }],
+    ['fields inside a fragment', `{ products(first: 5) { nodes { ...Stock } } } fragment Stock on Product { inventory { status } }`, { pricing: 0, inventory: 1 }],
+  ])('loads ahead only what is selected: %s', async (_name, query, expected) => {
+    const { body } = await harness.query(query);
+    expect(body.errors).toBeUndefined();
+    expect(upstreamCounts()).toMatchObject({ catalog: 1, ...expected });
+  });
+
   it('makes 1 cart + 1 catalog + 1 pricing request for a cart of N lines', async () => {
     const { body } = await harness.query(`{ cart(userId: "u-2") { totalQuantity subtotal { amount } items { quantity product { name price { amount } } } } }`);
     expect(body.errors).toBeUndefined();

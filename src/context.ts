@@ -110,8 +110,7 @@ export function createContext({ config, operations }: ContextDependencies, reque
   const scope: CallScope = { deadline, onFinish, headers: upstreamHeaders(request, requestId, config) };
   const loaders = new Map<string, unknown>();
   const refused = new Set<string>();
-  const primed = new Map<string, Array<ReadonlyArray<readonly [string, unknown]>>>();
-  // Per operation name: what its loader has loaded so far (see BoundOperation.createLoader).
+  // Per operation name: what its loader has loaded, or was primed with, so far (see BoundOperation.createLoader).
   const settled = new Map<string, Map<string, unknown>>();
   const settledFor = (name: string): Map<string, unknown> => {
     let values = settled.get(name);
@@ -128,11 +127,11 @@ export function createContext({ config, operations }: ContextDependencies, reque
       let loader = loaders.get(name) as DataLoader<string, V | null> | undefined;
       if (!loader) {
         // Holds only this operation's values, so reading them back as V is sound.
-        loader = operation.createLoader(scope, settledFor(name) as Map<string, V | null>);
+        const values = settledFor(name) as Map<string, V | null>;
+        loader = operation.createLoader(scope, values);
         loaders.set(name, loader);
-        // Entries primed for this operation hold its own V (see prime).
-        for (const entries of primed.get(name) ?? []) for (const [key, value] of entries) loader.prime(key, value as V);
-        primed.delete(name);
+        // Before its first load, all a loader's settled values were primed: hand them over.
+        for (const [key, value] of values) loader.prime(key, value);
       }
       return loader;
     },
@@ -142,7 +141,6 @@ export function createContext({ config, operations }: ContextDependencies, reque
       for (const [key, value] of entries) values.set(key, value);
       const loader = loaders.get(name) as DataLoader<string, unknown> | undefined;
       if (loader) for (const [key, value] of entries) loader.prime(key, value);
-      else primed.set(name, [...(primed.get(name) ?? []), entries]);
     },
     firstRefusal(operation) {
       const name = operation.operation.name;

@@ -27,34 +27,30 @@ export interface DegradationReportEntry {
 
 /** Collects, for one request, every field that took a fallback. */
 export class DegradationCollector {
-  readonly #groups = new Map<string, DegradationReportEntry>();
-  /** Fields already listed, per group: a field fed by several keys (a cart subtotal) is listed once. */
-  readonly #seenPaths = new Map<DegradationReportEntry, Set<GraphQLResolveInfo['path']>>();
+  /** Per source, reason and fallback: its report entry and the fields already listed in it. */
+  readonly #groups = new Map<string, { entry: DegradationReportEntry; seen: Set<GraphQLResolveInfo['path']> }>();
   readonly #reported: DegradationReportEntry[] = [];
 
   record(field: DegradedField): void {
     const groupKey = `${field.source}\u0000${field.reason}\u0000${field.fallback}`;
     let group = this.#groups.get(groupKey);
-    let seen = group && this.#seenPaths.get(group);
-    if (!group || !seen) {
-      group = { source: field.source, reason: field.reason, fallback: field.fallback, paths: [] };
-      seen = new Set();
+    if (!group) {
+      group = { entry: { source: field.source, reason: field.reason, fallback: field.fallback, paths: [] }, seen: new Set() };
       this.#groups.set(groupKey, group);
-      this.#seenPaths.set(group, seen);
     }
-    if (!seen.has(field.path)) {
-      seen.add(field.path);
-      group.paths.push(responsePathAsArray(field.path));
+    // A field fed by several keys (a cart subtotal) is listed once: its keys share one info.path.
+    if (!group.seen.has(field.path)) {
+      group.seen.add(field.path);
+      group.entry.paths.push(responsePathAsArray(field.path));
     }
-    if (field.staleAgeMs !== undefined) group.staleAgeMs = Math.max(group.staleAgeMs ?? 0, field.staleAgeMs);
+    if (field.staleAgeMs !== undefined) group.entry.staleAgeMs = Math.max(group.entry.staleAgeMs ?? 0, field.staleAgeMs);
   }
 
   /** The report, or undefined when nothing was degraded. Drains what was collected. */
   takeReport(): DegradationReportEntry[] | undefined {
     if (this.#groups.size === 0) return undefined;
-    const report = [...this.#groups.values()];
+    const report = [...this.#groups.values()].map((group) => group.entry);
     this.#groups.clear();
-    this.#seenPaths.clear();
     this.#reported.push(...report);
     return report;
   }

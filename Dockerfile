@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1.7
 # Ballast: multi-stage build, production dependencies only, runs as the unprivileged `node` user.
+# Node 24 LTS (Node 20 left support in April 2026; 20.19+ still works, CI tests both).
 # Build: docker build -t ballast:latest .    Run: docker run -p 4000:4000 --env-file ballast.env ballast:latest
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +12,7 @@ COPY schema ./schema
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=4000 \
     BALLAST_WORKERS=1

@@ -50,7 +50,12 @@ describe('Dockerfile', () => {
   const dockerfile = readFileSync('Dockerfile', 'utf8');
 
   it('builds in one stage and runs the built entry point as the node user in another', () => {
-    expect(dockerfile.match(/^FROM node:20/gm)).toHaveLength(2);
+    // The image runs the Node LTS that CI tests besides the machine's Node 20 (.ci/node24-version).
+    const ciMajor = readFileSync('.ci/node24-version', 'utf8').trim().split('.')[0];
+    expect(ciMajor).toBe('24');
+    expect(dockerfile.match(new RegExp(`^FROM node:${ciMajor}-bookworm-slim AS (build|runtime)$`, 'gm'))).toHaveLength(2);
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect((JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node).toBe('>=20.19');
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toContain(`ENTRYPOINT ${JSON.stringify(['node', ...WORKER_NODE_FLAGS, 'dist/src/main.js']).replace(/,/g, ', ')}`);
     expect(dockerfile).toContain('npm prune --omit=dev');

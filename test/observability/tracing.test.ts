@@ -200,6 +200,25 @@ describe('tracing on: OTLP/HTTP export of a degraded request', () => {
     expect(after.status).toBe(200);
     expect(after.body.errors).toBeUndefined();
   });
+  it('puts a STALE fallback with its age on the request span', async () => {
+    demo.service('pricing').clearFault();
+    const warm = await postQuery(ballast.url, PRICE_CHECK, { id: 'p-0003' }, { traceparent: `00-${'c'.repeat(32)}-${CLIENT_SPAN_ID}-01` });
+    expect(warm.body.extensions?.degraded).toBeUndefined();
+    demo.service('pricing').setFault({ errorRate: 1, errorStatus: 503 });
+    const staleTrace = 'd'.repeat(32);
+    const { body } = await postQuery(ballast.url, PRICE_CHECK, { id: 'p-0003' }, { traceparent: `00-${staleTrace}-${CLIENT_SPAN_ID}-01` });
+    expect(body.extensions?.degraded?.map(({ source, reason, fallback }) => ({ source, reason, fallback }))).toEqual([{ source: 'pricing', reason: 'UPSTREAM_UNAVAILABLE', fallback: 'STALE' }]);
+    const staleAgeMs = body.extensions!.degraded![0]!.staleAgeMs!;
+    const requestSpan = (): ExportedSpan | undefined => spansIn(receiver.bodies).find((span) => span.traceId === staleTrace && span.kind === SERVER);
+    await expect.poll(() => requestSpan() !== undefined, { timeout: 10_000 }).toBe(true);
+    expect(requestSpan()!.events).toEqual([
+      {
+        name: 'ballast.fallback',
+        attributes: { 'ballast.source': 'pricing', 'ballast.degradation.reason': 'UPSTREAM_UNAVAILABLE', 'ballast.fallback': 'STALE', 'ballast.fields': 1, 'ballast.stale_age_ms': staleAgeMs },
+      },
+    ]);
+    demo.service('pricing').clearFault();
+  });
 });
 
 describe('tracing off', () => {

@@ -63,5 +63,6 @@ export function defaultConfig(): BallastConfig {
     },
     trustedDocuments: { allowArbitraryOperations: false },
     redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },
+    tracing: { graphqlDocument: false },
   };
 }

@@ -129,6 +129,11 @@ export const configSchema = z.strictObject({
     maxValueBytes: z.number().int().min(1),
     writeIntervalMs: z.number().int().min(0),
   }),
+  /** OpenTelemetry spans, exported only when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set. */
+  tracing: z.strictObject({
+    /** Record the GraphQL document as `graphql.document` on request spans (variables never are). */
+    graphqlDocument: z.boolean(),
+  }),
 }).superRefine((config, context) => {
   const jwt = config.identity.jwt;
   if (config.identity.mode === 'jwt' && !jwt.secret && !jwt.publicKey && !jwt.jwksUrl) {

@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import type { BallastConfig, SourceName } from './config-schema.js';
 import { forwardedHeaders } from './http/header-policy.js';
 import { DegradationCollector } from './degradation.js';
+import { requestSpanOf } from './observability/tracing.js';
 import { AbandonedCallError, CallCancelledError } from './errors.js';
 import { Deadline } from './resilience/deadline.js';
 import { DEADLINE_HEADER } from './resilience/pipeline.js';
@@ -107,7 +108,7 @@ export function createContext({ config, operations }: ContextDependencies, reque
     inFlight.add(call);
     return () => void inFlight.delete(call);
   };
-  const scope: CallScope = { deadline, onFinish, headers: upstreamHeaders(request, requestId, config) };
+  const scope: CallScope = { deadline, onFinish, headers: upstreamHeaders(request, requestId, config), tracer: requestSpanOf(request) };
   const loaders = new Map<string, unknown>();
   const refused = new Set<string>();
   // Per operation name: what its loader has loaded, or was primed with, so far (see BoundOperation.createLoader).

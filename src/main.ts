@@ -12,6 +12,7 @@ import { DEMO_ROUTES } from './demo/routes.js';
 import { SOURCES, urlVariableOf } from './sources/registry.js';
 import type { DemoServices } from './demo/index.js';
 import { createGateway } from './server.js';
+import { startTracing, stopTracing } from './observability/tracing.js';
 
 const HELP = `Usage: ballast [--config FILE] [--port N]
        ballast check-config [FILE]
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
   if (positionals.length) throw new ConfigError(`unknown command "${positionals[0]}"; see --help`);
   const env = values.port === undefined ? process.env : { ...process.env, PORT: values.port };
   const config = loadConfig(env, values.config);
-  if (cluster.isWorker) return runWorker(config);
+  // Each worker exports its own spans; a cluster's primary serves no requests, so it has none.
+  if (cluster.isWorker) return startTracing(process.env).then(() => runWorker(config));
   const workers = workerCount(values.workers ?? process.env.BALLAST_WORKERS);
   const demo = await startDemoFor(config);
   if (workers > 1) {
@@ -61,12 +63,14 @@ async function main(): Promise<void> {
     });
     return;
   }
+  await startTracing(process.env);
   const gateway = createGateway(config, demo ? { demo: inProcessDemoControl(demo) } : {});
   const url = await gateway.listen();
   printBanner(config, url, demo, 1);
   installShutdown(async () => {
     await gateway.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) });
     await demo?.close();
+    await stopTracing();
   });
 }
 

@@ -18,6 +18,7 @@ import { UpstreamClient } from './http/upstream-client.js';
 import { createLogger } from './observability/logger.js';
 import type { Logger } from './observability/logger.js';
 import { Telemetry } from './observability/telemetry.js';
+import { activeTracing } from './observability/tracing.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
@@ -31,6 +32,7 @@ import { useDegradationReport } from './plugins/use-degradation-report.js';
 import { useHealth } from './plugins/use-health.js';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
 import { useTelemetry } from './plugins/use-telemetry.js';
+import { useTracing } from './plugins/use-tracing.js';
 import { createBallastSchema } from './schema.js';
 import { createSources } from './sources/index.js';
 import { urlVariableOf } from './sources/registry.js';
@@ -86,6 +88,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       useMetricsEndpoint(state),
       development && useDashboard(state, { faultControl: true }),
       useTelemetry(telemetry),
+      useTracing(config.tracing),
       ...useRequestLimits(config),
       security.csrfPrevention && useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       !(security.introspection ?? development) && useDisableIntrospection(),
@@ -123,6 +126,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       await stopServer(server, graceMs);
       await sources.shutdown();
       await client.close();
+      await activeTracing()?.flush();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { UpstreamClient, UpstreamResponse } from '../http/upstream-client.j
 import { SourceBreaker } from './breaker.js';
 import type { BreakerState } from './breaker.js';
 import { Bulkhead } from './bulkhead.js';
+import type { AttemptSpan, CallSpan, CallTracer } from './call-trace.js';
 import type { Deadline } from './deadline.js';
 import { retry } from './retry.js';
 import { RetryBudget } from './retry-budget.js';
@@ -15,6 +16,11 @@ export interface CallSpec<T = UpstreamResponse> {
   method: 'GET' | 'POST';
   /** Path and query, every user-supplied part already encoded. */
   path: string;
+  /**
+   * The route as a template for traces (`url.template`), e.g. `/carts/{userId}`; ids in the path
+   * would make every span name unique. @default the path without its query string
+   */
+  route?: string;
   /** Only idempotent calls are retried. GET is. */
   idempotent: boolean;
   /** Non-2xx statuses the source reads itself (404 = empty cart). */
@@ -37,6 +43,8 @@ export interface CallScope {
   onFinish(source: string, abort: (reason: Error) => void): () => void;
   /** Headers to send to `source` (request id, trace context, the client headers it may see). */
   headers: (source: string) => Record<string, string>;
+  /** Set only when tracing is on (docs/operations.md, "Tracing"): spans for the calls and attempts. */
+  tracer?: CallTracer | undefined;
 }
 
 /** How a call ended: success, one of Contract 3's reasons, or cancelled because its request ended first. */
@@ -96,14 +104,17 @@ export class ResiliencePipeline {
 
   async call<T>(spec: CallSpec<T>, scope: CallScope): Promise<T> {
     const started = performance.now();
+    const span = scope.tracer?.startCall(this.source, spec.method, spec.route ?? routeOf(spec.path), this.#baseUrl);
     try {
-      const response = await this.#withinTotalTimeout(spec, scope);
+      const response = await this.#withinTotalTimeout(spec, scope, span);
       this.#observer.callEnded?.(this.source, 'success', performance.now() - started);
+      span?.end();
       return response;
     } catch (error) {
       const upstreamError = this.#asUpstreamError(error);
       const outcome = upstreamError instanceof CallCancelledError ? 'cancelled' : upstreamError.code;
       this.#observer.callEnded?.(this.source, outcome, performance.now() - started);
+      span?.end(upstreamError);
       throw upstreamError;
     }
   }
@@ -127,7 +138,7 @@ export class ResiliencePipeline {
     this.breaker?.shutdown();
   }
 
-  async #withinTotalTimeout<T>(spec: CallSpec<T>, scope: CallScope): Promise<T> {
+  async #withinTotalTimeout<T>(spec: CallSpec<T>, scope: CallScope, span: CallSpan | undefined): Promise<T> {
     const remaining = scope.deadline.remainingMs();
     if (remaining <= 0) throw new DeadlineExceededError(this.source, `request deadline passed before ${this.source} was called`);
     const limitedByDeadline = remaining < this.#policy.timeoutMs;
@@ -138,20 +149,27 @@ export class ResiliencePipeline {
         : new UpstreamTimeoutError(this.source, `${this.source} did not answer within ${budgetMs} ms`),
     );
     const endsAt = performance.now() + budgetMs;
+    span?.set({ 'ballast.call.budget_ms': budgetMs, 'ballast.call.limited_by_deadline': limitedByDeadline });
     const unregister = scope.onFinish(this.source, total.abort);
+    const queuedAt = span && this.bulkhead.inUse >= this.#policy.bulkhead.maxConcurrent ? performance.now() : undefined;
     try {
-      return await this.bulkhead.run(
-        () =>
-          retry(() => this.#attemptThroughBreaker(spec, scope, total.signal, endsAt), this.#policy.retry, {
-            signal: total.signal,
-            remainingMs: () => endsAt - performance.now(),
-            idempotent: spec.idempotent,
-            budget: this.#budget,
-            onRetry: (error, _attempt, delayMs) => this.#observer.retried?.(this.source, error, delayMs),
-            onBudgetExhausted: () => this.#observer.budgetExhausted?.(this.source),
-          }),
-        total.signal,
-      );
+      return await this.bulkhead.run(() => {
+        if (queuedAt !== undefined) span?.event('ballast.bulkhead.waited', { 'ballast.wait_ms': round(performance.now() - queuedAt) });
+        return retry((n) => this.#attemptThroughBreaker(spec, scope, total.signal, endsAt, span, n), this.#policy.retry, {
+          signal: total.signal,
+          remainingMs: () => endsAt - performance.now(),
+          idempotent: spec.idempotent,
+          budget: this.#budget,
+          onRetry: (error, _attempt, delayMs) => {
+            this.#observer.retried?.(this.source, error, delayMs);
+            span?.event('ballast.retry', { 'error.type': error.code, 'ballast.delay_ms': delayMs });
+          },
+          onBudgetExhausted: () => {
+            this.#observer.budgetExhausted?.(this.source);
+            span?.event('ballast.retry_budget.exhausted');
+          },
+        });
+      }, total.signal);
     } catch (error) {
       // Whatever the inner layers saw, a fired total timeout is the reason the caller gets.
       if (total.signal.aborted && total.signal.reason instanceof UpstreamError) throw total.signal.reason;
@@ -162,31 +180,38 @@ export class ResiliencePipeline {
     }
   }
 
-  #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, signal: CallSignal, endsAt: number): Promise<T> {
-    const attempt = (): Promise<T> => this.#attempt(spec, scope, signal, endsAt);
+  #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, signal: CallSignal, endsAt: number, span: CallSpan | undefined, n: number): Promise<T> {
+    const attempt = (): Promise<T> => this.#attempt(spec, scope, signal, endsAt, span?.startAttempt(n - 1, this.#policy.attemptTimeoutMs));
     return this.breaker ? this.breaker.fire(attempt) : attempt();
   }
 
-  async #attempt<T>(spec: CallSpec<T>, scope: CallScope, parent: CallSignal, endsAt: number): Promise<T> {
+  async #attempt<T>(spec: CallSpec<T>, scope: CallScope, parent: CallSignal, endsAt: number, span: AttemptSpan | undefined): Promise<T> {
     const timeoutMs = this.#policy.attemptTimeoutMs;
     const attempt = linkedTimeout(parent, timeoutMs, () => new UpstreamTimeoutError(this.source, `${this.source} attempt timed out after ${timeoutMs} ms`));
     const started = performance.now();
+    let status: number | undefined;
     try {
+      const headers = { ...scope.headers(this.source), [DEADLINE_HEADER]: String(Math.max(0, Math.floor(endsAt - performance.now()))) };
+      // The upstream's parent is this attempt, not the client's span (that one is the request's parent).
+      span?.inject(headers);
       const response = await this.#client.request({
         source: this.source,
         baseUrl: this.#baseUrl,
         method: spec.method,
         path: spec.path,
-        headers: { ...scope.headers(this.source), [DEADLINE_HEADER]: String(Math.max(0, Math.floor(endsAt - performance.now()))) },
+        headers,
         signal: attempt.signal,
         ...(spec.acceptStatuses ? { acceptStatuses: spec.acceptStatuses } : {}),
       });
+      status = response.status;
       const parsed = spec.parse(response);
       this.#reportBadItems(spec, parsed, response, performance.now() - started);
+      span?.end(status);
       return parsed;
     } catch (error) {
       const failure = this.#asUpstreamError(error);
       this.#observer.attemptFailed?.(this.source, { method: spec.method, path: spec.path, error: failure, latencyMs: performance.now() - started });
+      span?.end(status ?? failure.status, failure);
       throw failure;
     } finally {
       attempt.dispose();
@@ -206,4 +231,14 @@ export class ResiliencePipeline {
     if (error instanceof UpstreamError) return error;
     return new UpstreamUnavailableError(this.source, `${this.source} call failed`, { cause: error });
   }
+}
+
+/** The path without its query string: `/prices?ids=1,2` → `/prices`. */
+function routeOf(path: string): string {
+  const query = path.indexOf('?');
+  return query === -1 ? path : path.slice(0, query);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

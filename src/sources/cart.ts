@@ -16,6 +16,7 @@ export const cart = defineSource({
     /** `GET /carts/{userId}`; 404 means an empty cart. */
     cart: onePerKey<CartRecord>({
       path: (userId) => `/carts/${encodeURIComponent(userId)}`,
+      route: '/carts/{userId}',
       parse: (body, _userId, { source }) => parseBody(source, body, cartSchema),
       notFound: (userId) => ({ userId, items: [] }),
     }),

@@ -77,6 +77,8 @@ export function batchByKey<T extends object>(options: {
 /** For upstreams without a batch endpoint: `GET <path(key)>` once per key, `notFound` for a 404. */
 export function onePerKey<T extends object>(options: {
   path: (key: string) => string;
+  /** The path as a template for traces, e.g. `/carts/{userId}`: a user id must not name a span. */
+  route?: string;
   parse: (body: unknown, key: string, context: LoadContext) => T;
   notFound?: (key: string) => T;
   defaultValue?: (key: string) => T;
@@ -89,6 +91,7 @@ export function onePerKey<T extends object>(options: {
           context.fetch({
             method: 'GET',
             path: options.path(key),
+            ...(options.route ? { route: options.route } : {}),
             idempotent: true,
             ...(options.notFound ? { acceptStatuses: [404] } : {}),
             parse: ({ status, body }: UpstreamResponse) => (status === 404 && options.notFound ? options.notFound(key) : options.parse(body, key, context)),

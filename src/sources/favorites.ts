@@ -12,6 +12,7 @@ export const favorites = defineSource({
     /** `GET /favorites/{userId}`; 404 means none. */
     favorites: onePerKey<FavoritesRecord>({
       path: (userId) => `/favorites/${encodeURIComponent(userId)}`,
+      route: '/favorites/{userId}',
       parse: (body, _userId, { source }) => parseBody(source, body, favoritesSchema),
       notFound: (userId) => ({ userId, productIds: [] }),
     }),

@@ -45,11 +45,11 @@ export class BoundOperation<V extends object> {
   constructor(
     operation: SourceOperation<V>,
     pipeline: ResiliencePipeline,
-    options: { maxStaleMs: number; staleMaxEntries: number; maxBatchSize: number; currency: string; shared?: StaleCacheOptions['shared'] },
+    options: { maxStaleMs: number; staleMaxEntries: number; staleMaxBytes?: number; maxBatchSize: number; currency: string; shared?: StaleCacheOptions['shared'] },
   ) {
     this.operation = operation;
     this.pipeline = pipeline;
-    this.stale = new StaleCache<V>({ maxStaleMs: options.maxStaleMs, maxEntries: options.staleMaxEntries, ...(options.shared ? { shared: options.shared } : {}) });
+    this.stale = new StaleCache<V>({ maxStaleMs: options.maxStaleMs, maxEntries: options.staleMaxEntries, ...(options.staleMaxBytes ? { maxBytes: options.staleMaxBytes } : {}), ...(options.shared ? { shared: options.shared } : {}) });
     this.#maxBatchSize = options.maxBatchSize;
     this.#currency = options.currency;
   }

@@ -37,6 +37,8 @@ export interface CallScope {
   onFinish(source: string, abort: (reason: Error) => void): () => void;
   /** Headers to send to `source` (request id, trace context, the client headers it may see). */
   headers: (source: string) => Record<string, string>;
+  /** Counts a call of `source` against the request's allowance; throws when the request has used it up. */
+  admit?: (source: string) => void;
 }
 
 /** How a call ended: success, one of Contract 3's reasons, or cancelled because its request ended first. */

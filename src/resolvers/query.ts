@@ -5,6 +5,7 @@ import { pageKey } from '../sources/catalog.js';
 import type { CatalogPage, CatalogProduct } from '../sources/catalog.js';
 import { assertMayRead, callerOf } from '../identity.js';
 import { loadDegradable } from './degradable.js';
+import { cartOf } from './cart-of.js';
 import { favoritesOf } from './favorites.js';
 import { decodeCursor, encodeCursor, validatePageSize } from './pagination.js';
 import { childLoad, prefetchChildren } from './prefetch.js';
@@ -34,7 +35,7 @@ export const Query: QueryResolvers = {
 
   cart(_parent, { userId }, context, info) {
     assertMayRead(callerOf(context.config, context.request, context.jwt), userId);
-    return loadDegradable(context, info, context.operations.cart, userId);
+    return cartOf(userId, context, info);
   },
 
   favorites(_parent, { userId }, context, info) {

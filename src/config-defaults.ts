@@ -10,6 +10,7 @@ const BASE_POLICY: PolicyDefaults = {
   maxBatchSize: 100,
   maxStaleMs: 300_000,
   staleMaxEntries: 10_000,
+  staleMaxBytes: 16 * 1024 * 1024,
   connections: 32,
   critical: false,
   retry: { maxAttempts: 3, baseDelayMs: 25, maxDelayMs: 250, budgetRatio: 0.2, budgetMinPerSecond: 1 },
@@ -55,6 +56,8 @@ export function defaultConfig(): BallastConfig {
       graphiql: null,
       csrfPrevention: true,
       corsOrigins: [],
+      maxListItems: 500,
+      maxCallsPerSource: 20,
     },
     identity: {
       mode: 'none',

@@ -52,6 +52,8 @@ export const sourcePolicySchema = z.strictObject({
   maxBatchSize: z.number().int().min(1).max(1000),
   maxStaleMs: ms,
   staleMaxEntries: z.number().int().min(0),
+  /** Approximate bytes each of the source's stale caches may hold. */
+  staleMaxBytes: z.number().int().min(1024),
   connections: z.number().int().min(1).max(1024),
   critical: z.boolean(),
   retry: retrySchema,
@@ -78,6 +80,12 @@ export const securitySchema = z.strictObject({
   csrfPrevention: z.boolean(),
   /** Origins allowed to call from a browser (CORS, with credentials). Empty: same-origin only in production, any origin without credentials in development. */
   corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin like https://shop.example.com')),
+  /** HMAC key of pagination cursors; unset: a random key per process (replicas must share one). */
+  cursorSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Items Ballast takes from one list in an upstream answer (cart lines, favorite ids). */
+  maxListItems: z.number().int().min(1),
+  /** Upstream calls one request may make to one source. */
+  maxCallsPerSource: z.number().int().min(1),
 });
 
 export const identitySchema = z.strictObject({

@@ -108,7 +108,13 @@ export function createContext({ config, operations }: ContextDependencies, reque
     inFlight.add(call);
     return () => void inFlight.delete(call);
   };
-  const scope: CallScope = { deadline, onFinish, headers: upstreamHeaders(request, requestId, config), tracer: requestSpanOf(request) };
+  const scope: CallScope = {
+    deadline,
+    onFinish,
+    headers: upstreamHeaders(request, requestId, config),
+    tracer: requestSpanOf(request),
+    admit: callAllowance(config.security.maxCallsPerSource),
+  };
   const loaders = new Map<string, unknown>();
   const refused = new Set<string>();
   // Per operation name: what its loader has loaded, or was primed with, so far (see BoundOperation.createLoader).
@@ -174,6 +180,21 @@ export function createContext({ config, operations }: ContextDependencies, reque
       }
       inFlight.clear();
     },
+  };
+}
+
+/**
+ * Upstream calls one request may make per source: a single query (a long cart, many aliases)
+ * must not fill a source's shared bulkhead for everyone (docs/security.md).
+ */
+function callAllowance(maxCallsPerSource: number): (source: string) => void {
+  const calls = new Map<string, number>();
+  return (source) => {
+    const made = (calls.get(source) ?? 0) + 1;
+    calls.set(source, made);
+    if (made > maxCallsPerSource) {
+      throw new GraphQLError(`this request needs more than ${maxCallsPerSource} calls to ${source}`, { extensions: { code: 'TOO_MANY_UPSTREAM_CALLS', source } });
+    }
   };
 }
 

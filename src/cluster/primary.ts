@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import type { Address, Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { BallastConfig } from '../config-schema.js';
@@ -74,6 +75,9 @@ function workerEnvironment(config: BallastConfig, demo: DemoServices | undefined
     if (url) env[source.urlVariable] = url;
   }
   if (demo) env[DEMO_URLS_VARIABLE] = JSON.stringify(demo.urls);
+  // Workers share the port, so a client's next page may land on another worker: they must all
+  // accept each other's cursors. Without a configured secret, the primary picks one for them.
+  if (!config.security.cursorSecret) env.BALLAST__security__cursorSecret = JSON.stringify(randomBytes(32).toString('base64url'));
   return env;
 }
 

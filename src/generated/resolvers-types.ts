@@ -113,8 +113,8 @@ export type Query = {
   favorites?: Maybe<Array<Product>>;
   /** One product by id, or null when the catalog does not know it. */
   product?: Maybe<Product>;
-  /** Products in catalog order, paginated with an opaque cursor. */
-  products: ProductConnection;
+  /** Products in catalog order, paginated with an opaque cursor; null (with an error) when the catalog cannot answer. */
+  products?: Maybe<ProductConnection>;
   /** The caller, from their verified identity; null when the request carries none. */
   viewer?: Maybe<Viewer>;
 };
@@ -346,7 +346,7 @@ export type QueryResolvers<ContextType = BallastContext, ParentType extends Reso
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType, RequireFields<QueryCartArgs, 'userId'>>;
   favorites?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType, RequireFields<QueryFavoritesArgs, 'userId'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
-  products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
+  products?: Resolver<Maybe<ResolversTypes['ProductConnection']>, ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
 };
 

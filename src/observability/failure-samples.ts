@@ -22,6 +22,8 @@ export interface FaultScenario {
 }
 
 const BODY_CHARS = 256;
+/** Messages and request lines are cut too, so 50 samples per source stay a few hundred KB at most. */
+const TEXT_CHARS = 1024;
 
 /** The last `perSource` failed attempts of every source, in a bounded ring per source. */
 export class FailureSamples implements PipelineObserver {
@@ -40,12 +42,12 @@ export class FailureSamples implements PipelineObserver {
     ring.push({
       at: new Date().toISOString(),
       source,
-      request: `${attempt.method} ${attempt.path}`,
+      request: `${attempt.method} ${attempt.path}`.slice(0, TEXT_CHARS),
       reason: attempt.error.code,
       status: attempt.error.status ?? null,
       latencyMs: Math.round(attempt.latencyMs),
       body: attempt.error.bodySnippet?.slice(0, BODY_CHARS) ?? null,
-      message: attempt.error.message,
+      message: attempt.error.message.slice(0, TEXT_CHARS),
     });
     if (ring.length > this.#perSource) ring.shift();
   }

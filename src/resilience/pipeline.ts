@@ -45,6 +45,8 @@ export interface CallScope {
   headers: (source: string) => Record<string, string>;
   /** Set only when tracing is on (docs/operations.md, "Tracing"): spans for the calls and attempts. */
   tracer?: CallTracer | undefined;
+  /** Counts a call of `source` against the request's allowance; throws when the request has used it up. */
+  admit?: (source: string) => void;
 }
 
 /** How a call ended: success, one of Contract 3's reasons, or cancelled because its request ended first. */

@@ -6,6 +6,8 @@ export interface StaleCacheOptions {
   maxStaleMs: number;
   /** Keys kept per source; the least recently used go first. @default 10_000 */
   maxEntries: number;
+  /** Approximate bytes kept per cache, so a few large values cannot fill the heap where many small ones may. @default 16 MiB */
+  maxBytes?: number;
   /** The fleet-wide store (Redis) behind this process's memory, when configured. */
   shared?: {
     store: SharedStaleStore;
@@ -16,6 +18,18 @@ export interface StaleCacheOptions {
   };
 }
 
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+/** What an entry costs beside its key and value: the entry object, LRU bookkeeping, the TTL slot. */
+const ENTRY_OVERHEAD_BYTES = 128;
+
+/**
+ * Bytes a value takes in the heap, roughly: two per character of its JSON (strings may be
+ * UTF-16) plus the key. Values here are parsed upstream JSON, so their JSON is their size.
+ */
+export function approximateBytes(key: string, value: unknown): number {
+  return ENTRY_OVERHEAD_BYTES + 2 * (key.length + (JSON.stringify(value)?.length ?? 0));
+}
+
 interface Entry<V> {
   value: V;
   storedAt: number;
@@ -24,7 +38,7 @@ interface Entry<V> {
 
 /**
  * Last known good value per key of one operation: the STALE fallback of Contract 3. Memory
- * first (bounded LRU with TTL); with Redis configured, written through (throttled, never awaited)
+ * first (LRU bounded in entries and bytes, with TTL); with Redis configured, written through (throttled, never awaited)
  * and read from Redis when memory has nothing, so a fresh replica can serve what another saw.
  */
 export class StaleCache<V extends object> {
@@ -32,9 +46,12 @@ export class StaleCache<V extends object> {
   readonly #maxStaleMs: number;
   readonly #shared: StaleCacheOptions['shared'];
 
-  constructor({ maxStaleMs, maxEntries, shared }: StaleCacheOptions) {
+  constructor({ maxStaleMs, maxEntries, maxBytes = DEFAULT_MAX_BYTES, shared }: StaleCacheOptions) {
     this.#maxStaleMs = maxStaleMs;
-    this.#cache = maxStaleMs > 0 && maxEntries > 0 ? new LRUCache({ max: maxEntries, ttl: maxStaleMs }) : undefined;
+    this.#cache =
+      maxStaleMs > 0 && maxEntries > 0
+        ? new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry, key) => approximateBytes(key, entry.value), ttl: maxStaleMs })
+        : undefined;
     this.#shared = maxStaleMs > 0 ? shared : undefined;
   }
 
@@ -76,5 +93,10 @@ export class StaleCache<V extends object> {
 
   get size(): number {
     return this.#cache?.size ?? 0;
+  }
+
+  /** Approximate bytes held, as counted against `maxBytes`. */
+  get bytes(): number {
+    return this.#cache?.calculatedSize ?? 0;
   }
 }

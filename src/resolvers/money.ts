@@ -9,13 +9,20 @@ interface Formatter {
 }
 
 const formatters = new Map<string, Formatter>();
+/** Memo of one currency: 10,000 short strings, well under 1 MB. */
 const MEMO_ENTRIES = 10_000;
+/**
+ * Currencies come from pricing's answers, so their number is the upstream's to choose: past this
+ * many, start over, keeping the memos' total bounded (~16 × 1 MB).
+ */
+const MAX_CURRENCIES = 16;
 
 function formatterFor(currency: string): Formatter {
   let formatter = formatters.get(currency);
   if (!formatter) {
     const intl = new Intl.NumberFormat('en-US', { style: 'currency', currency });
     formatter = { format: intl.format, memo: new Map(), minorUnits: 10 ** (intl.resolvedOptions().maximumFractionDigits ?? 2) };
+    if (formatters.size >= MAX_CURRENCIES) formatters.clear();
     formatters.set(currency, formatter);
   }
   return formatter;

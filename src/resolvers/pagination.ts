@@ -1,12 +1,26 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 
 export const MAX_PAGE_SIZE = 100;
 
-/** Where a page starts: the catalog's own cursor (null = the beginning) and items to skip after it. */
+/**
+ * Where a page starts: the catalog's own cursor (null = the beginning) and items to skip after
+ * it. `skip` is at most MAX_PAGE_SIZE: cursors point into the page they were issued for.
+ */
 export interface PagePosition {
   upstreamCursor: string | null;
   skip: number;
 }
+
+/** Longest cursor accepted; the catalog's own cursors are short, a longer one is not ours. */
+const MAX_CURSOR_CHARS = 1024;
+const MAC_BYTES = 16;
+
+/**
+ * Without `security.cursorSecret`, cursors are signed with a key of this process: they stay
+ * valid until it restarts, and only here (see docs/security.md on several replicas).
+ */
+const PROCESS_SECRET = randomBytes(32);
 
 /** Checks `first` against 1…100 with a message that names the allowed range. */
 export function validatePageSize(first: number): number {
@@ -16,26 +30,39 @@ export function validatePageSize(first: number): number {
   return first;
 }
 
-/**
- * Edge cursors are opaque to clients: base64url of `[catalogCursor, skip]`, so any edge, not only
- * the last, can resume pagination even though the catalog only hands out page-end cursors.
- */
-export function encodeCursor(position: PagePosition): string {
-  return Buffer.from(JSON.stringify([position.upstreamCursor, position.skip])).toString('base64url');
+function mac(secret: string | undefined, payload: Buffer): Buffer {
+  return createHmac('sha256', secret ?? PROCESS_SECRET).update(payload).digest().subarray(0, MAC_BYTES);
 }
 
-export function decodeCursor(after: string | null | undefined): PagePosition {
+/**
+ * Edge cursors are opaque to clients: base64url of an HMAC tag and `[catalogCursor, skip]`, so any
+ * edge, not only the last, can resume pagination, and a client cannot make one up: a forged cursor
+ * could otherwise make Ballast read (and cache) as much of the catalog as it names.
+ */
+export function encodeCursor(position: PagePosition, secret?: string): string {
+  const payload = Buffer.from(JSON.stringify([position.upstreamCursor, position.skip]));
+  return Buffer.concat([mac(secret, payload), payload]).toString('base64url');
+}
+
+export function decodeCursor(after: string | null | undefined, secret?: string): PagePosition {
   if (after === null || after === undefined) return { upstreamCursor: null, skip: 0 };
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
-    if (Array.isArray(decoded) && decoded.length === 2) {
-      const [upstreamCursor, skip] = decoded as [unknown, unknown];
-      if ((upstreamCursor === null || typeof upstreamCursor === 'string') && Number.isInteger(skip) && (skip as number) >= 0 && (skip as number) <= 10_000) {
-        return { upstreamCursor, skip: skip as number };
-      }
-    }
-  } catch {
-    // fall through to the error below
-  }
+  const position = after.length <= MAX_CURSOR_CHARS ? verified(Buffer.from(after, 'base64url'), secret) : undefined;
+  if (position) return position;
   throw new GraphQLError('after is not a cursor returned by this API', { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+function verified(raw: Buffer, secret: string | undefined): PagePosition | undefined {
+  if (raw.length <= MAC_BYTES) return undefined;
+  const payload = raw.subarray(MAC_BYTES);
+  if (!timingSafeEqual(raw.subarray(0, MAC_BYTES), mac(secret, payload))) return undefined;
+  try {
+    const decoded: unknown = JSON.parse(payload.toString('utf8'));
+    if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
+    const [upstreamCursor, skip] = decoded as [unknown, unknown];
+    const validSkip = Number.isInteger(skip) && (skip as number) >= 0 && (skip as number) <= MAX_PAGE_SIZE;
+    if ((upstreamCursor === null || typeof upstreamCursor === 'string') && validSkip) return { upstreamCursor, skip: skip as number };
+  } catch {
+    // signed by us but not a position: cannot happen unless the format changed; refused below
+  }
+  return undefined;
 }

@@ -1,9 +1,11 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { BallastContext } from '../context.js';
 import type { QueryResolvers, ResolversTypes } from '../generated/resolvers-types.js';
 import { pageKey } from '../sources/catalog.js';
 import type { CatalogPage, CatalogProduct } from '../sources/catalog.js';
 import { assertMayRead, callerOf } from '../identity.js';
 import { loadDegradable } from './degradable.js';
+import { cartOf } from './cart-of.js';
 import { favoritesOf } from './favorites.js';
 import { decodeCursor, encodeCursor, validatePageSize } from './pagination.js';
 import { childLoad, prefetchChildren } from './prefetch.js';
@@ -15,13 +17,15 @@ export const Query: QueryResolvers = {
 
   async products(_parent, { first, after }, context, info) {
     const size = validatePageSize(first ?? 20);
-    const position = decodeCursor(after);
-    const key = pageKey(position.skip + size, position.upstreamCursor);
-    const page = await loadDegradable(context, info, context.operations.productPage, key);
-    const found = page ?? { items: [], nextCursor: null };
-    const items = found.items.slice(position.skip, position.skip + size);
+    const secret = context.config.security.cursorSecret;
+    const start = await pageStart(decodeCursor(after, secret), context, info);
+    if (start === undefined) return null;
+    if (start === END_OF_CATALOG) return emptyConnection();
+    const page = await loadDegradable(context, info, context.operations.productPage, pageKey(size, start));
+    if (!page) return null;
+    const items = page.items.slice(0, size);
     await prefetchChildren(context, info, items, productChildren(context));
-    return toConnection(found, items, position, context);
+    return toConnection(page, items, start, context);
   },
 
   viewer(_parent, _args, context) {
@@ -31,7 +35,7 @@ export const Query: QueryResolvers = {
 
   cart(_parent, { userId }, context, info) {
     assertMayRead(callerOf(context.config, context.request, context.jwt), userId);
-    return loadDegradable(context, info, context.operations.cart, userId);
+    return cartOf(userId, context, info);
   },
 
   favorites(_parent, { userId }, context, info) {
@@ -50,26 +54,47 @@ function productChildren(context: BallastContext): Array<ChildLoad<CatalogProduc
   ];
 }
 
-function toConnection(page: CatalogPage, items: CatalogProduct[], position: PagePosition, context: BallastContext): ResolversTypes['ProductConnection'] {
+const END_OF_CATALOG = Symbol('end of catalog');
+
+/**
+ * The catalog cursor a page starts at. A cursor from the middle of a page carries its page's
+ * start and how many items to skip (fewer than that page's size): one hop of `limit=skip` gets
+ * the catalog's cursor after them, so no request ever reads more than one page's worth.
+ * Undefined when the hop failed (its error is already recorded).
+ */
+async function pageStart(position: PagePosition, context: BallastContext, info: GraphQLResolveInfo): Promise<string | null | undefined | typeof END_OF_CATALOG> {
+  if (position.skip === 0) return position.upstreamCursor;
+  const hop = await loadDegradable(context, info, context.operations.productPage, pageKey(position.skip, position.upstreamCursor));
+  if (!hop) return undefined;
+  return hop.nextCursor ?? END_OF_CATALOG;
+}
+
+function emptyConnection(): ResolversTypes['ProductConnection'] {
+  return { edges: [], nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+}
+
+function toConnection(page: CatalogPage, items: CatalogProduct[], start: string | null, context: BallastContext): ResolversTypes['ProductConnection'] {
   // Later Product fields and favorites in the same request reuse these instead of asking again.
   context.prime(context.operations.productById, items.map((item) => [item.id, item] as const));
-  // Edges and cursors (base64 of JSON each) are built only when the query selects them.
+  const secret = context.config.security.cursorSecret;
+  // Edges and cursors (an HMAC each) are built only when the query selects them.
   return {
     get edges() {
-      return items.map((node, index) => ({ cursor: cursorAfter(page, position, items, index), node }));
+      return items.map((node, index) => ({ cursor: cursorAfter(page, start, items, index, secret), node }));
     },
     nodes: items,
     pageInfo: {
       hasNextPage: page.nextCursor !== null,
       get endCursor() {
-        return items.length === 0 ? null : cursorAfter(page, position, items, items.length - 1);
+        return items.length === 0 ? null : cursorAfter(page, start, items, items.length - 1, secret);
       },
     },
   };
 }
 
-function cursorAfter(page: CatalogPage, position: PagePosition, items: CatalogProduct[], index: number): string {
-  const isPageEnd = index === items.length - 1 && position.skip + items.length >= page.items.length;
-  if (isPageEnd && page.nextCursor !== null) return encodeCursor({ upstreamCursor: page.nextCursor, skip: 0 });
-  return encodeCursor({ upstreamCursor: position.upstreamCursor, skip: position.skip + index + 1 });
+/** The last item's cursor is the catalog's own next cursor; any other is this page's start plus a skip. */
+function cursorAfter(page: CatalogPage, start: string | null, items: CatalogProduct[], index: number, secret: string | undefined): string {
+  const isPageEnd = index === items.length - 1;
+  if (isPageEnd && page.nextCursor !== null) return encodeCursor({ upstreamCursor: page.nextCursor, skip: 0 }, secret);
+  return encodeCursor({ upstreamCursor: start, skip: index + 1 }, secret);
 }

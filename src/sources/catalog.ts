@@ -33,7 +33,10 @@ export const catalog = defineSource({
   operations: {
     /** Products by id: `GET /products?ids=p-0001,p-0002`. */
     productById: batchByKey({ path: (ids) => `/products?ids=${idsParam(ids)}`, item: catalogProductSchema, keyField: 'id' }),
-    /** A page in catalog order: `GET /products?limit=20&cursor=C`. Falls back to an empty page. */
+    /**
+     * A page in catalog order: `GET /products?limit=20&cursor=C`. No default: an empty page would
+     * tell the client the catalog is empty when it is down (docs/degradation.md).
+     */
     productPage: {
       batch: false,
       load: (keys, { fetch, source }) =>
@@ -43,7 +46,6 @@ export const catalog = defineSource({
             return { items: page.items, nextCursor: page.nextCursor ?? null };
           }),
         ),
-      defaultValue: (): CatalogPage => ({ items: [], nextCursor: null }),
     },
   },
 });

@@ -39,7 +39,7 @@ export function createSources(
     Object.entries(source.operations).map(([name, operation]) => {
       const policy = config.sources[source.name];
       const shared = sharedStore && { store: sharedStore, namespace: `${name}:`, writeIntervalMs: redis.writeIntervalMs };
-      const options = { maxStaleMs: policy.maxStaleMs, staleMaxEntries: policy.staleMaxEntries, maxBatchSize: policy.maxBatchSize, currency: config.currency, ...(shared ? { shared } : {}) };
+      const options = { maxStaleMs: policy.maxStaleMs, staleMaxEntries: policy.staleMaxEntries, staleMaxBytes: policy.staleMaxBytes, maxBatchSize: policy.maxBatchSize, currency: config.currency, ...(shared ? { shared } : {}) };
       return [name, new BoundOperation(operation as SourceOperation<object>, pipelines[source.name], options)] as const;
     }),
   );

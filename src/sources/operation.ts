@@ -45,11 +45,11 @@ export class BoundOperation<V extends object> {
   constructor(
     operation: SourceOperation<V>,
     pipeline: ResiliencePipeline,
-    options: { maxStaleMs: number; staleMaxEntries: number; maxBatchSize: number; currency: string; shared?: StaleCacheOptions['shared'] },
+    options: { maxStaleMs: number; staleMaxEntries: number; staleMaxBytes?: number; maxBatchSize: number; currency: string; shared?: StaleCacheOptions['shared'] },
   ) {
     this.operation = operation;
     this.pipeline = pipeline;
-    this.stale = new StaleCache<V>({ maxStaleMs: options.maxStaleMs, maxEntries: options.staleMaxEntries, ...(options.shared ? { shared: options.shared } : {}) });
+    this.stale = new StaleCache<V>({ maxStaleMs: options.maxStaleMs, maxEntries: options.staleMaxEntries, ...(options.staleMaxBytes ? { maxBytes: options.staleMaxBytes } : {}), ...(options.shared ? { shared: options.shared } : {}) });
     this.#maxBatchSize = options.maxBatchSize;
     this.#currency = options.currency;
   }
@@ -59,7 +59,13 @@ export class BoundOperation<V extends object> {
    * it loads are also put in `settled`, so later fields can take them without a promise.
    */
   createLoader(scope: CallScope, settled?: Map<string, V | null>): DataLoader<string, V | null> {
-    const context: LoadContext = { fetch: (spec) => this.pipeline.call(spec, scope), source: this.operation.source, currency: this.#currency };
+    const source = this.operation.source;
+    const fetch: Fetch = (spec) => {
+      // Before the pipeline: a request over its allowance must not take bulkhead places from others.
+      scope.admit?.(source);
+      return this.pipeline.call(spec, scope);
+    };
+    const context: LoadContext = { fetch, source, currency: this.#currency };
     return new DataLoader<string, V | null>((keys) => this.#loadBatch(keys, context, settled), {
       batch: this.operation.batch !== false,
       maxBatchSize: this.#maxBatchSize,

@@ -29,7 +29,7 @@ const FAULTS: Array<[string, Fault, string]> = [
 ];
 
 type Data = {
-  products: { nodes: Array<{ id: string; price: unknown; inventory: unknown; rating: unknown }> };
+  products: null | { nodes: Array<{ id: string; price: unknown; inventory: unknown; rating: unknown }> };
   cart: unknown;
   favorites: unknown;
 };
@@ -39,22 +39,20 @@ const nodePaths = (field: string) => [0, 1, 2].map((index) => ['products', 'node
 /** What each failing source does to the healthy answer, and what it must report. */
 const EXPECTED: Partial<Record<SourceName, { data(healthy: Data): Data; degraded(reason: string): DegradedEntry[] }>> = {
   catalog: {
-    data: (healthy) => ({ ...healthy, products: { nodes: [] }, favorites: null }),
-    degraded: (reason) => [
-      { source: 'catalog', reason, fallback: 'DEFAULT', paths: [['products']] },
-      { source: 'catalog', reason, fallback: 'NULL', paths: [['favorites']] },
-    ],
+    // A failed page is null with its error, never an empty page (docs/degradation.md).
+    data: (healthy) => ({ ...healthy, products: null, favorites: null }),
+    degraded: (reason) => [{ source: 'catalog', reason, fallback: 'NULL', paths: [['products'], ['favorites']] }],
   },
   inventory: {
-    data: (healthy) => ({ ...healthy, products: { nodes: healthy.products.nodes.map((node) => ({ ...node, inventory: { available: null, status: 'UNKNOWN' } })) } }),
+    data: (healthy) => ({ ...healthy, products: { nodes: healthy.products!.nodes.map((node) => ({ ...node, inventory: { available: null, status: 'UNKNOWN' } })) } }),
     degraded: (reason) => [{ source: 'inventory', reason, fallback: 'DEFAULT', paths: nodePaths('inventory') }],
   },
   pricing: {
-    data: (healthy) => ({ ...healthy, products: { nodes: healthy.products.nodes.map((node) => ({ ...node, price: null })) } }),
+    data: (healthy) => ({ ...healthy, products: { nodes: healthy.products!.nodes.map((node) => ({ ...node, price: null })) } }),
     degraded: (reason) => [{ source: 'pricing', reason, fallback: 'NULL', paths: nodePaths('price') }],
   },
   reviews: {
-    data: (healthy) => ({ ...healthy, products: { nodes: healthy.products.nodes.map((node) => ({ ...node, rating: null })) } }),
+    data: (healthy) => ({ ...healthy, products: { nodes: healthy.products!.nodes.map((node) => ({ ...node, rating: null })) } }),
     degraded: (reason) => [{ source: 'reviews', reason, fallback: 'NULL', paths: nodePaths('rating') }],
   },
   cart: {
@@ -119,7 +117,7 @@ describe('one bad item in a good batch', () => {
   it('degrades only that product', async () => {
     harness.service('pricing').setFault({ badItemIds: ['p-0002'] });
     const { body } = await harness.query(`{ products(first: 3) { nodes { id price { amount } } } }`);
-    const nodes = (body.data as Data).products.nodes;
+    const nodes = (body.data as Data).products!.nodes;
     expect(nodes.map((node) => node.price === null)).toEqual([false, true, false]);
     expect(body.extensions?.degraded).toEqual([{ source: 'pricing', reason: 'UPSTREAM_BAD_RESPONSE', fallback: 'NULL', paths: [['products', 'nodes', 1, 'price']] }]);
   });

@@ -33,6 +33,7 @@ import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
 import { useTelemetry } from './plugins/use-telemetry.js';
 import { createBallastSchema } from './schema.js';
 import { createSources } from './sources/index.js';
+import type { StaleStore } from './resilience/stale-cache.js';
 import { urlVariableOf } from './sources/registry.js';
 
 /**
@@ -52,6 +53,13 @@ export interface GatewayOptions {
   processMetrics?: boolean;
   /** Fallback warnings per source and reason at most once per this many ms. @default 10_000 */
   warningIntervalMs?: number;
+  /** In a cluster worker without Redis: stale values shared with the host's other workers. */
+  hostStaleStore?: StaleStore;
+  /**
+   * A reload: serve on this already listening server instead of creating one. The caller moves
+   * the server's request listener to the new gateway's `yoga`.
+   */
+  server?: Server;
 }
 
 export interface Gateway {
@@ -67,13 +75,15 @@ export interface Gateway {
    * pools and breakers close.
    */
   close(options?: { drainDelayMs?: number; graceMs?: number }): Promise<void>;
+  /** Closes pools and breakers but not the server: a gateway replaced by a reload, once idle. */
+  release(): Promise<void>;
 }
 
 /** Builds a Ballast: yoga with its plugins over a `node:http` server, one pipeline per source. */
 export function createGateway(config: BallastConfig, options: GatewayOptions = {}): Gateway {
   const telemetry = new Telemetry(options.logger ?? createLogger(config.logLevel), { warningIntervalMs: options.warningIntervalMs });
   const client = new UpstreamClient();
-  const sources = createSources(config, sourceUrls(config), client, telemetry.hub);
+  const sources = createSources(config, sourceUrls(config), client, telemetry.hub, options.hostStaleStore);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const development = config.mode === 'development';
@@ -110,7 +120,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     maskedErrors: { isDev: development },
     logging: false,
   });
-  const server = createServer(yoga);
+  const server = options.server ?? createServer(yoga);
   return {
     yoga,
     server,
@@ -121,6 +131,10 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       state.draining = true;
       if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await stopServer(server, graceMs);
+      await sources.shutdown();
+      await client.close();
+    },
+    release: async () => {
       await sources.shutdown();
       await client.close();
     },

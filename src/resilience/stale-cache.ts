@@ -1,14 +1,23 @@
 import { LRUCache } from 'lru-cache';
-import type { SharedStaleStore } from './shared-stale-store.js';
+
+/**
+ * Where a stale cache's values are shared beyond this process: Redis (fleet-wide) or the cluster
+ * primary (the workers of one host). Writes are fire and forget; a read that fails is a miss.
+ */
+export interface StaleStore {
+  get(key: string): Promise<{ value: unknown; storedAt: number } | undefined>;
+  set(key: string, value: unknown, storedAt: number, ttlMs: number): void;
+  close(): Promise<void>;
+}
 
 export interface StaleCacheOptions {
   /** How old a last known good value may be and still be served, in milliseconds; 0 disables. @default 300_000 */
   maxStaleMs: number;
   /** Keys kept per source; the least recently used go first. @default 10_000 */
   maxEntries: number;
-  /** The fleet-wide store (Redis) behind this process's memory, when configured. */
+  /** The store behind this process's memory (Redis, or the cluster primary), when configured. */
   shared?: {
-    store: SharedStaleStore;
+    store: StaleStore;
     /** Key prefix of this cache in the store, e.g. `price:`. */
     namespace: string;
     /** A key is written to the store at most once per this many ms (a hot key would otherwise be written per request). */

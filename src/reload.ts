@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Gateway } from './server.js';
+import type { BoundOperation } from './sources/operation.js';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -32,6 +33,7 @@ export class ReloadableGateway {
   /** Routes new requests to `next` (built with `{ server: this.server }`), then retires the old gateway. */
   async swap(next: Gateway, graceMs = 10_000): Promise<void> {
     const old = this.#current;
+    carryStaleValues(old, next);
     this.server.removeListener('request', this.#listener);
     this.#listener = this.#attach(next);
     this.#current = next;
@@ -58,6 +60,15 @@ export class ReloadableGateway {
   async #idle(gateway: Gateway, graceMs: number): Promise<void> {
     const until = Date.now() + graceMs;
     while ((this.#inFlight.get(gateway) ?? 0) > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+  }
+}
+
+/** A reload keeps the last known good values: the upstream may be down right now. */
+function carryStaleValues(old: Gateway, next: Gateway): void {
+  const previous = old.state.sources.operations as unknown as Record<string, BoundOperation<object>>;
+  for (const [name, operation] of Object.entries(next.state.sources.operations as unknown as Record<string, BoundOperation<object>>)) {
+    const before = previous[name];
+    if (before) operation.stale.adopt(before.stale);
   }
 }
 

@@ -78,6 +78,18 @@ export class StaleCache<V extends object> {
     return { value, ageMs };
   }
 
+  /**
+   * Takes over `previous`'s values (the cache of the gateway a reload replaces), each keeping its
+   * age; this cache's own limits apply. Oldest first, so the most recently used stay last to go.
+   */
+  adopt(previous: StaleCache<V>, now = Date.now()): void {
+    if (!this.#cache || !previous.#cache) return;
+    for (const [key, entry] of [...previous.#cache.entries()].reverse()) {
+      const ageMs = now - entry.storedAt;
+      if (ageMs < this.#maxStaleMs) this.#cache.set(key, entry, { ttl: this.#maxStaleMs - ageMs });
+    }
+  }
+
   /** Whether `getAnywhere` may find more than `get` (a shared store is configured). */
   get shared(): boolean {
     return this.#shared !== undefined && this.#cache !== undefined;

@@ -67,5 +67,6 @@ export function defaultConfig(): BallastConfig {
     trustedDocuments: { allowArbitraryOperations: false },
     redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },
     tracing: { graphqlDocument: false },
+    cluster: { shareStaleValues: true, staleWriteIntervalMs: 1_000, staleLookupTimeoutMs: 50, staleMaxBytes: 67_108_864 },
   };
 }

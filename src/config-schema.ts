@@ -142,6 +142,16 @@ export const configSchema = z.strictObject({
     /** Record the GraphQL document as `graphql.document` on request spans (variables never are). */
     graphqlDocument: z.boolean(),
   }),
+  /** Workers of one host (`--workers N`) without Redis share stale values through the primary. */
+  cluster: z.strictObject({
+    shareStaleValues: z.boolean(),
+    /** A key is sent to the primary at most once per this many ms. */
+    staleWriteIntervalMs: z.number().int().min(0),
+    /** Longest a degraded field waits for the primary's copy of a value, in ms. */
+    staleLookupTimeoutMs: z.number().int().min(1).max(1000),
+    /** Memory the primary's copy may take (JSON bytes); the least recently used go first. */
+    staleMaxBytes: z.number().int().min(1024),
+  }),
 }).superRefine((config, context) => {
   const jwt = config.identity.jwt;
   if (config.identity.mode === 'jwt' && !jwt.secret && !jwt.publicKey && !jwt.jwksUrl) {

@@ -1,5 +1,6 @@
 import type { BallastConfig } from './config-schema.js';
 import type { DemoControl } from './demo/control.js';
+import type { FailureSample } from './observability/failure-samples.js';
 import type { Telemetry } from './observability/telemetry.js';
 import type { SourceRegistry } from './sources/index.js';
 
@@ -9,6 +10,8 @@ export interface Fleet {
   metrics(): Promise<string>;
   /** The dashboard status merged over every worker. */
   status(): Promise<unknown>;
+  /** Every worker's failure samples (of `source`, else all), oldest first. */
+  samples(source?: string): Promise<FailureSample[]>;
 }
 
 /** What the operational plugins (health, metrics, dashboard) read about the running gateway. */

@@ -13,6 +13,7 @@ import { SOURCES, urlVariableOf } from './sources/registry.js';
 import type { DemoServices } from './demo/index.js';
 import { createGateway } from './server.js';
 import { startTracing, stopTracing } from './observability/tracing.js';
+import { ReloadableGateway, reloadOnHangup } from './reload.js';
 
 const HELP = `Usage: ballast [--config FILE] [--port N]
        ballast check-config [FILE]
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     runPrimary(config, {
       workers,
       demo,
+      configPath: values.config,
       onListening: (address) => printBanner(config, `http://${address.address && address.address !== '0.0.0.0' && address.address !== '::' ? address.address : 'localhost'}:${address.port}`, demo, workers),
     });
     return;
@@ -67,8 +69,15 @@ async function main(): Promise<void> {
   const gateway = createGateway(config, demo ? { demo: inProcessDemoControl(demo) } : {});
   const url = await gateway.listen();
   printBanner(config, url, demo, 1);
+  const reloadable = new ReloadableGateway(gateway);
+  reloadOnHangup(reloadable, (server) => {
+    const next = loadConfig(env, values.config);
+    // Sources the running demo services stand in for keep them; the server keeps its port.
+    for (const name of SOURCE_NAMES) next.sources[name].url ??= demo?.urls[name];
+    return createGateway(next, { server, ...(demo ? { demo: inProcessDemoControl(demo) } : {}) });
+  });
   installShutdown(async () => {
-    await gateway.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) });
+    await reloadable.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) });
     await demo?.close();
     await stopTracing();
   });

@@ -35,6 +35,7 @@ import { useTelemetry } from './plugins/use-telemetry.js';
 import { useTracing } from './plugins/use-tracing.js';
 import { createBallastSchema } from './schema.js';
 import { createSources } from './sources/index.js';
+import type { StaleStore } from './resilience/stale-cache.js';
 import { urlVariableOf } from './sources/registry.js';
 
 /**
@@ -54,6 +55,13 @@ export interface GatewayOptions {
   processMetrics?: boolean;
   /** Fallback warnings per source and reason at most once per this many ms. @default 10_000 */
   warningIntervalMs?: number;
+  /** In a cluster worker without Redis: stale values shared with the host's other workers. */
+  hostStaleStore?: StaleStore;
+  /**
+   * A reload: serve on this already listening server instead of creating one. The caller moves
+   * the server's request listener to the new gateway's `yoga`.
+   */
+  server?: Server;
 }
 
 export interface Gateway {
@@ -69,13 +77,15 @@ export interface Gateway {
    * pools and breakers close.
    */
   close(options?: { drainDelayMs?: number; graceMs?: number }): Promise<void>;
+  /** Closes pools and breakers but not the server: a gateway replaced by a reload, once idle. */
+  release(): Promise<void>;
 }
 
 /** Builds a Ballast: yoga with its plugins over a `node:http` server, one pipeline per source. */
 export function createGateway(config: BallastConfig, options: GatewayOptions = {}): Gateway {
   const telemetry = new Telemetry(options.logger ?? createLogger(config.logLevel), { warningIntervalMs: options.warningIntervalMs });
   const client = new UpstreamClient();
-  const sources = createSources(config, sourceUrls(config), client, telemetry.hub);
+  const sources = createSources(config, sourceUrls(config), client, telemetry.hub, options.hostStaleStore);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const development = config.mode === 'development';
@@ -113,7 +123,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     maskedErrors: { isDev: development },
     logging: false,
   });
-  const server = createServer(yoga);
+  const server = options.server ?? createServer(yoga);
   return {
     yoga,
     server,
@@ -127,6 +137,10 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       await sources.shutdown();
       await client.close();
       await activeTracing()?.flush();
+    },
+    release: async () => {
+      await sources.shutdown();
+      await client.close();
     },
   };
 }

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
  * Messages are plain objects tagged `ballast`; answers carry the request's id.
  */
 interface Envelope {
-  ballast: 'request' | 'response';
+  /** A notice is one-way: no answer, nothing waits. */
+  ballast: 'request' | 'response' | 'notice';
   kind: string;
   id: string;
   payload?: unknown;
@@ -33,13 +34,13 @@ function settle(message: Envelope): void {
   else waiting.resolve(message.payload);
 }
 
-function ask(send: (message: Envelope) => void, kind: string, payload?: unknown): Promise<unknown> {
+function ask(send: (message: Envelope) => void, kind: string, payload?: unknown, timeoutMs = TIMEOUT_MS): Promise<unknown> {
   const id = randomUUID();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       pending.delete(id);
-      reject(new Error(`no answer to ${kind} within ${TIMEOUT_MS} ms`));
-    }, TIMEOUT_MS);
+      reject(new Error(`no answer to ${kind} within ${timeoutMs} ms`));
+    }, timeoutMs);
     pending.set(id, { resolve, reject, timer });
     send({ ballast: 'request', kind, id, payload });
   });
@@ -64,23 +65,31 @@ export function serveFromWorker(handlers: Record<string, Handler>): void {
   });
 }
 
-/** In a worker: ask the primary. */
-export function askPrimary(kind: string, payload?: unknown): Promise<unknown> {
-  return ask((message) => process.send?.(message), kind, payload);
+/** In a worker: ask the primary; rejects after `timeoutMs` (2 s by default) without an answer. */
+export function askPrimary(kind: string, payload?: unknown, timeoutMs?: number): Promise<unknown> {
+  return ask((message) => process.send?.(message), kind, payload, timeoutMs);
+}
+
+/** In a worker: tell the primary something, expecting no answer. */
+export function notifyPrimary(kind: string, payload: unknown): void {
+  // A draining worker is disconnected while it finishes requests: sending then would throw.
+  if (!process.connected) return;
+  process.send?.({ ballast: 'notice', kind, id: '', payload } satisfies Envelope);
 }
 
 /** In the primary: answer a worker's requests with `handlers`, and route workers' answers. */
-export function serveFromPrimary(worker: Worker, handlers: Record<string, Handler>): void {
+export function serveFromPrimary(worker: Worker, handlers: Record<string, Handler>, notices: Record<string, (payload: unknown) => void> = {}): void {
   worker.on('message', (message: unknown) => {
     if (!isEnvelope(message)) return;
     if (message.ballast === 'response') settle(message);
+    else if (message.ballast === 'notice') notices[message.kind]?.(message.payload);
     else void answer(message, handlers, (reply) => worker.send(reply));
   });
 }
 
 /** In the primary: ask every live worker, leaving out those that do not answer in time. */
-export async function askEveryWorker(kind: string): Promise<unknown[]> {
+export async function askEveryWorker(kind: string, payload?: unknown): Promise<unknown[]> {
   const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && worker.isConnected());
-  const answers = await Promise.allSettled(workers.map((worker) => ask((message) => worker.send(message), kind)));
+  const answers = await Promise.allSettled(workers.map((worker) => ask((message) => worker.send(message), kind, payload)));
   return answers.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
 }

@@ -7,6 +7,11 @@ import type { DemoServices } from '../demo/index.js';
 import { mergeStatuses } from '../plugins/dashboard-status.js';
 import type { DashboardStatus } from '../plugins/dashboard-status.js';
 import { SOURCES } from '../sources/registry.js';
+import { loadConfig } from '../config.js';
+import type { FailureSample } from '../observability/failure-samples.js';
+import { HostStaleDepot } from './host-stale-depot.js';
+import { STALE_GET, STALE_PUT } from './host-stale-store.js';
+import type { SharedStaleValue } from './host-stale-store.js';
 import { askEveryWorker, serveFromPrimary } from './ipc.js';
 import { workerExecArgv } from './node-flags.js';
 
@@ -17,6 +22,8 @@ export const DEMO_URLS_VARIABLE = 'BALLAST_DEMO_URLS';
 export interface PrimaryOptions {
   workers: number;
   demo: DemoServices | undefined;
+  /** The `--config` file, re-read on SIGHUP. */
+  configPath?: string | undefined;
   /** Called once, when the first worker listens. */
   onListening(address: Address): void;
 }
@@ -28,17 +35,25 @@ export interface PrimaryOptions {
  */
 export function runPrimary(config: BallastConfig, options: PrimaryOptions): void {
   const aggregator = new AggregatorRegistry();
-  const env = workerEnvironment(config, options.demo);
+  let env = workerEnvironment(config, options.demo);
+  const depot = new HostStaleDepot(config.cluster.staleMaxBytes);
   let stopping = false;
   let announced = false;
+  let restarting = Promise.resolve();
   cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
 
   const fork = (): Worker => {
     const worker = cluster.fork(env);
-    serveFromPrimary(worker, {
-      metrics: () => aggregator.clusterMetrics(),
-      'fleet-status': async () => mergeStatuses((await askEveryWorker('status')) as DashboardStatus[]),
-    });
+    serveFromPrimary(
+      worker,
+      {
+        metrics: () => aggregator.clusterMetrics(),
+        'fleet-status': async () => ({ ...mergeStatuses((await askEveryWorker('status')) as DashboardStatus[]), hostStaleEntries: depot.size }),
+        'fleet-samples': async (source) => mergeSamples((await askEveryWorker('samples', source)) as FailureSample[][]),
+        [STALE_GET]: (keys) => (Array.isArray(keys) ? depot.get(keys as string[]) : []),
+      },
+      { [STALE_PUT]: (values) => Array.isArray(values) && depot.put(values as SharedStaleValue[]) },
+    );
     worker.once('listening', (address) => {
       if (announced) return;
       announced = true;
@@ -54,7 +69,13 @@ export function runPrimary(config: BallastConfig, options: PrimaryOptions): void
   });
   for (let i = 0; i < options.workers; i++) fork();
 
-  process.on('SIGHUP', () => void rollingRestart(fork));
+  process.on('SIGHUP', () => {
+    const next = reloadedEnvironment(config, options);
+    if (!next) return;
+    env = next;
+    // A second SIGHUP during a restart waits for it, then replaces the workers again.
+    restarting = restarting.then(() => rollingRestart(fork));
+  });
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
@@ -81,6 +102,28 @@ function workerEnvironment(config: BallastConfig, demo: DemoServices | undefined
   return env;
 }
 
+/**
+ * The workers' environment for a reload, or undefined (and one line on stderr) when the config
+ * file no longer validates: the running workers then keep the config they have. The port and
+ * host stay those the workers share.
+ */
+function reloadedEnvironment(running: BallastConfig, options: PrimaryOptions): Record<string, string> | undefined {
+  let next: BallastConfig;
+  try {
+    next = loadConfig(process.env, options.configPath);
+  } catch (error) {
+    console.error(`reload refused, keeping the running config: ${(error as Error).message}`);
+    return undefined;
+  }
+  for (const source of SOURCES) next.sources[source.name].url ??= options.demo?.urls[source.name] ?? running.sources[source.name].url;
+  return { ...workerEnvironment(next, options.demo), PORT: String(running.port), HOST: running.host };
+}
+
+/** Every worker's samples, oldest first; equal times keep the workers' order, so each answer is the same. */
+function mergeSamples(perWorker: FailureSample[][]): FailureSample[] {
+  return perWorker.flat().sort((a, b) => a.at.localeCompare(b.at));
+}
+
 /** Asks `worker` to drain (finish in-flight requests) and waits for it to exit; kills it after 15 s. */
 function drain(worker: Worker): Promise<void> {
   return new Promise((resolve) => {
@@ -90,7 +133,11 @@ function drain(worker: Worker): Promise<void> {
       clearTimeout(force);
       resolve();
     });
-    worker.send(SHUTDOWN_MESSAGE);
+    // A worker still starting may have no channel yet: without a callback the EPIPE would be an
+    // unhandled 'error' that ends the primary. Such a worker is stopped by its signal instead.
+    worker.send(SHUTDOWN_MESSAGE, (error: Error | null) => {
+      if (error) worker.process.kill('SIGTERM');
+    });
     worker.disconnect();
   });
 }

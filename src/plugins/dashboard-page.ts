@@ -106,7 +106,10 @@ function render(status) {
       cards.set(source.name, view);
       grid.append(view.root);
     }
-    view.stateBadge.textContent = source.state;
+    // Breakers are per worker: when the workers disagree, say how many are in the worst state.
+    const inWorst = (source.breakers || []).filter((breaker) => breaker.state === source.state).length;
+    const total = (source.breakers || []).length;
+    view.stateBadge.textContent = source.state + (inWorst < total ? ' (' + inWorst + ' of ' + total + ' workers)' : '');
     view.stateBadge.className = 'state ' + source.state;
     view.root.dataset.state = source.state;
     const stats = source.stats;

@@ -6,7 +6,10 @@ export interface SourceStatus {
   name: string;
   kind: 'demo' | 'real';
   critical: boolean;
+  /** The worst breaker state over the workers. */
   state: BreakerState | 'DISABLED';
+  /** Each worker's own breaker (breakers are per worker process), by pid. */
+  breakers: Array<{ pid: number; state: BreakerState | 'DISABLED' }>;
   bulkheadInUse: number;
   fault: Fault | null;
   stats: SourceLiveStats;
@@ -20,6 +23,8 @@ export interface DashboardStatus {
   faultControl: boolean;
   /** How many worker processes these figures cover. */
   workers: number;
+  /** With several workers and no Redis: stale values the primary holds for them. */
+  hostStaleEntries?: number;
   sources: SourceStatus[];
 }
 
@@ -28,7 +33,7 @@ const SEVERITY: Record<SourceStatus['state'], number> = { DISABLED: 0, CLOSED: 1
 /**
  * Merges the status of several workers: rates, retries, fallbacks and in-flight calls add up,
  * error % is weighted by rate, latency percentiles take the worst worker (they cannot be added),
- * and a breaker shows its worst state over the workers.
+ * and a breaker shows its worst state over the workers beside each worker's own.
  */
 export function mergeStatuses(statuses: DashboardStatus[]): DashboardStatus {
   const [first] = statuses;
@@ -49,6 +54,7 @@ function mergeSource(sources: SourceStatus[]): SourceStatus {
   return {
     ...first,
     state: sources.reduce((worst, source) => (SEVERITY[source.state] > SEVERITY[worst] ? source.state : worst), first.state),
+    breakers: sources.flatMap((source) => source.breakers),
     bulkheadInUse: sum(sources, (source) => source.bulkheadInUse),
     stats: {
       requestsPerSecond: round(rate),

@@ -3,6 +3,8 @@ import type { SourceName } from '../config-schema.js';
 import { SOURCE_NAMES } from '../config-schema.js';
 import { faultSchema } from '../demo/faults.js';
 import type { GatewayState } from '../gateway-state.js';
+import { sampleToFault } from '../observability/failure-samples.js';
+import type { FailureSample } from '../observability/failure-samples.js';
 import type { DashboardStatus } from './dashboard-status.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import { json, text } from './respond.js';
@@ -33,9 +35,9 @@ async function route(state: GatewayState, faultControl: boolean, request: Reques
   if (request.method === 'GET') {
     if (pathname === '/dashboard' || pathname === '/dashboard/') return text(DASHBOARD_HTML, 'text/html; charset=utf-8');
     if (pathname === '/dashboard/status.json') return json(state.fleet ? await state.fleet.status() : await localStatus(state, faultControl));
-    if (pathname === '/dashboard/samples.json') return json({ samples: state.telemetry.samples.list(url.searchParams.get('source') ?? undefined) });
+    if (pathname === '/dashboard/samples.json') return json({ samples: await samples(state, url.searchParams.get('source') ?? undefined) });
     const scenario = /^\/dashboard\/samples\/([a-z]+)\/scenario\.json$/.exec(pathname);
-    if (scenario && isSource(scenario[1]!)) return json(state.telemetry.samples.exportScenario(scenario[1]));
+    if (scenario && isSource(scenario[1]!)) return json({ source: scenario[1], faults: (await samples(state, scenario[1])).map(sampleToFault) });
   }
   const fault = /^\/dashboard\/faults\/([a-z]+)$/.exec(pathname);
   if (fault) return faultRoute(state, faultControl, request, fault[1]!);
@@ -59,6 +61,11 @@ async function faultRoute(state: GatewayState, faultControl: boolean, request: R
   return json({ source, fault: parsed.data });
 }
 
+/** Every worker's samples in a cluster, so each request shows the same ones; else this process's. */
+function samples(state: GatewayState, source: string | undefined): Promise<FailureSample[]> | FailureSample[] {
+  return state.fleet ? state.fleet.samples(source) : state.telemetry.samples.list(source);
+}
+
 /** This process's view: what the dashboard shows, and what a cluster primary merges over workers. */
 export async function localStatus(state: GatewayState, faultControl = state.config.mode === 'development' && state.demo !== undefined): Promise<DashboardStatus> {
   const demo = state.demo;
@@ -76,6 +83,7 @@ export async function localStatus(state: GatewayState, faultControl = state.conf
         kind: demo?.sources.includes(name) ? 'demo' : 'real',
         critical: state.config.sources[name].critical,
         state: pipeline.breaker?.state ?? 'DISABLED',
+        breakers: [{ pid: process.pid, state: pipeline.breaker?.state ?? 'DISABLED' }],
         bulkheadInUse: pipeline.bulkhead.inUse,
         fault: faults[index] ?? null,
         stats: state.telemetry.live.snapshot(name),

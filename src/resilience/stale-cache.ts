@@ -1,5 +1,14 @@
 import { LRUCache } from 'lru-cache';
-import type { SharedStaleStore } from './shared-stale-store.js';
+
+/**
+ * Where a stale cache's values are shared beyond this process: Redis (fleet-wide) or the cluster
+ * primary (the workers of one host). Writes are fire and forget; a read that fails is a miss.
+ */
+export interface StaleStore {
+  get(key: string): Promise<{ value: unknown; storedAt: number } | undefined>;
+  set(key: string, value: unknown, storedAt: number, ttlMs: number): void;
+  close(): Promise<void>;
+}
 
 export interface StaleCacheOptions {
   /** How old a last known good value may be and still be served, in milliseconds; 0 disables. @default 300_000 */
@@ -8,9 +17,9 @@ export interface StaleCacheOptions {
   maxEntries: number;
   /** Approximate bytes kept per cache, so a few large values cannot fill the heap where many small ones may. @default 16 MiB */
   maxBytes?: number;
-  /** The fleet-wide store (Redis) behind this process's memory, when configured. */
+  /** The store behind this process's memory (Redis, or the cluster primary), when configured. */
   shared?: {
-    store: SharedStaleStore;
+    store: StaleStore;
     /** Key prefix of this cache in the store, e.g. `price:`. */
     namespace: string;
     /** A key is written to the store at most once per this many ms (a hot key would otherwise be written per request). */
@@ -84,6 +93,18 @@ export class StaleCache<V extends object> {
     const value = stored.value as V;
     this.#cache.set(key, { value, storedAt: stored.storedAt, sharedAt: stored.storedAt });
     return { value, ageMs };
+  }
+
+  /**
+   * Takes over `previous`'s values (the cache of the gateway a reload replaces), each keeping its
+   * age; this cache's own limits apply. Oldest first, so the most recently used stay last to go.
+   */
+  adopt(previous: StaleCache<V>, now = Date.now()): void {
+    if (!this.#cache || !previous.#cache) return;
+    for (const [key, entry] of [...previous.#cache.entries()].reverse()) {
+      const ageMs = now - entry.storedAt;
+      if (ageMs < this.#maxStaleMs) this.#cache.set(key, entry, { ttl: this.#maxStaleMs - ageMs });
+    }
   }
 
   /** Whether `getAnywhere` may find more than `get` (a shared store is configured). */

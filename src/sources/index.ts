@@ -5,6 +5,7 @@ import { ResiliencePipeline } from '../resilience/pipeline.js';
 import type { PipelineObserver } from '../resilience/pipeline.js';
 import { SharedStaleStore } from '../resilience/shared-stale-store.js';
 import type { StoreObserver } from '../resilience/shared-stale-store.js';
+import type { StaleStore } from '../resilience/stale-cache.js';
 import { BoundOperation } from './operation.js';
 import type { SourceOperation } from './operation.js';
 import { SOURCES } from './registry.js';
@@ -29,16 +30,21 @@ export function createSources(
   baseUrls: Record<SourceName, URL>,
   client: UpstreamClient,
   observer: PipelineObserver & StoreObserver = {},
+  /** In a cluster worker without Redis: the host's store, kept by the primary. */
+  hostStore?: StaleStore,
 ): SourceRegistry {
   const redis = config.redis;
   const sharedStore = redis.url ? new SharedStaleStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, maxValueBytes: redis.maxValueBytes }, observer) : undefined;
+  // Redis, when configured, already reaches every worker of every host.
+  const store: StaleStore | undefined = sharedStore ?? hostStore;
+  const writeIntervalMs = sharedStore ? redis.writeIntervalMs : config.cluster.staleWriteIntervalMs;
   const pipelines = Object.fromEntries(
     SOURCE_NAMES.map((name) => [name, new ResiliencePipeline(name, baseUrls[name], config.sources[name], client, observer)]),
   ) as Record<SourceName, ResiliencePipeline>;
   const bound = SOURCES.flatMap((source) =>
     Object.entries(source.operations).map(([name, operation]) => {
       const policy = config.sources[source.name];
-      const shared = sharedStore && { store: sharedStore, namespace: `${name}:`, writeIntervalMs: redis.writeIntervalMs };
+      const shared = store && { store, namespace: `${name}:`, writeIntervalMs };
       const options = { maxStaleMs: policy.maxStaleMs, staleMaxEntries: policy.staleMaxEntries, staleMaxBytes: policy.staleMaxBytes, maxBatchSize: policy.maxBatchSize, currency: config.currency, ...(shared ? { shared } : {}) };
       return [name, new BoundOperation(operation as SourceOperation<object>, pipelines[source.name], options)] as const;
     }),

@@ -78,6 +78,8 @@ describe('--workers 2', () => {
       after = await pidsOf();
       if ([...after].every((pid) => !before.has(pid)) && after.size === 2) break;
     }
+    // Two workers answer, both new: a restart that left one worker (or kept an old one) fails here.
+    expect(after.size).toBe(2);
     expect([...after].some((pid) => before.has(pid))).toBe(false);
     expect(failures).toEqual([]);
   });

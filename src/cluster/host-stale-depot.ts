@@ -1,0 +1,37 @@
+import { LRUCache } from 'lru-cache';
+import type { SharedStaleValue } from './host-stale-store.js';
+
+interface Kept {
+  text: string;
+  storedAt: number;
+}
+
+/**
+ * The primary's copy of the stale values its workers stored: bounded by JSON bytes (least
+ * recently used go first), each entry expiring with its source's `maxStaleMs`. A value older
+ * than the one kept (another worker's, sent later) does not replace it.
+ */
+export class HostStaleDepot {
+  readonly #cache: LRUCache<string, Kept>;
+
+  constructor(maxBytes: number) {
+    this.#cache = new LRUCache<string, Kept>({ maxSize: maxBytes, sizeCalculation: (kept, key) => kept.text.length + key.length + 64, ttlAutopurge: false });
+  }
+
+  put(values: readonly SharedStaleValue[]): void {
+    for (const { key, text, storedAt, ttlMs } of values) {
+      const kept = this.#cache.get(key);
+      if (kept && kept.storedAt >= storedAt) continue;
+      const ttl = Math.round(ttlMs - (Date.now() - storedAt));
+      if (ttl > 0) this.#cache.set(key, { text, storedAt }, { ttl });
+    }
+  }
+
+  get(keys: readonly string[]): Array<Kept | null> {
+    return keys.map((key) => this.#cache.get(key) ?? null);
+  }
+
+  get size(): number {
+    return this.#cache.size;
+  }
+}

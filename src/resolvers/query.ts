@@ -20,6 +20,10 @@ export const Query: QueryResolvers = {
     const page = await loadDegradable(context, info, context.operations.productPage, key);
     const found = page ?? { items: [], nextCursor: null };
     const items = found.items.slice(position.skip, position.skip + size);
+    if (found.omittedAt?.some((at) => at >= position.skip && at <= position.skip + size)) {
+      // A bad product was left out of what this page shows: no field is null, but the list is short of one (docs/degradation.md).
+      context.degradation.record({ source: 'catalog', reason: 'UPSTREAM_BAD_RESPONSE', fallback: 'NULL', path: info.path });
+    }
     await prefetchChildren(context, info, items, productChildren(context));
     return toConnection(found, items, position, context);
   },

@@ -10,10 +10,25 @@ export const catalogProductSchema = z.object({
 });
 export type CatalogProduct = z.infer<typeof catalogProductSchema>;
 
-const pageSchema = z.object({ items: z.array(catalogProductSchema), nextCursor: z.string().nullable().optional() });
+// Items are checked one by one (pageOf): one bad product must not cost the whole page.
+const pageSchema = z.object({ items: z.array(z.unknown()), nextCursor: z.string().nullable().optional() });
 export interface CatalogPage {
   items: CatalogProduct[];
   nextCursor: string | null;
+  /** Where bad items were left out: for each, how many good items came before it. */
+  omittedAt?: number[];
+}
+
+/** The page's good products; each bad one is left out and its position kept, so the field can report it. */
+function pageOf(items: readonly unknown[], nextCursor: string | null): CatalogPage {
+  const good: CatalogProduct[] = [];
+  const omittedAt: number[] = [];
+  for (const raw of items) {
+    const product = catalogProductSchema.safeParse(raw);
+    if (product.success) good.push(product.data);
+    else omittedAt.push(good.length);
+  }
+  return omittedAt.length ? { items: good, nextCursor, omittedAt } : { items: good, nextCursor };
 }
 
 /** A page request as a loader key; `pageKey` builds it so equal pages share one call. */
@@ -40,7 +55,7 @@ export const catalog = defineSource({
         Promise.all(
           keys.map(async (key): Promise<CatalogPage> => {
             const page = await fetch({ method: 'GET', path: pagePath(key), idempotent: true, parse: ({ body }) => parseBody(source, body, pageSchema) });
-            return { items: page.items, nextCursor: page.nextCursor ?? null };
+            return pageOf(page.items, page.nextCursor ?? null);
           }),
         ),
       defaultValue: (): CatalogPage => ({ items: [], nextCursor: null }),

@@ -1,10 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { BallastContext } from '../context.js';
 import type { CatalogProduct } from '../sources/catalog.js';
 import { loadDegradable } from './degradable.js';
 
-// Never null: products the catalog does not know are left out before entries are resolved.
-type FavoriteEntry = CatalogProduct | Promise<CatalogProduct>;
 
 /**
  * A user's favorites as products, through the catalog batch. Products the catalog no longer knows
@@ -12,14 +11,26 @@ type FavoriteEntry = CatalogProduct | Promise<CatalogProduct>;
  * own fallback at its own position (`favorites.N`): STALE, or null with its errors[] entry, while
  * the other entries stay complete (docs/degradation.md, "Wrong answers").
  */
-export async function favoritesOf(userId: string, context: BallastContext, info: GraphQLResolveInfo): Promise<FavoriteEntry[] | null> {
+export async function favoritesOf(userId: string, context: BallastContext, info: GraphQLResolveInfo): Promise<CatalogProduct[] | null> {
   const favorites = await loadDegradable(context, info, context.operations.favorites, userId);
   if (!favorites) return null;
   const operation = context.operations.productById;
   // Positions are only known once absent products are left out, so load first, then resolve each
   // entry at its final position (a failed key's rejection is kept by the request's loader).
   const ids = operation.pipeline.failsFast ? favorites.productIds : await knownToCatalog(context, favorites.productIds);
-  return ids.map((id, index) => loadDegradable(context, entryInfo(info, index), operation, id) as FavoriteEntry);
+  const entries = await Promise.all(ids.map((id, index) => entryOrError(loadDegradable(context, entryInfo(info, index), operation, id))));
+  // An error in a list's place is that entry's null and errors[] entry at its own path (graphql-js
+  // and graphql-jit both complete list items so). Never null: unknown products were left out above.
+  return entries as CatalogProduct[];
+}
+
+async function entryOrError(entry: CatalogProduct | null | Promise<CatalogProduct | null>): Promise<CatalogProduct | null | GraphQLError> {
+  try {
+    return await entry;
+  } catch (error) {
+    if (error instanceof GraphQLError) return error;
+    throw error;
+  }
 }
 
 /** `ids` without those the catalog answered "not found"; failed ones stay, to be reported at their position. */

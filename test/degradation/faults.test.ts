@@ -39,10 +39,11 @@ const nodePaths = (field: string) => [0, 1, 2].map((index) => ['products', 'node
 /** What each failing source does to the healthy answer, and what it must report. */
 const EXPECTED: Partial<Record<SourceName, { data(healthy: Data): Data; degraded(reason: string): DegradedEntry[] }>> = {
   catalog: {
-    data: (healthy) => ({ ...healthy, products: { nodes: [] }, favorites: null }),
+    // Each favourite fails at its own position (u-2 has three), so the list keeps its shape.
+    data: (healthy) => ({ ...healthy, products: { nodes: [] }, favorites: [null, null, null] }),
     degraded: (reason) => [
       { source: 'catalog', reason, fallback: 'DEFAULT', paths: [['products']] },
-      { source: 'catalog', reason, fallback: 'NULL', paths: [['favorites']] },
+      { source: 'catalog', reason, fallback: 'NULL', paths: [['favorites', 0], ['favorites', 1], ['favorites', 2]] },
     ],
   },
   inventory: {

@@ -26,8 +26,10 @@ export const faultSchema = z.strictObject({
   badItemIds: z.array(z.string()).optional(),
   /** Ids whose items answer in EUR, whatever currency was asked: well-formed, but wrong. */
   wrongCurrencyIds: z.array(z.string()).optional(),
-  /** Ids whose items' numbers become 2^31, one past GraphQL's Int. */
+  /** Ids whose items' numbers become `hugeNumber`. */
   hugeNumberIds: z.array(z.string()).optional(),
+  /** The number `hugeNumberIds` items carry. @default 2^31, one past GraphQL's Int */
+  hugeNumber: z.number().optional(),
   /** Ids whose items' numbers become negative. */
   negativeNumberIds: z.array(z.string()).optional(),
   /** Ids answered twice, the second copy with every number one higher and every other string changed (which one is right?). */
@@ -36,6 +38,8 @@ export const faultSchema = z.strictObject({
   nullItem: z.boolean().optional(),
   /** Add a copy of the first item without its key field (a product nobody can match). */
   keylessItem: z.boolean().optional(),
+  /** Answer another user's `userId` (a cart or favourites list that is not the one asked for). */
+  wrongUserId: z.string().optional(),
 });
 export type Fault = z.infer<typeof faultSchema>;
 
@@ -102,7 +106,7 @@ export function applyItemFaults(items: Array<Record<string, unknown>>, fault: Fa
   const named = (ids: string[] | undefined, item: Record<string, unknown>): boolean => ids?.includes(idOf(item)) ?? false;
   const result: unknown[] = items.map((item) => {
     if (named(fault.wrongCurrencyIds, item)) return { ...item, currency: 'EUR' };
-    if (named(fault.hugeNumberIds, item)) return mapNumbers(item, () => 2 ** 31);
+    if (named(fault.hugeNumberIds, item)) return mapNumbers(item, () => fault.hugeNumber ?? 2 ** 31);
     if (named(fault.negativeNumberIds, item)) return mapNumbers(item, (value) => -Math.max(1, value));
     return item;
   });
@@ -117,7 +121,8 @@ function mapNumbers(item: Record<string, unknown>, change: (value: number) => nu
 }
 
 function otherCopy(item: Record<string, unknown>): Record<string, unknown> {
-  const changed = (field: string, value: unknown): unknown => (typeof value === 'string' && !KEY_FIELDS.has(field) ? `${value} (other copy)` : value);
+  // Keys and the currency stay: the copy is well-formed, only its values differ.
+  const changed = (field: string, value: unknown): unknown => (typeof value === 'string' && !KEY_FIELDS.has(field) && field !== 'currency' ? `${value} (other copy)` : value);
   return mapNumbers(Object.fromEntries(Object.entries(item).map(([field, value]) => [field, changed(field, value)])), (value) => value + 1);
 }
 

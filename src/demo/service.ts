@@ -188,6 +188,7 @@ export class DemoService {
 
 function applyBodyFaults(answer: DemoAnswer, fault: Fault): unknown {
   if (fault.wrongTypes) return corruptTypes(answer.body);
+  if (fault.wrongUserId !== undefined) return { ...(answer.body as object), userId: fault.wrongUserId };
   const body = answer.body as { items?: Array<Record<string, unknown>> };
   if (!Array.isArray(body.items) || !hasItemFaults(fault)) return answer.body;
   const badIds = fault.badItemIds ?? [];

@@ -150,6 +150,23 @@ describe('integers beyond GraphQL Int, negative amounts and stock', () => {
     await expectHealthyPage();
   });
 
+  it('a subtotal past Int is null with SUBTOTAL_OUT_OF_RANGE, the lines exact', async () => {
+    // 2^30 units are a valid quantity; times the price, the sum is not an Int.
+    harness.service('cart').setFault({ hugeNumberIds: ['p-0008'], hugeNumber: 2 ** 30 });
+    const response = await harness.query(`{ cart(userId: "u-1") { totalQuantity subtotal { amount } items { quantity } } }`);
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual({ cart: { totalQuantity: 1 + 2 ** 30 + 3, subtotal: null, items: [{ quantity: 1 }, { quantity: 2 ** 30 }, { quantity: 3 }] } });
+    expect(errorsOf(response)).toEqual([{ path: ['cart', 'subtotal'], code: 'SUBTOTAL_OUT_OF_RANGE', source: undefined }]);
+    expect(response.body.extensions).toBeUndefined();
+  });
+
+  it('a cart whose quantities sum past Int is a bad cart', async () => {
+    harness.service('cart').setFault({ hugeNumberIds: ['p-0008'], hugeNumber: GRAPHQL_INT_MAX });
+    const response = await harness.query(`{ cart(userId: "u-1") { totalQuantity } }`);
+    expect(response.body.data).toEqual({ cart: null });
+    expect(errorsOf(response)).toEqual([{ path: ['cart'], code: 'UPSTREAM_BAD_RESPONSE', source: 'cart' }]);
+  });
+
   it('a review count past Int is a bad item of reviews', async () => {
     harness.service('reviews').setFault({ hugeNumberIds: ['p-0001'] });
     const response = await harness.query(`{ products(first: 2) { nodes { id rating { count } } } }`);
@@ -207,6 +224,20 @@ describe('item isolation', () => {
     expect(response.body.errors).toBeUndefined();
     expect(response.body.extensions?.degraded).toEqual([badResponse('catalog', 'NULL', [['products']])]);
     await expectHealthyPage();
+  });
+});
+
+describe('an answer about someone else', () => {
+  it.each([
+    ['cart', CART, ['cart']],
+    ['favorites', FAVORITES, ['favorites']],
+  ] as const)('%s answered for another user is a bad answer, never shown as the one asked for', async (source, query, path) => {
+    harness.service(source).setFault({ wrongUserId: 'u-3' });
+    const response = await harness.query(query);
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual({ [source]: null });
+    expect(errorsOf(response)).toEqual([{ path: [...path], code: 'UPSTREAM_BAD_RESPONSE', source }]);
+    expect(response.body.extensions?.degraded).toEqual([badResponse(source, 'NULL', [[...path]])]);
   });
 });
 

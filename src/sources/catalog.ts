@@ -19,13 +19,18 @@ export interface CatalogPage {
   omittedAt?: number[];
 }
 
-/** The page's good products; each bad one is left out and its position kept, so the field can report it. */
+/**
+ * The page's good products; each bad one is left out and its position kept, so the field can
+ * report it. A product listed twice is bad in every place: which copy is right cannot be known.
+ */
 function pageOf(items: readonly unknown[], nextCursor: string | null): CatalogPage {
+  const parsed = items.map((raw) => catalogProductSchema.safeParse(raw));
+  const seen = new Map<string, number>();
+  for (const product of parsed) if (product.success) seen.set(product.data.id, (seen.get(product.data.id) ?? 0) + 1);
   const good: CatalogProduct[] = [];
   const omittedAt: number[] = [];
-  for (const raw of items) {
-    const product = catalogProductSchema.safeParse(raw);
-    if (product.success) good.push(product.data);
+  for (const product of parsed) {
+    if (product.success && seen.get(product.data.id) === 1) good.push(product.data);
     else omittedAt.push(good.length);
   }
   return omittedAt.length ? { items: good, nextCursor, omittedAt } : { items: good, nextCursor };

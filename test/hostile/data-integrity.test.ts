@@ -216,6 +216,13 @@ describe('item isolation', () => {
     expect(response.body.extensions?.degraded).toEqual([badResponse('catalog', 'NULL', [['cart', 'items', 2, 'product']])]);
   });
 
+  it('a product listed twice in a catalog page is left out in both places and reported', async () => {
+    harness.service('catalog').setFault({ duplicateItemIds: ['p-0001'] });
+    const response = await harness.query(PAGE);
+    expect(response.body.data).toEqual({ products: { nodes: [healthyNode('p-0002'), healthyNode('p-0003')] } });
+    expect(response.body.extensions?.degraded).toEqual([badResponse('catalog', 'NULL', [['products']])]);
+  });
+
   it('a bad item in a catalog page is left out of that page and reported; the rest of the page is exact', async () => {
     harness.service('catalog').setFault({ badItemIds: ['p-0002'] });
     const response = await harness.query(PAGE);

@@ -24,6 +24,22 @@ export const faultSchema = z.strictObject({
   slowBodyMs: z.number().int().min(0).max(600_000).optional(),
   /** Ids whose items alone get wrong types (one bad item in a good batch). */
   badItemIds: z.array(z.string()).optional(),
+  /** Ids whose items answer in EUR, whatever currency was asked: well-formed, but wrong. */
+  wrongCurrencyIds: z.array(z.string()).optional(),
+  /** Ids whose items' numbers become `hugeNumber`. */
+  hugeNumberIds: z.array(z.string()).optional(),
+  /** The number `hugeNumberIds` items carry. @default 2^31, one past GraphQL's Int */
+  hugeNumber: z.number().optional(),
+  /** Ids whose items' numbers become negative. */
+  negativeNumberIds: z.array(z.string()).optional(),
+  /** Ids answered twice, the second copy with every number one higher and every other string changed (which one is right?). */
+  duplicateItemIds: z.array(z.string()).optional(),
+  /** Add a `null` to the items array. */
+  nullItem: z.boolean().optional(),
+  /** Add a copy of the first item without its key field (a product nobody can match). */
+  keylessItem: z.boolean().optional(),
+  /** Answer another user's `userId` (a cart or favourites list that is not the one asked for). */
+  wrongUserId: z.string().optional(),
 });
 export type Fault = z.infer<typeof faultSchema>;
 
@@ -77,4 +93,39 @@ export function corruptTypes(value: unknown, key?: string): unknown {
     return Object.fromEntries(Object.entries(value).map(([field, inner]) => [field, corruptTypes(inner, field)]));
   }
   return value;
+}
+
+/** Whether `fault` changes any item of a healthy answer (most requests: none, and the body is sent as is). */
+export function hasItemFaults(fault: Fault): boolean {
+  return Boolean(fault.badItemIds?.length || fault.wrongCurrencyIds?.length || fault.hugeNumberIds?.length || fault.negativeNumberIds?.length || fault.duplicateItemIds?.length || fault.nullItem || fault.keylessItem);
+}
+
+/** Wrong-but-well-formed items: the faults a schema check alone would let through, each on the ids named. */
+export function applyItemFaults(items: Array<Record<string, unknown>>, fault: Fault): unknown[] {
+  const idOf = (item: Record<string, unknown>): string => String(item.productId ?? item.id);
+  const named = (ids: string[] | undefined, item: Record<string, unknown>): boolean => ids?.includes(idOf(item)) ?? false;
+  const result: unknown[] = items.map((item) => {
+    if (named(fault.wrongCurrencyIds, item)) return { ...item, currency: 'EUR' };
+    if (named(fault.hugeNumberIds, item)) return mapNumbers(item, () => fault.hugeNumber ?? 2 ** 31);
+    if (named(fault.negativeNumberIds, item)) return mapNumbers(item, (value) => -Math.max(1, value));
+    return item;
+  });
+  for (const item of items) if (named(fault.duplicateItemIds, item)) result.push(otherCopy(item));
+  if (fault.nullItem) result.push(null);
+  if (fault.keylessItem) result.push(withoutKeys(items[0] ?? {}));
+  return result;
+}
+
+function mapNumbers(item: Record<string, unknown>, change: (value: number) => number): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).map(([field, value]) => [field, typeof value === 'number' ? change(value) : value]));
+}
+
+function otherCopy(item: Record<string, unknown>): Record<string, unknown> {
+  // Keys and the currency stay: the copy is well-formed, only its values differ.
+  const changed = (field: string, value: unknown): unknown => (typeof value === 'string' && !KEY_FIELDS.has(field) && field !== 'currency' ? `${value} (other copy)` : value);
+  return mapNumbers(Object.fromEntries(Object.entries(item).map(([field, value]) => [field, changed(field, value)])), (value) => value + 1);
+}
+
+function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([field]) => !KEY_FIELDS.has(field)));
 }

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import type { AddressInfo } from 'node:net';
 import type { SourceName } from '../config-schema.js';
 import type { DemoData } from './data.js';
-import { corruptTypes, FaultState, faultSchema, scenarioSchema } from './faults.js';
+import { applyItemFaults, corruptTypes, hasItemFaults, FaultState, faultSchema, scenarioSchema } from './faults.js';
 import type { Fault } from './faults.js';
 import type { DemoAnswer, DemoRoute } from './routes.js';
 
@@ -188,14 +188,12 @@ export class DemoService {
 
 function applyBodyFaults(answer: DemoAnswer, fault: Fault): unknown {
   if (fault.wrongTypes) return corruptTypes(answer.body);
-  const badIds = fault.badItemIds;
-  if (!badIds?.length) return answer.body;
+  if (fault.wrongUserId !== undefined) return { ...(answer.body as object), userId: fault.wrongUserId };
   const body = answer.body as { items?: Array<Record<string, unknown>> };
-  if (!Array.isArray(body.items)) return answer.body;
-  return {
-    ...body,
-    items: body.items.map((item) => (badIds.includes(String(item.productId ?? item.id)) ? corruptTypes(item) : item)),
-  };
+  if (!Array.isArray(body.items) || !hasItemFaults(fault)) return answer.body;
+  const badIds = fault.badItemIds ?? [];
+  const items = body.items.map((item) => (badIds.includes(String(item.productId ?? item.id)) ? (corruptTypes(item) as Record<string, unknown>) : item));
+  return { ...body, items: applyItemFaults(items, fault) };
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {

@@ -109,8 +109,11 @@ export type Query = {
   __typename?: 'Query';
   /** A user's shopping cart. Once identity is configured, only the caller's own. */
   cart?: Maybe<Cart>;
-  /** A user's favorite products. Once identity is configured, only the caller's own. */
-  favorites?: Maybe<Array<Product>>;
+  /**
+   * A user's favorite products. Once identity is configured, only the caller's own. An entry is
+   * null (with its errors[] entry) when the catalog failed to answer for that product alone.
+   */
+  favorites?: Maybe<Array<Maybe<Product>>>;
   /** One product by id, or null when the catalog does not know it. */
   product?: Maybe<Product>;
   /** Products in catalog order, paginated with an opaque cursor; null (with an error) when the catalog cannot answer. */
@@ -169,8 +172,8 @@ export type Viewer = {
   __typename?: 'Viewer';
   /** The caller's cart. */
   cart?: Maybe<Cart>;
-  /** The caller's favorite products. */
-  favorites?: Maybe<Array<Product>>;
+  /** The caller's favorite products; an entry is null when the catalog failed to answer for it. */
+  favorites?: Maybe<Array<Maybe<Product>>>;
   /** The caller's user id. */
   id: Scalars['ID']['output'];
 };
@@ -344,7 +347,7 @@ export type ProductEdgeResolvers<ContextType = BallastContext, ParentType extend
 
 export type QueryResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType, RequireFields<QueryCartArgs, 'userId'>>;
-  favorites?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType, RequireFields<QueryFavoritesArgs, 'userId'>>;
+  favorites?: Resolver<Maybe<Array<Maybe<ResolversTypes['Product']>>>, ParentType, ContextType, RequireFields<QueryFavoritesArgs, 'userId'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
   products?: Resolver<Maybe<ResolversTypes['ProductConnection']>, ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
@@ -357,7 +360,7 @@ export type RatingResolvers<ContextType = BallastContext, ParentType extends Res
 
 export type ViewerResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
-  favorites?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType>;
+  favorites?: Resolver<Maybe<Array<Maybe<ResolversTypes['Product']>>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 

@@ -24,6 +24,10 @@ export const Query: QueryResolvers = {
     const page = await loadDegradable(context, info, context.operations.productPage, pageKey(size, start));
     if (!page) return null;
     const items = page.items.slice(0, size);
+    if (page.omittedAt) {
+      // A bad product was left out of what this page shows: no field is null, but the list is short of one (docs/degradation.md).
+      context.degradation.record({ source: 'catalog', reason: 'UPSTREAM_BAD_RESPONSE', fallback: 'NULL', path: info.path });
+    }
     await prefetchChildren(context, info, items, productChildren(context));
     return toConnection(page, items, start, context);
   },
@@ -92,9 +96,14 @@ function toConnection(page: CatalogPage, items: CatalogProduct[], start: string 
   };
 }
 
-/** The last item's cursor is the catalog's own next cursor; any other is this page's start plus a skip. */
+/**
+ * The last item's cursor is the catalog's own next cursor; any other is this page's start plus a
+ * skip counted in catalog positions: bad products left out of the page still occupy theirs, so
+ * the hop past them stops after this item, not before it.
+ */
 function cursorAfter(page: CatalogPage, start: string | null, items: CatalogProduct[], index: number, secret: string | undefined): string {
   const isPageEnd = index === items.length - 1;
   if (isPageEnd && page.nextCursor !== null) return encodeCursor({ upstreamCursor: page.nextCursor, skip: 0 }, secret);
-  return encodeCursor({ upstreamCursor: start, skip: index + 1 }, secret);
+  const omittedBefore = page.omittedAt?.filter((at) => at <= index).length ?? 0;
+  return encodeCursor({ upstreamCursor: start, skip: index + 1 + omittedBefore }, secret);
 }

@@ -4,9 +4,12 @@ import { UpstreamBadResponseError } from '../errors.js';
 const envelope = z.object({ items: z.array(z.unknown()) });
 
 /**
- * Maps a batch answer `{"items":[...]}` back to `keys`, in key order. An omitted key is "not
- * found" (null); an item that fails `itemSchema` fails its own key only; a body without an
- * `items` array fails the whole batch.
+ * Maps a batch answer `{"items":[...]}` back to `keys`, in key order. An item that fails
+ * `itemSchema`, or a key answered twice, fails its own key only; a body without an `items` array
+ * fails the whole batch. An omitted key is "not found" (null), unless the answer also holds an
+ * item that cannot be matched to a key (null, not an object, no string key): that item may be any
+ * of the keys not otherwise answered, so each of them is a bad answer rather than absent.
+ * See docs/degradation.md ("Wrong answers").
  */
 export function itemsByKey<T>(
   source: string,
@@ -18,13 +21,24 @@ export function itemsByKey<T>(
   const parsed = envelope.safeParse(body);
   if (!parsed.success) throw new UpstreamBadResponseError(source, `${source} answered without an items array`);
   const found = new Map<string, T | Error>();
+  let unmatched = 0;
   for (const raw of parsed.data.items) {
     const key = keyOf(raw, keyField);
-    if (key === undefined) continue;
-    const item = itemSchema.safeParse(raw);
-    found.set(key, item.success ? item.data : badItem(source, key, item.error));
+    if (key === undefined) unmatched += 1;
+    else if (found.has(key)) found.set(key, new UpstreamBadResponseError(source, `${source} answered item ${key} more than once`));
+    else found.set(key, parseItem(source, key, raw, itemSchema));
   }
-  return keys.map((key) => found.get(key) ?? null);
+  const absent = unmatched > 0 ? () => unmatchedItems(source, unmatched) : () => null;
+  return keys.map((key) => found.get(key) ?? absent());
+}
+
+function parseItem<T>(source: string, key: string, raw: unknown, itemSchema: z.ZodType<T>): T | Error {
+  const item = itemSchema.safeParse(raw);
+  return item.success ? item.data : badItem(source, key, item.error);
+}
+
+function unmatchedItems(source: string, count: number): UpstreamBadResponseError {
+  return new UpstreamBadResponseError(source, `${source} answered ${count} item(s) without a key: this key may be one of them`);
 }
 
 /** Parses a whole single-object answer (a cart, a favorites list, a page). */
@@ -32,6 +46,12 @@ export function parseBody<T>(source: string, body: unknown, schema: z.ZodType<T>
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw badPayload(source, parsed.error);
   return parsed.data;
+}
+
+/** A single-object answer about another key than asked (another user's cart) is a bad answer, never shown as this key's. */
+export function answerFor<T>(source: string, key: string, answeredKey: string, value: T): T {
+  if (answeredKey !== key) throw new UpstreamBadResponseError(source, `${source} answered for ${answeredKey} when asked for ${key}`);
+  return value;
 }
 
 /** Encodes ids for a `?ids=` list: a comma or slash inside an id cannot split or redirect the query. */

@@ -1,10 +1,14 @@
 import { z } from 'zod';
-import { parseBody } from './batch-response.js';
+import { answerFor, parseBody } from './batch-response.js';
 import { defineSource, onePerKey } from './define.js';
+import { GRAPHQL_INT_MAX, positiveInt32 } from './int32.js';
 
 const cartSchema = z.object({
   userId: z.string(),
-  items: z.array(z.object({ productId: z.string(), quantity: z.number().int().positive() })),
+  items: z
+    .array(z.object({ productId: z.string(), quantity: positiveInt32 }))
+    // Cart.totalQuantity is an Int too: a cart whose lines sum past it cannot be shown honestly.
+    .refine((lines) => lines.reduce((total, line) => total + line.quantity, 0) <= GRAPHQL_INT_MAX, { message: 'total quantity exceeds the Int range' }),
 });
 export type CartRecord = z.infer<typeof cartSchema>;
 export type CartLine = CartRecord['items'][number];
@@ -17,7 +21,10 @@ export const cart = defineSource({
     cart: onePerKey<CartRecord>({
       path: (userId) => `/carts/${encodeURIComponent(userId)}`,
       route: '/carts/{userId}',
-      parse: (body, _userId, { source }) => parseBody(source, body, cartSchema),
+      parse: (body, userId, { source }) => {
+        const record = parseBody(source, body, cartSchema);
+        return answerFor(source, userId, record.userId, record);
+      },
       notFound: (userId) => ({ userId, items: [] }),
     }),
   },

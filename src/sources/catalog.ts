@@ -10,10 +10,30 @@ export const catalogProductSchema = z.object({
 });
 export type CatalogProduct = z.infer<typeof catalogProductSchema>;
 
-const pageSchema = z.object({ items: z.array(catalogProductSchema), nextCursor: z.string().nullable().optional() });
+// Items are checked one by one (pageOf): one bad product must not cost the whole page.
+const pageSchema = z.object({ items: z.array(z.unknown()), nextCursor: z.string().nullable().optional() });
 export interface CatalogPage {
   items: CatalogProduct[];
   nextCursor: string | null;
+  /** Where bad items were left out: for each, how many good items came before it. */
+  omittedAt?: number[];
+}
+
+/**
+ * The page's good products; each bad one is left out and its position kept, so the field can
+ * report it. A product listed twice is bad in every place: which copy is right cannot be known.
+ */
+function pageOf(items: readonly unknown[], nextCursor: string | null): CatalogPage {
+  const parsed = items.map((raw) => catalogProductSchema.safeParse(raw));
+  const seen = new Map<string, number>();
+  for (const product of parsed) if (product.success) seen.set(product.data.id, (seen.get(product.data.id) ?? 0) + 1);
+  const good: CatalogProduct[] = [];
+  const omittedAt: number[] = [];
+  for (const product of parsed) {
+    if (product.success && seen.get(product.data.id) === 1) good.push(product.data);
+    else omittedAt.push(good.length);
+  }
+  return omittedAt.length ? { items: good, nextCursor, omittedAt } : { items: good, nextCursor };
 }
 
 /** A page request as a loader key; `pageKey` builds it so equal pages share one call. */
@@ -43,7 +63,7 @@ export const catalog = defineSource({
         Promise.all(
           keys.map(async (key): Promise<CatalogPage> => {
             const page = await fetch({ method: 'GET', path: pagePath(key), idempotent: true, parse: ({ body }) => parseBody(source, body, pageSchema) });
-            return { items: page.items, nextCursor: page.nextCursor ?? null };
+            return pageOf(page.items, page.nextCursor ?? null);
           }),
         ),
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseBody } from './batch-response.js';
+import { answerFor, parseBody } from './batch-response.js';
 import { defineSource, onePerKey } from './define.js';
 
 const favoritesSchema = z.object({ userId: z.string(), productIds: z.array(z.string()) });
@@ -13,7 +13,10 @@ export const favorites = defineSource({
     favorites: onePerKey<FavoritesRecord>({
       path: (userId) => `/favorites/${encodeURIComponent(userId)}`,
       route: '/favorites/{userId}',
-      parse: (body, _userId, { source }) => parseBody(source, body, favoritesSchema),
+      parse: (body, userId, { source }) => {
+        const record = parseBody(source, body, favoritesSchema);
+        return answerFor(source, userId, record.userId, record);
+      },
       notFound: (userId) => ({ userId, productIds: [] }),
     }),
   },

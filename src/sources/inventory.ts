@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { batchByKey, defineSource, idsParam } from './define.js';
+import { nonNegativeInt32 } from './int32.js';
 
 const inventorySchema = z.object({
   productId: z.string(),
-  available: z.number().int().nonnegative(),
+  available: nonNegativeInt32,
   updatedAt: z.string().optional(),
 });
 

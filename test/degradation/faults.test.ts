@@ -39,9 +39,10 @@ const nodePaths = (field: string) => [0, 1, 2].map((index) => ['products', 'node
 /** What each failing source does to the healthy answer, and what it must report. */
 const EXPECTED: Partial<Record<SourceName, { data(healthy: Data): Data; degraded(reason: string): DegradedEntry[] }>> = {
   catalog: {
-    // A failed page is null with its error, never an empty page (docs/degradation.md).
-    data: (healthy) => ({ ...healthy, products: null, favorites: null }),
-    degraded: (reason) => [{ source: 'catalog', reason, fallback: 'NULL', paths: [['products'], ['favorites']] }],
+    // A failed page is null with its error, never an empty page; each favourite fails at its own
+    // position (u-2 has three), so that list keeps its shape (docs/degradation.md).
+    data: (healthy) => ({ ...healthy, products: null, favorites: [null, null, null] }),
+    degraded: (reason) => [{ source: 'catalog', reason, fallback: 'NULL', paths: [['products'], ['favorites', 0], ['favorites', 1], ['favorites', 2]] }],
   },
   inventory: {
     data: (healthy) => ({ ...healthy, products: { nodes: healthy.products!.nodes.map((node) => ({ ...node, inventory: { available: null, status: 'UNKNOWN' } })) } }),

@@ -131,11 +131,20 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
  * Yoga's default CORS reflects any origin *with* credentials. Ballast allows credentials only for
  * the configured origins; without any, production is same-origin only and development allows any
  * origin without credentials (GraphiQL elsewhere, local frontends).
+ * With a list, the decision is made per request: Yoga's own answer to an unlisted origin of a
+ * two-origin list is `Access-Control-Allow-Origin: null` with credentials, which a sandboxed
+ * iframe (whose Origin is "null") satisfies. An unlisted origin, "null" included, gets no CORS
+ * headers at all (docs/security.md).
  */
-function corsPolicy(config: BallastConfig): CORSOptions {
-  const origins = config.security.corsOrigins;
+function corsPolicy(config: BallastConfig): CORSOptions | ((request: Request) => CORSOptions) {
+  const origins = new Set(config.security.corsOrigins);
   const common = { methods: ['GET', 'POST'], exposedHeaders: ['x-request-id'], maxAge: 600 };
-  if (origins.length) return { ...common, origin: [...origins], credentials: true };
+  if (origins.size) {
+    return (request) => {
+      const origin = request.headers.get('origin');
+      return origin !== null && origins.has(origin) ? { ...common, origin, credentials: true } : false;
+    };
+  }
   return config.mode === 'development' ? { ...common, origin: '*', credentials: false } : false;
 }
 

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { JWTPayload } from 'jose';
 import type { BallastConfig } from './config-schema.js';
+import { isSafePathSegment } from './sources/path-segment.js';
 
 /** A token src/plugins/use-identity.ts verified, as `context.jwt`. */
 export interface VerifiedToken {
@@ -28,7 +29,7 @@ export function callerOf(config: BallastConfig, request: Request, jwt: VerifiedT
   const identity = config.identity;
   if (identity.mode === 'none') return { kind: 'anyone' };
   const id = identity.mode === 'header' ? request.headers.get(identity.header) : claimOf(jwt, identity.jwt.userClaim);
-  if (id) return { kind: 'user', id };
+  if (id) return { kind: 'user', id: usableUserId(id) };
   return unverifiable.has(request) ? { kind: 'anonymous', unverifiable: true } : { kind: 'anonymous' };
 }
 
@@ -39,6 +40,7 @@ function claimOf(jwt: VerifiedToken | undefined, claim: string): string | null {
 
 /** Refuses to read `userId`'s data unless the caller is that user (or identity is off). */
 export function assertMayRead(caller: Caller, userId: string): void {
+  usableUserId(userId);
   if (caller.kind === 'anyone') return;
   if (caller.kind === 'anonymous' && caller.unverifiable) {
     throw new GraphQLError('your token cannot be checked right now (identity provider unavailable); try again shortly', {
@@ -51,4 +53,10 @@ export function assertMayRead(caller: Caller, userId: string): void {
   if (caller.id !== userId) {
     throw new GraphQLError('you may only read your own cart and favorites', { extensions: { code: 'FORBIDDEN' } });
   }
+}
+
+/** User ids become upstream path segments (`/carts/{id}`): "", "." and ".." would name another resource. */
+function usableUserId(id: string): string {
+  if (isSafePathSegment(id)) return id;
+  throw new GraphQLError(`"${id}" is not a user id: empty, "." and ".." are refused`, { extensions: { code: 'BAD_USER_INPUT' } });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseBody } from './batch-response.js';
 import { defineSource, onePerKey } from './define.js';
+import { pathSegment } from './path-segment.js';
 
 const cartSchema = z.object({
   userId: z.string(),
@@ -15,7 +16,7 @@ export const cart = defineSource({
   operations: {
     /** `GET /carts/{userId}`; 404 means an empty cart. */
     cart: onePerKey<CartRecord>({
-      path: (userId) => `/carts/${encodeURIComponent(userId)}`,
+      path: (userId) => `/carts/${pathSegment(userId)}`,
       parse: (body, _userId, { source }) => parseBody(source, body, cartSchema),
       notFound: (userId) => ({ userId, items: [] }),
     }),

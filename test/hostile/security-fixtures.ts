@@ -31,19 +31,24 @@ export async function startJwks(publicKey: CryptoKey): Promise<LoopbackServer & 
   return { url, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** An endpoint that accepts connections and never says a word: the JWKS of an identity provider that hangs. */
-export async function startHangingServer(): Promise<LoopbackServer & { connections: () => number }> {
+/**
+ * An endpoint that accepts connections, reads the request and never says a word: the JWKS of an
+ * identity provider that hangs. Counts requests (connections that sent one), since undici may
+ * also open a spare connection that never carries a request.
+ */
+export async function startHangingServer(): Promise<LoopbackServer & { requests: () => number }> {
   const sockets = new Set<Socket>();
-  let connections = 0;
+  let requests = 0;
   const server = createNetServer((socket) => {
-    connections += 1;
     sockets.add(socket);
+    socket.once('data', () => (requests += 1));
+    socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
   });
   const url = `${await listen(server)}/.well-known/jwks.json`;
   return {
     url,
-    connections: () => connections,
+    requests: () => requests,
     close: () => {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));

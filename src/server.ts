@@ -137,13 +137,12 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
  * headers at all (docs/security.md).
  */
 function corsPolicy(config: BallastConfig): CORSOptions | ((request: Request) => CORSOptions) {
-  const origins = new Set(config.security.corsOrigins);
+  const origins = config.security.corsOrigins;
   const common = { methods: ['GET', 'POST'], exposedHeaders: ['x-request-id'], maxAge: 600 };
-  if (origins.size) {
-    return (request) => {
-      const origin = request.headers.get('origin');
-      return origin !== null && origins.has(origin) ? { ...common, origin, credentials: true } : false;
-    };
+  if (origins.length) {
+    // For a listed origin Yoga's own answer is right (that origin, and `Vary: Origin` with two or more).
+    const listed = { ...common, origin: [...origins], credentials: true };
+    return (request) => (origins.includes(request.headers.get('origin') ?? '') ? listed : false);
   }
   return config.mode === 'development' ? { ...common, origin: '*', credentials: false } : false;
 }

@@ -62,7 +62,7 @@ export function defaultConfig(): BallastConfig {
     identity: {
       mode: 'none',
       header: 'x-user-id',
-      jwt: { algorithms: ['RS256', 'ES256', 'HS256'], userClaim: 'sub' },
+      jwt: { algorithms: ['RS256', 'ES256', 'HS256'], userClaim: 'sub', jwksTimeoutMs: 1000, jwksCooldownMs: 5000, requireExp: true },
     },
     trustedDocuments: { allowArbitraryOperations: false },
     redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },

@@ -104,6 +104,12 @@ export const identitySchema = z.strictObject({
     algorithms: z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'])).min(1),
     /** Claim holding the user id. */
     userClaim: z.string().min(1),
+    /** Longest wait for the JWKS endpoint (also bounded by the request's deadline). */
+    jwksTimeoutMs: z.number().int().min(1).max(10_000),
+    /** After a JWKS fetch (or a failed one), the endpoint is not asked again for this long. */
+    jwksCooldownMs: z.number().int().min(0),
+    /** Refuse tokens without an `exp` claim. */
+    requireExp: z.boolean(),
   }),
 });
 

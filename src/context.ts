@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { JWTExtendContextFields } from '@graphql-yoga/plugin-jwt';
 import type DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { BallastConfig, SourceName } from './config-schema.js';
 import { forwardedHeaders } from './http/header-policy.js';
 import { DegradationCollector } from './degradation.js';
 import { requestSpanOf } from './observability/tracing.js';
+import type { VerifiedToken } from './identity.js';
 import { AbandonedCallError, CallCancelledError } from './errors.js';
 import { Deadline } from './resilience/deadline.js';
 import { DEADLINE_HEADER } from './resilience/pipeline.js';
@@ -17,8 +17,8 @@ import { SharedTimer } from './resolvers/shared-timer.js';
 /** What every resolver of one GraphQL request shares. */
 export interface BallastContext {
   config: BallastConfig;
-  /** Verified token, added by @graphql-yoga/plugin-jwt when identity.mode is "jwt". */
-  jwt?: JWTExtendContextFields;
+  /** Verified token, added by src/plugins/use-identity.ts when identity.mode is "jwt". */
+  jwt?: VerifiedToken;
   operations: Operations;
   /** This request's DataLoader for `operation`, created on first use. */
   loaderFor<V extends object>(operation: BoundOperation<V>): DataLoader<string, V | null>;

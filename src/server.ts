@@ -149,11 +149,19 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
  * Yoga's default CORS reflects any origin *with* credentials. Ballast allows credentials only for
  * the configured origins; without any, production is same-origin only and development allows any
  * origin without credentials (GraphiQL elsewhere, local frontends).
+ * With a list, the decision is made per request: Yoga's own answer to an unlisted origin of a
+ * two-origin list is `Access-Control-Allow-Origin: null` with credentials, which a sandboxed
+ * iframe (whose Origin is "null") satisfies. An unlisted origin, "null" included, gets no CORS
+ * headers at all (docs/security.md).
  */
-function corsPolicy(config: BallastConfig): CORSOptions {
+function corsPolicy(config: BallastConfig): CORSOptions | ((request: Request) => CORSOptions) {
   const origins = config.security.corsOrigins;
   const common = { methods: ['GET', 'POST'], exposedHeaders: ['x-request-id'], maxAge: 600 };
-  if (origins.length) return { ...common, origin: [...origins], credentials: true };
+  if (origins.length) {
+    // For a listed origin Yoga's own answer is right (that origin, and `Vary: Origin` with two or more).
+    const listed = { ...common, origin: [...origins], credentials: true };
+    return (request) => (origins.includes(request.headers.get('origin') ?? '') ? listed : false);
+  }
   return config.mode === 'development' ? { ...common, origin: '*', credentials: false } : false;
 }
 

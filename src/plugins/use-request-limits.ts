@@ -18,7 +18,8 @@ export function useRequestLimits(config: BallastConfig): Plugin[] {
     useDocumentLength(limits.maxDocumentChars),
     EnvelopArmorPlugin({
       maxDepth: { n: limits.maxDepth, ignoreIntrospection: !production, flattenFragments: true, ...asValidationError },
-      maxAliases: { n: limits.maxAliases, ...asValidationError },
+      // Every alias counts: graphql-armor's default allow-list lets `__typename` aliases through uncounted.
+      maxAliases: { n: limits.maxAliases, allowList: [], ...asValidationError },
       maxDirectives: { n: limits.maxDirectives, ...asValidationError },
       maxTokens: { n: limits.maxTokens },
       costLimit: { maxCost: limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: !production, ...asValidationError },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { answerFor, parseBody } from './batch-response.js';
 import { defineSource, onePerKey } from './define.js';
 import { GRAPHQL_INT_MAX, positiveInt32 } from './int32.js';
+import { pathSegment } from './path-segment.js';
 
 const cartSchema = z.object({
   userId: z.string(),
@@ -19,7 +20,7 @@ export const cart = defineSource({
   operations: {
     /** `GET /carts/{userId}`; 404 means an empty cart. */
     cart: onePerKey<CartRecord>({
-      path: (userId) => `/carts/${encodeURIComponent(userId)}`,
+      path: (userId) => `/carts/${pathSegment(userId)}`,
       route: '/carts/{userId}',
       parse: (body, userId, { source }) => {
         const record = parseBody(source, body, cartSchema);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { answerFor, parseBody } from './batch-response.js';
 import { defineSource, onePerKey } from './define.js';
+import { pathSegment } from './path-segment.js';
 
 const favoritesSchema = z.object({ userId: z.string(), productIds: z.array(z.string()) });
 export type FavoritesRecord = z.infer<typeof favoritesSchema>;
@@ -11,7 +12,7 @@ export const favorites = defineSource({
   operations: {
     /** `GET /favorites/{userId}`; 404 means none. */
     favorites: onePerKey<FavoritesRecord>({
-      path: (userId) => `/favorites/${encodeURIComponent(userId)}`,
+      path: (userId) => `/favorites/${pathSegment(userId)}`,
       route: '/favorites/{userId}',
       parse: (body, userId, { source }) => {
         const record = parseBody(source, body, favoritesSchema);

@@ -213,8 +213,11 @@ describe('CORS', () => {
       const allowed = await preflight(configured.url, 'https://shop.example.com');
       expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
       expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
-      const refused = await preflight(configured.url, 'https://evil.example');
-      expect(refused.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+      for (const origin of ['https://evil.example', 'null']) {
+        const refused = await preflight(configured.url, origin);
+        expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+        expect(refused.headers.get('access-control-allow-credentials')).toBeNull();
+      }
     } finally {
       await configured.close();
     }

@@ -61,7 +61,7 @@ describe('identity from a verified JWT', () => {
     ['an expired token', 401, () => token('u-1', { expiresIn: '-1m' })],
     ['a bad signature', 401, () => token('u-1', { secret: 'another-secret-that-is-also-long-enough!!' })],
     ['the wrong audience', 401, () => token('u-1', { audience: 'someone-else' })],
-    ['a token that is not a JWT', 400, async () => 'not.a.jwt'],
+    ['a token that is not a JWT', 401, async () => 'not.a.jwt'],
   ])('refuses %s with %i and no detail', async (_name, expected, make) => {
     const { status, body } = await harness.query(VIEWER, undefined, bearer(await make()));
     expect(status).toBe(expected);

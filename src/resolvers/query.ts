@@ -64,6 +64,11 @@ function toConnection(page: CatalogPage, items: CatalogProduct[], position: Page
       get endCursor() {
         return items.length === 0 ? null : cursorAfter(page, position, items, items.length - 1);
       },
+      // Relay's connection spec (docs/clients.md): forward-only, so "before" means "after was given".
+      hasPreviousPage: position.upstreamCursor !== null || position.skip > 0,
+      get startCursor() {
+        return items.length === 0 ? null : cursorAfter(page, position, items, 0);
+      },
     },
   };
 }

@@ -39,9 +39,9 @@ export async function checkSchema(current: string, paths: SchemaCheckPaths = DEF
   }
   const acknowledged = readAcknowledgements(paths.acknowledged);
   const comparison = await compareSchemas(readFileSync(paths.released, 'utf8'), current, acknowledged);
-  problems.push(...comparison.unacknowledged.map((change) => `breaking change not acknowledged: ${change.path ?? '(schema)'}: ${change.message}`));
+  problems.push(...comparison.unacknowledged.map((change) => `breaking change not acknowledged: ${change.type} ${change.path ?? '(schema)'}: ${change.message}`));
   const notes = [
-    ...comparison.acknowledged.map((change) => `acknowledged breaking change: ${change.path ?? '(schema)'}: ${change.message}`),
+    ...comparison.acknowledged.map((change) => `acknowledged breaking change: ${change.type} ${change.path ?? '(schema)'}: ${change.message}`),
     ...comparison.unusedAcknowledgements.map((entry) => `acknowledgement matches no change (remove it once released): ${entry.path}`),
   ];
   return { problems, notes };

@@ -36,7 +36,7 @@ describe('schema checks', () => {
     expect(published).toContain(DESCRIPTION_FIELD);
     const removed = published.replace(DESCRIPTION_FIELD, '');
     const { problems } = await checkSchema(removed, tempCopy(removed));
-    expect(problems).toEqual(["breaking change not acknowledged: Product.description: Field 'description' was removed from object type 'Product'"]);
+    expect(problems).toEqual(["breaking change not acknowledged: FIELD_REMOVED Product.description: Field 'description' was removed from object type 'Product'"]);
   });
 
   it('passes a removed field that is acknowledged with a reason', async () => {
@@ -44,7 +44,7 @@ describe('schema checks', () => {
     const acknowledged = [{ type: 'FIELD_REMOVED', path: 'Product.description', reason: 'no client has read it since 2025' }];
     const { problems, notes } = await checkSchema(removed, tempCopy(removed, acknowledged));
     expect(problems).toEqual([]);
-    expect(notes).toEqual(["acknowledged breaking change: Product.description: Field 'description' was removed from object type 'Product'"]);
+    expect(notes).toEqual(["acknowledged breaking change: FIELD_REMOVED Product.description: Field 'description' was removed from object type 'Product'"]);
   });
 
   it('passes a safe addition', async () => {

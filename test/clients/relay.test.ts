@@ -89,6 +89,17 @@ describe('Relay', () => {
     expect(many.body).toEqual({ data: { nodes: [{ id: 'p-0002', name: 'Cozy Leather Pen Holder' }, null, { id: 'p-0001', name: 'Cozy Bamboo Trail Pack' }] } });
   });
 
+  it('a failing catalog nulls each node with its own error, the list itself stays', async () => {
+    harness.service('catalog').setFault({ errorRate: 1, errorStatus: 503 });
+    try {
+      const result = await harness.query('query { nodes(ids: ["p-0010", "p-0011"]) { id } }');
+      expect(result.body.data).toEqual({ nodes: [null, null] });
+      expect(result.body.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([[['nodes', 0], 'UPSTREAM_UNAVAILABLE'], [['nodes', 1], 'UPSTREAM_UNAVAILABLE']]);
+    } finally {
+      harness.service('catalog').clearFault();
+    }
+  });
+
   it('refuses more than 100 ids with BAD_USER_INPUT and keeps serving', async () => {
     harness.reset();
     const ids = Array.from({ length: 101 }, (_, index) => `p-${String(index + 1).padStart(4, '0')}`);

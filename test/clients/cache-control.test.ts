@@ -6,7 +6,7 @@ import type { Harness } from '../helpers/harness.js';
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ mode: 'production', sources: { pricing: { maxStaleMs: 0, retry: { maxAttempts: 1 } } } });
+  harness = await startHarness({ mode: 'production', sources: { pricing: { maxStaleMs: 0, retry: { maxAttempts: 1 } }, inventory: { maxStaleMs: 0, retry: { maxAttempts: 1 } } } });
 });
 afterAll(() => harness.close());
 
@@ -60,6 +60,20 @@ describe('Cache-Control', () => {
     }
   });
 
+  it('a GET page degraded without any error (a DEFAULT fallback) is no-store too', async () => {
+    harness.service('inventory').setFault({ errorRate: 1, errorStatus: 503 });
+    try {
+      const degraded = await get('{ products(first: 1) { nodes { id inventory { status } } } }');
+      expect(degraded.body).toEqual({
+        data: { products: { nodes: [{ id: 'p-0001', inventory: { status: 'UNKNOWN' } }] } },
+        extensions: { degraded: [{ source: 'inventory', reason: 'UPSTREAM_UNAVAILABLE', fallback: 'DEFAULT', paths: [['products', 'nodes', 0, 'inventory']] }] },
+      });
+      expect(degraded.cacheControl).toBe('no-store');
+    } finally {
+      harness.service('inventory').clearFault();
+    }
+  });
+
   it('personal answers are private, no-store: cart, favorites, viewer, and any request with credentials', async () => {
     const cart = await get('{ cart(userId: "u-1") { userId totalQuantity } }');
     expect(cart.status).toBe(200);
@@ -82,6 +96,10 @@ describe('Cache-Control', () => {
     const mutation = await get('mutation { nothing }');
     expect(mutation.status).toBe(405);
     expect(mutation.cacheControl).toBe('no-store');
+    const deferred = await fetch(`${harness.url}/graphql?query=${encodeURIComponent('{ products(first: 1) { nodes { id ... @defer { name } } } }')}`, { headers: { accept: 'multipart/mixed', 'x-graphql-yoga-csrf': '1' } });
+    expect(await deferred.text()).toContain('Cozy Bamboo Trail Pack');
+    // A later payload could still degrade: incremental answers are never cached.
+    expect(deferred.headers.get('cache-control')).toBe('no-store');
     // Introspection is off in production: refused before execution, so nothing to cache either.
     expect((await get('{ __schema { queryType { name } } }')).cacheControl).toBe('no-store');
   });

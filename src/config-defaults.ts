@@ -65,6 +65,12 @@ export function defaultConfig(): BallastConfig {
       jwt: { algorithms: ['RS256', 'ES256', 'HS256'], userClaim: 'sub', jwksTimeoutMs: 1000, jwksCooldownMs: 5000, requireExp: true },
     },
     trustedDocuments: { allowArbitraryOperations: false },
+    apq: { enabled: true, maxEntries: 1000, maxBytes: 4_194_304 },
+    cacheControl: {
+      enabled: true,
+      // Catalog data changes rarely; prices and stock move faster (docs/clients.md).
+      maxAgeSeconds: { 'Query.product': 60, 'Query.products': 60, 'Query.node': 60, 'Query.nodes': 60, 'Product.price': 10, 'Product.inventory': 5, 'Product.rating': 60 },
+    },
     redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },
     tracing: { graphqlDocument: false },
     cluster: { shareStaleValues: true, staleWriteIntervalMs: 1_000, staleLookupTimeoutMs: 50, staleMaxBytes: 67_108_864 },

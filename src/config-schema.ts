@@ -120,6 +120,22 @@ export const trustedDocumentsSchema = z.strictObject({
   allowArbitraryOperations: z.boolean(),
 });
 
+export const apqSchema = z.strictObject({
+  /** Automatic persisted queries (Apollo's hash-first protocol); never registers documents while trusted documents are enforced. */
+  enabled: z.boolean(),
+  /** Documents the APQ store keeps (least recently used go first). */
+  maxEntries: z.number().int().min(1),
+  /** Total characters of the documents the APQ store keeps. */
+  maxBytes: z.number().int().min(1),
+});
+
+export const cacheControlSchema = z.strictObject({
+  /** Cache-Control on GET query responses; off: no Cache-Control header at all. */
+  enabled: z.boolean(),
+  /** `Type.field` → seconds its data may be cached publicly; a response gets the smallest of its fields'. Root fields not listed are personal. */
+  maxAgeSeconds: z.record(z.string().regex(/^[A-Z]\w*\.\w+$/, 'keys look like Type.field'), z.number().int().min(0)),
+});
+
 export const configSchema = z.strictObject({
   port: z.number().int().min(0).max(65535),
   host: z.string().min(1),
@@ -135,6 +151,8 @@ export const configSchema = z.strictObject({
   security: securitySchema,
   identity: identitySchema,
   trustedDocuments: trustedDocumentsSchema,
+  apq: apqSchema,
+  cacheControl: cacheControlSchema,
   redis: z.strictObject({
     /** With a URL, the stale cache is shared fleet-wide through Redis; without, memory only. */
     url: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').nullable(),

@@ -29,6 +29,8 @@ import { useJitErrorCompatibility } from './plugins/use-jit-error-compatibility.
 import { useRequestLimits } from './plugins/use-request-limits.js';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.js';
 import { useDegradationReport } from './plugins/use-degradation-report.js';
+import { useCacheControl } from './plugins/use-cache-control.js';
+import { useAutomaticPersistedQueries } from './plugins/use-automatic-persisted-queries.js';
 import { useHealth } from './plugins/use-health.js';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
 import { useTelemetry } from './plugins/use-telemetry.js';
@@ -102,10 +104,13 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       ...useRequestLimits(config),
       security.csrfPrevention && useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       !(security.introspection ?? development) && useDisableIntrospection(),
+      // Before trusted documents: it resolves a known APQ hash to its text first (docs/clients.md).
+      ...useAutomaticPersistedQueries(config),
       ...useTrustedDocuments(config),
       ...useIdentity(config),
       useDeferStream(),
       useDegradationReport(),
+      config.cacheControl.enabled && useCacheControl(config),
       useGraphQlJit({}, { enableIf: (args) => !usesIncrementalDelivery(args.document) }),
       useJitErrorCompatibility(),
     ],

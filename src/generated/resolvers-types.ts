@@ -56,6 +56,15 @@ export type Money = {
   formatted: Scalars['String']['output'];
 };
 
+/**
+ * An object that can be refetched by its id alone (Relay global object identification). Ids are
+ * unique across every type that implements Node, so `node(id:)` needs no type prefix.
+ */
+export type Node = {
+  /** Globally unique id; pass it to `node(id:)` to refetch this object. */
+  id: Scalars['ID']['output'];
+};
+
 /** Pagination state of a connection. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -63,10 +72,17 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
   /** True when another page follows this one. */
   hasNextPage: Scalars['Boolean']['output'];
+  /**
+   * True when items come before this page. Pagination is forward-only (first/after), so this is
+   * true exactly when `after` was given: every cursor of this API follows at least one item.
+   */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first item of this page; null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** A product of the catalog, with its price and stock joined in from their own services. */
-export type Product = {
+export type Product = Node & {
   __typename?: 'Product';
   /** Catalog category, e.g. `kitchen`. */
   category?: Maybe<Scalars['String']['output']>;
@@ -114,6 +130,10 @@ export type Query = {
    * null (with its errors[] entry) when the catalog failed to answer for that product alone.
    */
   favorites?: Maybe<Array<Maybe<Product>>>;
+  /** Any object by its id (today: a product id like `p-0001`); null when no object has that id. */
+  node?: Maybe<Node>;
+  /** Objects by id, in the order asked, null for an unknown id; at most 100 ids. */
+  nodes: Array<Maybe<Node>>;
   /** One product by id, or null when the catalog does not know it. */
   product?: Maybe<Product>;
   /** Products in catalog order, paginated with an opaque cursor; null (with an error) when the catalog cannot answer. */
@@ -132,6 +152,18 @@ export type QueryCartArgs = {
 /** The entry points of the Ballast API. */
 export type QueryFavoritesArgs = {
   userId: Scalars['ID']['input'];
+};
+
+
+/** The entry points of the Ballast API. */
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** The entry points of the Ballast API. */
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 
@@ -248,6 +280,10 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node: ( CatalogProduct );
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -259,6 +295,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Inventory: ResolverTypeWrapper<InventoryRecord>;
   Money: ResolverTypeWrapper<MoneyValue>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<CatalogProduct>;
   ProductConnection: ResolverTypeWrapper<Omit<ProductConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProductEdge']>, nodes: Array<ResolversTypes['Product']> }>;
@@ -280,6 +317,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Inventory: InventoryRecord;
   Money: MoneyValue;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Product: CatalogProduct;
   ProductConnection: Omit<ProductConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ProductEdge']>, nodes: Array<ResolversParentTypes['Product']> };
@@ -319,9 +357,15 @@ export type MoneyResolvers<ContextType = BallastContext, ParentType extends Reso
   formatted?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type NodeResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Product', ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ProductResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
@@ -332,6 +376,7 @@ export type ProductResolvers<ContextType = BallastContext, ParentType extends Re
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   rating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ProductConnectionResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ProductConnection'] = ResolversParentTypes['ProductConnection']> = {
@@ -348,6 +393,8 @@ export type ProductEdgeResolvers<ContextType = BallastContext, ParentType extend
 export type QueryResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType, RequireFields<QueryCartArgs, 'userId'>>;
   favorites?: Resolver<Maybe<Array<Maybe<ResolversTypes['Product']>>>, ParentType, ContextType, RequireFields<QueryFavoritesArgs, 'userId'>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
   products?: Resolver<Maybe<ResolversTypes['ProductConnection']>, ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
@@ -369,6 +416,7 @@ export type Resolvers<ContextType = BallastContext> = {
   CartItem?: CartItemResolvers<ContextType>;
   Inventory?: InventoryResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   ProductConnection?: ProductConnectionResolvers<ContextType>;

@@ -7,12 +7,14 @@ import { Product } from './product.js';
 import { Query } from './query.js';
 import { Viewer } from './viewer.js';
 import { reviewsResolvers } from './reviews.js';
+import { relayResolvers } from './node.js';
 // ballast:resolver-imports (npm run new-source adds imports above this line)
 
 /** Resolvers of one type per file; files for added sources extend types (`Product.rating`) and are merged here. */
 const parts: Resolvers[] = [
   { Query, Product, Inventory, Money, Cart, CartItem, Viewer },
   reviewsResolvers,
+  relayResolvers,
   // ballast:resolver-list (npm run new-source adds resolver maps above this line)
 ];
 

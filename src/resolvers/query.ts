@@ -18,9 +18,12 @@ export const Query: QueryResolvers = {
   async products(_parent, { first, after }, context, info) {
     const size = validatePageSize(first ?? 20);
     const secret = context.config.security.cursorSecret;
-    const start = await pageStart(decodeCursor(after, secret), context, info);
+    const position = decodeCursor(after, secret);
+    // Relay's connection spec (docs/clients.md): forward-only, so "a page before" means "resumed from a cursor".
+    const resumed = position.upstreamCursor !== null || position.skip > 0;
+    const start = await pageStart(position, context, info);
     if (start === undefined) return null;
-    if (start === END_OF_CATALOG) return emptyConnection();
+    if (start === END_OF_CATALOG) return emptyConnection(resumed);
     const page = await loadDegradable(context, info, context.operations.productPage, pageKey(size, start));
     if (!page) return null;
     const items = page.items.slice(0, size);
@@ -29,7 +32,7 @@ export const Query: QueryResolvers = {
       context.degradation.record({ source: 'catalog', reason: 'UPSTREAM_BAD_RESPONSE', fallback: 'NULL', path: info.path });
     }
     await prefetchChildren(context, info, items, productChildren(context));
-    return toConnection(page, items, start, context);
+    return toConnection(page, items, start, resumed, context);
   },
 
   viewer(_parent, _args, context) {
@@ -73,11 +76,11 @@ async function pageStart(position: PagePosition, context: BallastContext, info: 
   return hop.nextCursor ?? END_OF_CATALOG;
 }
 
-function emptyConnection(): ResolversTypes['ProductConnection'] {
-  return { edges: [], nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+function emptyConnection(resumed: boolean): ResolversTypes['ProductConnection'] {
+  return { edges: [], nodes: [], pageInfo: { hasNextPage: false, endCursor: null, hasPreviousPage: resumed, startCursor: null } };
 }
 
-function toConnection(page: CatalogPage, items: CatalogProduct[], start: string | null, context: BallastContext): ResolversTypes['ProductConnection'] {
+function toConnection(page: CatalogPage, items: CatalogProduct[], start: string | null, resumed: boolean, context: BallastContext): ResolversTypes['ProductConnection'] {
   // Later Product fields and favorites in the same request reuse these instead of asking again.
   context.prime(context.operations.productById, items.map((item) => [item.id, item] as const));
   const secret = context.config.security.cursorSecret;
@@ -91,6 +94,10 @@ function toConnection(page: CatalogPage, items: CatalogProduct[], start: string 
       hasNextPage: page.nextCursor !== null,
       get endCursor() {
         return items.length === 0 ? null : cursorAfter(page, start, items, items.length - 1, secret);
+      },
+      hasPreviousPage: resumed,
+      get startCursor() {
+        return items.length === 0 ? null : cursorAfter(page, start, items, 0, secret);
       },
     },
   };

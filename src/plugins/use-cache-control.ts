@@ -1,0 +1,55 @@
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { BallastConfig } from '../config-schema.js';
+import type { BallastContext } from '../context.js';
+import { documentCachePolicy } from './cache-policy.js';
+import type { DocumentCachePolicy } from './cache-policy.js';
+
+interface ExecutedOperation {
+  context: BallastContext;
+  policy: DocumentCachePolicy;
+  isQuery: boolean;
+  /** No errors and no incremental delivery (later payloads could still degrade). */
+  complete: boolean;
+}
+
+/**
+ * Cache-Control on GraphQL responses (docs/clients.md, "Cacheable GETs"): `public, max-age=N` only
+ * for a GET query whose every field is public and healthy, N from its least-fresh field;
+ * `private, no-store` for anything personal; `no-store` for everything else.
+ */
+export function useCacheControl(config: BallastConfig): Plugin<BallastContext> {
+  const maxAges = config.cacheControl.maxAgeSeconds;
+  const personalHeaders = ['authorization', 'cookie', ...(config.identity.mode === 'header' ? [config.identity.header] : [])];
+  const executed = new WeakMap<Request, ExecutedOperation>();
+  return {
+    onExecute({ args }) {
+      const operation: ExecutedOperation = {
+        context: args.contextValue,
+        policy: documentCachePolicy(args.schema, args.document, maxAges),
+        isQuery: getOperationAST(args.document, args.operationName)?.operation === 'query',
+        complete: false,
+      };
+      executed.set(args.contextValue.request, operation);
+      return {
+        onExecuteDone({ result }) {
+          operation.complete = !(Symbol.asyncIterator in result) && !result.errors?.length;
+        },
+      };
+    },
+    onResponse({ request, response }) {
+      const operation = executed.get(request);
+      // Health, metrics and the dashboard set their own headers; GraphiQL's page is not an answer.
+      if (!operation && (new URL(request.url).pathname !== '/graphql' || response.headers.get('content-type')?.includes('text/html'))) return;
+      response.headers.set('cache-control', cacheControlOf(request, operation, personalHeaders));
+      if (response.headers.get('cache-control')?.startsWith('public')) response.headers.append('vary', 'Accept, Accept-Language');
+    },
+  };
+}
+
+function cacheControlOf(request: Request, operation: ExecutedOperation | undefined, personalHeaders: string[]): string {
+  if (personalHeaders.some((name) => request.headers.has(name)) || operation?.policy.personal) return 'private, no-store';
+  if (request.method !== 'GET' || !operation?.isQuery || !operation.complete) return 'no-store';
+  if (operation.context.degradation.reported.length > 0 || operation.policy.maxAgeSeconds === 0) return 'no-store';
+  return `public, max-age=${operation.policy.maxAgeSeconds}`;
+}

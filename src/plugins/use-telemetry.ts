@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { BallastContext } from '../context.js';
-import { requestIdOf } from '../context.js';
+import { requestIdOf, traceIdOf } from '../context.js';
 import type { RequestResult } from '../observability/metrics.js';
 import type { Telemetry } from '../observability/telemetry.js';
 
@@ -47,6 +47,7 @@ export function useTelemetry(telemetry: Telemetry, graphqlPath = '/graphql'): Pl
       const degraded = record.context?.degradation.reported ?? [];
       telemetry.requestFinished({
         requestId: requestIdOf(request),
+        traceId: traceIdOf(request),
         operation: record.context?.operationName ?? 'unknown',
         result: resultOf(record, degraded.length > 0, response.status),
         status: response.status,

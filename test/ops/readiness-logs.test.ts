@@ -1,0 +1,145 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SOURCES } from '../../src/sources/registry.js';
+import { startDemoServices } from '../../src/demo/index.js';
+import type { DemoServices } from '../../src/demo/index.js';
+import { postQuery, startHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+import { startBallastProcess } from '../helpers/process.js';
+import type { BallastProcess } from '../helpers/process.js';
+
+let harness: Harness | undefined;
+let demo: DemoServices | undefined;
+let ballast: BallastProcess | undefined;
+afterEach(async () => {
+  ballast?.kill();
+  ballast = undefined;
+  await harness?.close();
+  harness = undefined;
+  await demo?.close();
+  demo = undefined;
+});
+
+const QUERY = `query Shelf { product(id: "p-0003") { name inventory { status } } }`;
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('readiness is about this process, health about its sources', () => {
+  it('stays ready while the critical catalog breaker is open; /health shows it open', async () => {
+    harness = await startHarness({ sources: { catalog: { maxStaleMs: 0, retry: { maxAttempts: 1 }, breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000 } } } });
+    harness.service('catalog').setFault({ errorRate: 1 });
+    for (let i = 0; i < 4; i++) await harness.query(QUERY);
+
+    await expect.poll(async () => ((await getJson(`${harness!.url}/health`)).body.sources as Record<string, { state: string }>).catalog.state).toBe('OPEN');
+    const health = await getJson(`${harness.url}/health`);
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: 'degraded', pid: process.pid, criticalOpen: ['catalog'] });
+    expect((health.body.sources as Record<string, unknown>).catalog).toEqual({ state: 'OPEN', critical: true, url: harness.demo.urls.catalog });
+    expect((health.body.sources as Record<string, unknown>).inventory).toEqual({ state: 'CLOSED', critical: false, url: harness.demo.urls.inventory });
+
+    const ready = await getJson(`${harness.url}/ready`);
+    expect(ready).toEqual({ status: 200, body: { ready: true, reasons: [], pid: process.pid } });
+  });
+
+  it('is not ready while draining, and says why', async () => {
+    harness = await startHarness();
+    expect((await getJson(`${harness.url}/health`)).body).toMatchObject({ status: 'ok', criticalOpen: [] });
+    const closing = harness.gateway.close({ drainDelayMs: 500 });
+    const draining = await getJson(`${harness.url}/ready`);
+    expect(draining).toEqual({ status: 503, body: { ready: false, reasons: ['draining'], pid: process.pid } });
+    await closing;
+    await harness.demo.close();
+    harness = undefined;
+  });
+});
+
+/** Real upstreams for a production Ballast (which refuses to invent data), `user:s3cret@` in the catalog's URL. */
+async function productionEnv(): Promise<Record<string, string>> {
+  demo = await startDemoServices();
+  const env: Record<string, string> = { BALLAST_MODE: 'production', BALLAST_LOG_LEVEL: 'info' };
+  for (const source of SOURCES) env[source.urlVariable] = demo.urls[source.name]!;
+  env.CATALOG_URL = demo.urls.catalog!.replace('http://', 'http://user:s3cret@');
+  return env;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+}
+
+type Line = Record<string, unknown>;
+
+/** Generous: tsx compiles the sources at start, on a machine other test runs share. */
+const START_TIMEOUT_MS = 90_000;
+
+/** Every stdout line, parsed; a line that is not JSON fails here, naming it. */
+function parsedLines(lines: string[]): Line[] {
+  return lines.map((line) => {
+    try {
+      return JSON.parse(line) as Line;
+    } catch {
+      throw new Error(`not a JSON line: ${line}`);
+    }
+  });
+}
+
+/** A normal request, then a degraded one (inventory failing), each with its own request id. */
+async function normalAndDegraded(url: string, prefix: string): Promise<void> {
+  const ok = await postQuery(url, QUERY, undefined, { 'x-request-id': `${prefix}-ok`, traceparent: TRACEPARENT });
+  expect(ok.body.errors).toBeUndefined();
+  demo!.service('inventory').setFault({ errorRate: 1 });
+  const degraded = await postQuery(url, `query Degraded { product(id: "p-0004") { name inventory { status } } }`, undefined, { 'x-request-id': `${prefix}-degraded` });
+  expect(degraded.body.extensions?.degraded?.[0]).toMatchObject({ source: 'inventory' });
+}
+
+describe('production logs are JSON lines, each with its pid', () => {
+  it('one process: banner, requests (with request and trace ids), SIGTERM', { timeout: 3 * START_TIMEOUT_MS }, async () => {
+    ballast = await startBallastProcess({ args: ['--workers', '1'], env: await productionEnv(), timeoutMs: START_TIMEOUT_MS });
+    await normalAndDegraded(ballast.url, 'single');
+    const pid = ballast.process.pid!;
+    const exit = exited(ballast.process);
+    process.kill(pid, 'SIGTERM');
+    expect(await exit).toBe(0);
+
+    const lines = parsedLines(ballast.banner);
+    for (const line of lines) expect(line.pid, JSON.stringify(line)).toBe(pid);
+    const banner = lines.find((line) => String(line.msg).startsWith('Ballast listening on'))!;
+    expect(banner).toMatchObject({ mode: 'production', workers: 1, url: ballast.url });
+    expect((banner.sources as Record<string, { url: string }>).catalog.url).toBe(demo!.urls.catalog!.replace('http://', 'http://user:***@'));
+    expect(ballast.banner.join('\n')).not.toContain('s3cret');
+    const requests = lines.filter((line) => line.msg === 'graphql request');
+    expect(requests.map((line) => [line.requestId, line.result, line.traceId])).toEqual([
+      ['single-ok', 'ok', '4bf92f3577b34da6a3ce929d0e0e4736'],
+      ['single-degraded', 'partial', undefined],
+    ]);
+    expect(lines.find((line) => line.msg === 'fields degraded')).toMatchObject({ source: 'inventory', requestId: 'single-degraded', level: 40 });
+    expect(lines.at(-1)).toMatchObject({ signal: 'SIGTERM', msg: 'SIGTERM: finishing in-flight requests, then stopping' });
+  });
+
+  it('--workers 2: worker lines carry pid and worker id; a worker death and SIGTERM are JSON too', { timeout: 3 * START_TIMEOUT_MS }, async () => {
+    ballast = await startBallastProcess({ args: ['--workers', '2'], env: await productionEnv(), timeoutMs: START_TIMEOUT_MS });
+    await normalAndDegraded(ballast.url, 'fleet');
+    const primaryPid = ballast.process.pid!;
+    const workerPid = ((await getJson(`${ballast.url}/health`)).body.pid as number);
+    process.kill(workerPid, 'SIGKILL');
+    await expect.poll(() => ballast!.banner.some((line) => line.includes('died')), { timeout: 10_000 }).toBe(true);
+    const exit = exited(ballast.process);
+    process.kill(primaryPid, 'SIGTERM');
+    expect(await exit).toBe(0);
+
+    const lines = parsedLines(ballast.banner);
+    for (const line of lines) expect(line.pid, JSON.stringify(line)).toEqual(expect.any(Number));
+    const requests = lines.filter((line) => line.msg === 'graphql request');
+    expect(requests.map((line) => line.requestId)).toEqual(['fleet-ok', 'fleet-degraded']);
+    for (const line of requests) {
+      expect(line.pid).not.toBe(primaryPid);
+      expect(line.worker).toEqual(expect.any(Number));
+    }
+    expect(lines.find((line) => String(line.msg).includes('died'))).toMatchObject({ pid: primaryPid, workerPid, signal: 'SIGKILL', level: 50 });
+    expect(lines.find((line) => line.signal === 'SIGTERM')).toMatchObject({ pid: primaryPid, msg: expect.stringMatching(/^SIGTERM: draining \d workers, then stopping$/) });
+    expect(ballast.banner.join('\n')).not.toContain('s3cret');
+  });
+});

@@ -127,6 +127,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
     const path = name.slice(ENV_PREFIX.length).split('__');
     const parsed = parseEnvValue(value);
+    if (path.includes('')) throw new ConfigError(`${name}: not a key path (an empty key between "__" separators)`);
     const forbidden = path.find((key) => FORBIDDEN_KEYS.has(key));
     if (forbidden) throw new ConfigError(`${name}: key "${forbidden}" is not allowed`);
     refuseForbiddenKeys(name, parsed);

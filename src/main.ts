@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   }
   if (positionals[0] === 'check-config') {
     const config = loadConfig(process.env, positionals[1] ?? values.config);
+    started = config;
     checkStartup(config, process.env);
     process.stdout.write(describePolicies(config));
     return;

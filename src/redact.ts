@@ -3,9 +3,9 @@
  * userinfo of a URL (`http://user:pass@host`) is shown as `user:***@` (or `***@` without a
  * password). The user name stays, it helps to tell configurations apart.
  */
-const USERINFO = /\b(https?|rediss?|wss?):\/\/([^\s/?#"'<>]+)@/gi;
+const USERINFO = /\b([a-z][a-z\d+.-]*):\/\/([^\s/?#"'<>]+)@/gi;
 
-/** `text` with the credentials of every http(s)/redis URL in it hidden; a password may contain `@`. */
+/** `text` with the credentials of every URL in it hidden; a password may contain `@`. */
 export function redactUrlsIn(text: string): string {
   return text.replace(USERINFO, (_match, scheme: string, userinfo: string) => {
     const colon = userinfo.indexOf(':');

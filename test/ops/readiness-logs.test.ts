@@ -34,7 +34,7 @@ describe('readiness is about this process, health about its sources', () => {
     harness.service('catalog').setFault({ errorRate: 1 });
     for (let i = 0; i < 4; i++) await harness.query(QUERY);
 
-    await expect.poll(async () => ((await getJson(`${harness!.url}/health`)).body.sources as Record<string, { state: string }>).catalog.state).toBe('OPEN');
+    await expect.poll(async () => ((await getJson(`${harness!.url}/health`)).body.sources as Record<string, { state: string }>).catalog?.state).toBe('OPEN');
     const health = await getJson(`${harness.url}/health`);
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'degraded', pid: process.pid, criticalOpen: ['catalog'] });
@@ -108,7 +108,7 @@ describe('production logs are JSON lines, each with its pid', () => {
     for (const line of lines) expect(line.pid, JSON.stringify(line)).toBe(pid);
     const banner = lines.find((line) => String(line.msg).startsWith('Ballast listening on'))!;
     expect(banner).toMatchObject({ mode: 'production', workers: 1, url: ballast.url });
-    expect((banner.sources as Record<string, { url: string }>).catalog.url).toBe(demo!.urls.catalog!.replace('http://', 'http://user:***@'));
+    expect((banner.sources as Record<string, { url: string }>).catalog?.url).toBe(demo!.urls.catalog!.replace('http://', 'http://user:***@'));
     expect(ballast.banner.join('\n')).not.toContain('s3cret');
     const requests = lines.filter((line) => line.msg === 'graphql request');
     expect(requests.map((line) => [line.requestId, line.result, line.traceId])).toEqual([

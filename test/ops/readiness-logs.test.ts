@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_QUERY } from '../../src/graphiql.js';
 import { SOURCES } from '../../src/sources/registry.js';
 import { startDemoServices } from '../../src/demo/index.js';
 import type { DemoServices } from '../../src/demo/index.js';
@@ -141,5 +142,21 @@ describe('production logs are JSON lines, each with its pid', () => {
     expect(lines.find((line) => String(line.msg).includes('died'))).toMatchObject({ pid: primaryPid, workerPid, signal: 'SIGKILL', level: 50 });
     expect(lines.find((line) => line.signal === 'SIGTERM')).toMatchObject({ pid: primaryPid, msg: expect.stringMatching(/^SIGTERM: draining \d workers, then stopping$/) });
     expect(ballast.banner.join('\n')).not.toContain('s3cret');
+  });
+});
+
+describe('dashboard routes and GraphiQL papercuts', () => {
+  it('routes a source name with digits to the fault control (a JSON 404 naming it, not the router 404)', async () => {
+    harness = await startHarness();
+    const response = await fetch(`${harness.url}/dashboard/faults/geo2`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"hang":true}' });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'no demo service named geo2' });
+    // The server keeps serving.
+    expect((await harness.query(QUERY)).body.errors).toBeUndefined();
+  });
+
+  it("GraphiQL's default query counts the services there are", () => {
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    expect(DEFAULT_QUERY.split('\n')[0]).toBe(`# Ballast: one query, ${words[SOURCES.length]} REST services behind it.`);
   });
 });

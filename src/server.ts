@@ -16,6 +16,7 @@ import type { Fleet, GatewayState } from './gateway-state.js';
 import { DEFAULT_QUERY } from './graphiql.js';
 import { UpstreamClient } from './http/upstream-client.js';
 import { createLogger } from './observability/logger.js';
+import { requestScope } from './observability/request-scope.js';
 import type { Logger } from './observability/logger.js';
 import { Telemetry } from './observability/telemetry.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -110,7 +111,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     maskedErrors: { isDev: development },
     logging: false,
   });
-  const server = createServer(yoga);
+  const server = createServer((request, response) => requestScope.run({}, () => yoga(request, response)));
   return {
     yoga,
     server,

@@ -61,7 +61,8 @@ describe('readiness is about this process, health about its sources', () => {
 /** Real upstreams for a production Ballast (which refuses to invent data), `user:s3cret@` in the catalog's URL. */
 async function productionEnv(): Promise<Record<string, string>> {
   demo = await startDemoServices();
-  const env: Record<string, string> = { BALLAST_MODE: 'production', BALLAST_LOG_LEVEL: 'info' };
+  // The inventory breaker opens on the first failed call: its log line is written inside a request.
+  const env: Record<string, string> = { BALLAST_MODE: 'production', BALLAST_LOG_LEVEL: 'info', BALLAST__sources__inventory__breaker__volumeThreshold: '1' };
   for (const source of SOURCES) env[source.urlVariable] = demo.urls[source.name]!;
   env.CATALOG_URL = demo.urls.catalog!.replace('http://', 'http://user:s3cret@');
   return env;
@@ -117,6 +118,7 @@ describe('production logs are JSON lines, each with its pid', () => {
       ['single-degraded', 'partial', undefined],
     ]);
     expect(lines.find((line) => line.msg === 'fields degraded')).toMatchObject({ source: 'inventory', requestId: 'single-degraded', level: 40 });
+    expect(lines.find((line) => line.msg === 'breaker transition')).toMatchObject({ source: 'inventory', state: 'OPEN', requestId: 'single-degraded' });
     expect(lines.at(-1)).toMatchObject({ signal: 'SIGTERM', msg: 'SIGTERM: finishing in-flight requests, then stopping' });
   });
 

@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { evaluateTargets, failedCorrectness, renderMarkdown } from '../../bench/harness/report.js';
+import type { Row } from '../../bench/harness/report.js';
 import { DEFAULT_QUERY } from '../../src/graphiql.js';
 import { SOURCES } from '../../src/sources/registry.js';
 import { startDemoServices } from '../../src/demo/index.js';
@@ -160,5 +162,24 @@ describe('dashboard routes and GraphiQL papercuts', () => {
   it("GraphiQL's default query counts the services there are", () => {
     const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
     expect(DEFAULT_QUERY.split('\n')[0]).toBe(`# Ballast: one query, ${words[SOURCES.length]} REST services behind it.`);
+  });
+});
+
+describe('bench verdicts', () => {
+  const row = (server: string, scenario: string, calls: number): Row => ({
+    server, serverTitle: server, scenario, requestsPerSecond: 100, p50Ms: 1, p99Ms: 2, non2xx: 0, errors: 0, upstreamCallsPerQuery: calls, cpuMicrosPerRequest: 1, peakRssMiB: 1,
+  });
+
+  it('a quick run fails on correctness only; speed targets it did not measure show SKIP', () => {
+    const quickRows = [row('B1', 'S1', 0), row('B2', 'S1', 41), row('B3', 'S1', 3), row('B4', 'S1', 3), row('B5', 'S1', 0), row('B4', 'S3', 3)];
+    const targets = evaluateTargets(quickRows);
+    expect(failedCorrectness(targets)).toEqual([]);
+    const markdown = renderMarkdown(quickRows, targets, {});
+    expect(markdown).toContain('| SKIP | B4 / B5 throughput on S2 >= 2.0 | n/a |');
+    expect(markdown).toContain('| SKIP | B4 S4 p99 <= 230 ms | n/a |');
+    expect(markdown).toContain('| PASS | B4 upstream calls per S1 query = 3 | 3.00 |');
+
+    const broken = quickRows.map((entry) => (entry.server === 'B4' && entry.scenario === 'S1' ? { ...entry, upstreamCallsPerQuery: 4, non2xx: 2 } : entry));
+    expect(failedCorrectness(evaluateTargets(broken)).map((target) => target.name)).toEqual(['B4 upstream calls per S1 query = 3', 'zero non-2xx and errors in every Ballast scenario']);
   });
 });

@@ -10,7 +10,7 @@ import { buildServers, pinSelf, startChild } from './harness/child.js';
 import type { Child } from './harness/child.js';
 import { median, runLoad } from './harness/load.js';
 import type { LoadResult } from './harness/load.js';
-import { evaluateTargets, renderMarkdown } from './harness/report.js';
+import { evaluateTargets, failedCorrectness, renderMarkdown } from './harness/report.js';
 import type { Row } from './harness/report.js';
 import { setFault, UpstreamCounter } from './harness/upstream-counter.js';
 import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
@@ -132,6 +132,12 @@ function report(rows: Row[], pinned: boolean): void {
   writeFileSync(`bench/results/${name}.md`, markdown);
   writeFileSync(`bench/results/${name}.json`, JSON.stringify({ meta, rows, targets }, null, 2));
   console.log(markdown);
+  // Speed targets vary with the machine (and mean nothing in quick mode); correctness ones do not.
+  const failed = failedCorrectness(targets);
+  if (failed.length) {
+    console.error(`correctness targets failed: ${failed.map((target) => `${target.name} (${target.value})`).join('; ')}`);
+    process.exitCode = 1;
+  }
 }
 
 await main();

@@ -181,6 +181,13 @@ export const configSchema = z.strictObject({
   if (config.identity.mode === 'jwt' && !jwt.secret && !jwt.publicKey && !jwt.jwksUrl) {
     context.addIssue({ code: 'custom', path: ['identity', 'jwt'], message: 'identity.mode "jwt" needs one of secret, publicKey or jwksUrl' });
   }
+  // One attempt can never outlast the whole call; a bigger value is a misunderstanding, not a policy.
+  for (const name of SOURCE_NAMES) {
+    const { timeoutMs, attemptTimeoutMs } = config.sources[name];
+    if (attemptTimeoutMs > timeoutMs) {
+      context.addIssue({ code: 'custom', path: ['sources', name, 'attemptTimeoutMs'], message: `longer than sources.${name}.timeoutMs (${timeoutMs}); an attempt cannot outlast the whole call` });
+    }
+  }
 });
 
 export type BallastConfig = z.infer<typeof configSchema>;

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { defaultConfig } from './config-defaults.js';
 import { configSchema, isHttpUrl, SOURCE_NAMES } from './config-schema.js';
+import { redactUrlsIn } from './redact.js';
 import { SOURCES } from './sources/registry.js';
 import type { BallastConfig } from './config-schema.js';
 
@@ -13,6 +14,30 @@ export { SOURCE_NAMES } from './config-schema.js';
 /** A configuration Ballast refuses to start with; the message names the key (or variable) and value. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+
+  /** The message is printed and logged: credentials in any URL it quotes are hidden. */
+  constructor(message: string) {
+    super(redactUrlsIn(message));
+  }
+}
+
+/** Keys that would reach an object's prototype when merged: refused wherever config comes from. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The dotted path of the first forbidden key in `value`, if any. */
+function forbiddenKeyPath(value: unknown, path: string[] = []): string[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return [...path, key];
+    const inner = forbiddenKeyPath((value as Record<string, unknown>)[key], [...path, key]);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+function refuseForbiddenKeys(where: string, value: unknown): void {
+  const path = forbiddenKeyPath(value);
+  if (path) throw new ConfigError(`${where}: key "${path.at(-1)}" (at ${path.join('.')}) is not allowed`);
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -39,9 +64,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
 export function resolveConfig(...layers: ConfigOverrides[]): BallastConfig {
   let merged: JsonObject = defaultConfig() as unknown as JsonObject;
   for (const layer of layers) merged = deepMerge(merged, layer as JsonObject);
+  clampDefaultAttemptTimeouts(merged, layers);
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0]!, merged));
   return result.data;
+}
+
+/**
+ * A source whose `timeoutMs` was lowered below the default `attemptTimeoutMs`, without setting
+ * the latter, gets attempts as long as the whole call: only an explicit contradiction is refused.
+ */
+function clampDefaultAttemptTimeouts(merged: JsonObject, layers: ConfigOverrides[]): void {
+  const sources = merged.sources;
+  if (!isObject(sources)) return;
+  for (const [name, policy] of Object.entries(sources)) {
+    if (!isObject(policy) || typeof policy.timeoutMs !== 'number' || typeof policy.attemptTimeoutMs !== 'number') continue;
+    const explicit = layers.some((layer) => getPath(layer as JsonObject, ['sources', name, 'attemptTimeoutMs']) !== undefined);
+    if (!explicit && policy.attemptTimeoutMs > policy.timeoutMs) sources[name] = { ...policy, attemptTimeoutMs: policy.timeoutMs };
+  }
 }
 
 export function readConfigFile(path: string): ConfigOverrides {
@@ -59,6 +99,7 @@ export function readConfigFile(path: string): ConfigOverrides {
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path}: the top level must be an object`);
+  refuseForbiddenKeys(`config file ${path}`, parsed);
   return parsed as ConfigOverrides;
 }
 
@@ -84,7 +125,13 @@ export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
   }
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
-    set(name.slice(ENV_PREFIX.length).split('__'), parseEnvValue(value));
+    const path = name.slice(ENV_PREFIX.length).split('__');
+    const parsed = parseEnvValue(value);
+    if (path.includes('')) throw new ConfigError(`${name}: not a key path (an empty key between "__" separators)`);
+    const forbidden = path.find((key) => FORBIDDEN_KEYS.has(key));
+    if (forbidden) throw new ConfigError(`${name}: key "${forbidden}" is not allowed`);
+    refuseForbiddenKeys(name, parsed);
+    set(path, parsed);
   }
   return overrides;
 }

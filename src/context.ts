@@ -78,6 +78,12 @@ export function requestIdOf(request: Request): string {
   return id;
 }
 
+/** The trace id of a valid W3C `traceparent` header (its second field), for log lines. */
+export function traceIdOf(request: Request): string | undefined {
+  const traceparent = request.headers.get('traceparent');
+  return traceparent !== null && TRACEPARENT.test(traceparent) ? traceparent.slice(3, 35) : undefined;
+}
+
 /**
  * Headers for each source's calls: the client headers its allowlist lets through, then the
  * request id and (when valid) the W3C trace parent. Built once per source per request, on use.

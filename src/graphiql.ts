@@ -1,5 +1,5 @@
 /** GraphiQL's first tab: the query a newcomer should see work. */
-export const DEFAULT_QUERY = `# Ballast: one query, five REST services behind it.
+export const DEFAULT_QUERY = `# Ballast: one query, six REST services behind it.
 # Break a service (see README), run it again:
 # degraded fields show in extensions.degraded.
 query Products {

@@ -8,14 +8,16 @@ import type { BallastConfig, SourceName } from './config-schema.js';
 import { SOURCE_NAMES } from './config-schema.js';
 import { inProcessDemoControl } from './demo/control.js';
 import { startDemoServices } from './demo/index.js';
-import { DEMO_ROUTES } from './demo/routes.js';
-import { SOURCES, urlVariableOf } from './sources/registry.js';
+import { lifecycleLog } from './observability/logger.js';
+import { redactUrl } from './redact.js';
+import { SOURCES } from './sources/registry.js';
 import type { DemoServices } from './demo/index.js';
 import { createGateway } from './server.js';
 import { startTracing, stopTracing } from './observability/tracing.js';
 import { ReloadableGateway, reloadOnHangup } from './reload.js';
+import { checkStartup } from './startup-checks.js';
 
-const HELP = `Usage: ballast [--config FILE] [--port N]
+const HELP = `Usage: ballast [--config FILE] [--port N] [--workers N]
        ballast check-config [FILE]
 
 Runs the Ballast GraphQL gateway. Sources without a URL variable
@@ -46,14 +48,18 @@ async function main(): Promise<void> {
   }
   if (positionals[0] === 'check-config') {
     const config = loadConfig(process.env, positionals[1] ?? values.config);
+    started = config;
+    checkStartup(config, process.env);
     process.stdout.write(describePolicies(config));
     return;
   }
   if (positionals.length) throw new ConfigError(`unknown command "${positionals[0]}"; see --help`);
   const env = values.port === undefined ? process.env : { ...process.env, PORT: values.port };
   const config = loadConfig(env, values.config);
+  started = config;
   // Each worker exports its own spans; a cluster's primary serves no requests, so it has none.
   if (cluster.isWorker) return startTracing(process.env).then(() => runWorker(config));
+  checkStartup(config, process.env);
   const workers = workerCount(values.workers ?? process.env.BALLAST_WORKERS);
   const demo = await startDemoFor(config);
   if (workers > 1) {
@@ -85,14 +91,9 @@ async function main(): Promise<void> {
 
 /** Starts demo services for every source without a configured URL and points the config at them. */
 async function startDemoFor(config: BallastConfig): Promise<DemoServices | undefined> {
+  // checkStartup refused production without URLs and sources without a demo service.
   const missing = SOURCE_NAMES.filter((name) => config.sources[name].url === undefined);
   if (missing.length === 0) return undefined;
-  // Production must never quietly answer from made-up data.
-  if (config.mode === 'production' && process.env.BALLAST_DEMO !== '1') {
-    throw new ConfigError(`production mode needs real upstreams: set ${missing.map(urlVariableOf).join(', ')} (or BALLAST_DEMO=1 to run the demo services anyway)`);
-  }
-  const withoutDemo = missing.filter((name) => !DEMO_ROUTES[name]);
-  if (withoutDemo.length) throw new ConfigError(`no URL for ${withoutDemo.join(', ')} and no demo service to stand in: set ${withoutDemo.map(urlVariableOf).join(', ')}`);
   const demo = await startDemoServices({ sources: missing, latency: { baseMs: 5, jitterMs: 10 } });
   for (const name of missing) config.sources[name].url = demo.urls[name];
   return demo;
@@ -104,7 +105,7 @@ function describePolicies(config: BallastConfig): string {
   for (const name of SOURCE_NAMES) {
     const policy = config.sources[name];
     lines.push(
-      `${name}${policy.critical ? ' (critical)' : ''}: ${policy.url ?? 'embedded demo'}`,
+      `${name}${policy.critical ? ' (critical)' : ''}: ${policy.url === undefined ? 'embedded demo' : redactUrl(policy.url)}`,
       `  timeout ${policy.timeoutMs} ms total, ${policy.attemptTimeoutMs} ms per attempt; batches of up to ${policy.maxBatchSize}`,
       `  retry ${policy.retry.maxAttempts} attempts, backoff ${policy.retry.baseDelayMs}-${policy.retry.maxDelayMs} ms, budget ${policy.retry.budgetRatio * 100}% + ${policy.retry.budgetMinPerSecond}/s`,
       `  breaker ${policy.breaker.enabled ? `opens above ${policy.breaker.errorThresholdPercentage}% errors over ${policy.breaker.windowMs} ms (min ${policy.breaker.volumeThreshold} calls), probes after ${policy.breaker.resetTimeoutMs} ms` : 'off'}`,
@@ -123,15 +124,22 @@ function workerCount(value: string | undefined): number {
   return count;
 }
 
+/** Production: one JSON line (log collectors parse every line). Development: a few lines for people. */
 function printBanner(config: BallastConfig, url: string, demo: DemoServices | undefined, workers: number): void {
-  const lines = [`Ballast listening on ${url}/graphql (${config.mode} mode, deadline ${config.deadlineMs} ms, ${workers} worker${workers === 1 ? '' : 's'})`];
+  const headline = `Ballast listening on ${url}/graphql (${config.mode} mode, deadline ${config.deadlineMs} ms, ${workers} worker${workers === 1 ? '' : 's'})`;
+  if (config.mode === 'production') {
+    const sources = Object.fromEntries(SOURCE_NAMES.map((name) => [name, { kind: demo?.services[name] ? 'demo' : 'real', url: redactUrl(config.sources[name].url ?? '') }]));
+    lifecycleLog().info({ url, mode: config.mode, deadlineMs: config.deadlineMs, workers, identity: config.identity.mode, staleCache: config.redis.url ? 'redis' : 'memory', sources }, headline);
+    return;
+  }
+  const lines = [headline];
   if (config.mode === 'development') lines.push(`GraphiQL: ${url}/graphql · dashboard: ${url}/dashboard`);
   lines.push(`Metrics: ${url}/metrics · health: ${url}/health · readiness: ${url}/ready`);
   lines.push('Sources:');
   for (const name of SOURCE_NAMES) {
     const kind = demo?.services[name as SourceName] ? 'demo' : 'real';
     const policy = config.sources[name];
-    lines.push(`  ${name.padEnd(10)} ${kind.padEnd(5)} ${policy.url ?? ''}  timeout ${policy.timeoutMs} ms, ${policy.retry.maxAttempts} attempts, breaker ${policy.breaker.enabled ? 'on' : 'off'}`);
+    lines.push(`  ${name.padEnd(10)} ${kind.padEnd(5)} ${redactUrl(policy.url ?? '')}  timeout ${policy.timeoutMs} ms, ${policy.retry.maxAttempts} attempts, breaker ${policy.breaker.enabled ? 'on' : 'off'}`);
   }
   if (config.identity.mode === 'none') lines.push('Identity: none configured; anyone may read any cart (fine for the demo, not for production).');
   lines.push(`Stale cache: ${config.redis.url ? `shared through Redis at ${new URL(config.redis.url).host}` : 'in memory'}`);
@@ -143,11 +151,11 @@ function installShutdown(stop: () => Promise<void>): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: finishing in-flight requests, then stopping`);
+    lifecycleLog().info({ signal }, `${signal}: finishing in-flight requests, then stopping`);
     stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error('shutdown failed:', error);
+        lifecycleLog().error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
@@ -156,11 +164,49 @@ function installShutdown(stop: () => Promise<void>): void {
   process.once('SIGTERM', onSignal);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-    console.error(`ballast: ${error.message}`);
-    process.exit(2);
+/** The loaded config, once there is one: start-up errors after it say which host and port. */
+let started: BallastConfig | undefined;
+
+/** Errors of `listen()` an operator fixes in HOST / PORT, not bugs. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'no such address on this machine',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'host name lookup failed',
+  EAI_FAIL: 'host name lookup failed',
+};
+
+/** A start-up failure the operator can fix (config, HOST, PORT, flags): its one-line message, else undefined. */
+function operatorError(error: unknown): string | undefined {
+  if (error instanceof ConfigError) return error.message;
+  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  if (code.startsWith('ERR_PARSE_ARGS')) return (error as Error).message;
+  const reason = LISTEN_ERRORS[code];
+  if (reason && started) return `cannot listen on ${started.host}:${started.port}: ${reason} (${code})`;
+  return undefined;
+}
+
+/** Production (by config, or by the environment when the config did not load) writes JSON. */
+function productionMode(): boolean {
+  if (started) return started.mode === 'production';
+  const env = process.env;
+  return (env.BALLAST_MODE ?? (env.NODE_ENV === 'production' ? 'production' : undefined)) === 'production';
+}
+
+/** Start-up failures end with exactly one line on stderr: JSON in production, `ballast: …` otherwise. */
+function fail(message: string, exitCode: number, error?: unknown): never {
+  if (productionMode()) {
+    const line = { level: 60, time: new Date().toISOString(), service: 'ballast', pid: process.pid, ...(cluster.isWorker && cluster.worker ? { worker: cluster.worker.id } : {}), msg: `ballast: ${message}`, exitCode, ...(error ? { stack: (error as Error).stack } : {}) };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+  } else {
+    process.stderr.write(`ballast: ${message}${exitCode !== 2 && error instanceof Error && error.stack ? `\n${error.stack}` : ''}\n`);
   }
-  console.error('ballast: failed to start:', error);
-  process.exit(1);
+  process.exit(exitCode);
+}
+
+main().catch((error: unknown) => {
+  const message = operatorError(error);
+  if (message !== undefined) fail(message, 2);
+  fail(`failed to start: ${redactUrl(error instanceof Error ? error.message : String(error))}`, 1, error);
 });

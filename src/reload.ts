@@ -21,8 +21,8 @@ export class ReloadableGateway {
   constructor(first: Gateway) {
     this.server = first.server;
     this.#current = first;
-    // createGateway attached yoga itself; replace it with the counting listener.
-    this.server.removeListener('request', first.yoga);
+    // createGateway attached its own listener; replace it with the counting one.
+    this.server.removeListener('request', first.handle);
     this.#listener = this.#attach(first);
   }
 
@@ -51,7 +51,7 @@ export class ReloadableGateway {
     const listener: RequestListener = (request, response) => {
       this.#inFlight.set(gateway, (this.#inFlight.get(gateway) ?? 0) + 1);
       response.once('close', () => this.#inFlight.set(gateway, (this.#inFlight.get(gateway) ?? 1) - 1));
-      void gateway.yoga(request, response);
+      gateway.handle(request, response);
     };
     this.server.on('request', listener);
     return listener;

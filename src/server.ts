@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { visit } from 'graphql';
@@ -16,6 +16,7 @@ import type { Fleet, GatewayState } from './gateway-state.js';
 import { DEFAULT_QUERY } from './graphiql.js';
 import { UpstreamClient } from './http/upstream-client.js';
 import { createLogger } from './observability/logger.js';
+import { requestScope } from './observability/request-scope.js';
 import type { Logger } from './observability/logger.js';
 import { Telemetry } from './observability/telemetry.js';
 import { activeTracing } from './observability/tracing.js';
@@ -68,6 +69,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, BallastContext>;
+  /** The server's request listener: yoga inside the request's log scope. */
+  handle(request: IncomingMessage, response: ServerResponse): void;
   server: Server;
   state: GatewayState;
   client: UpstreamClient;
@@ -128,9 +131,12 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     maskedErrors: { isDev: development },
     logging: false,
   });
-  const server = options.server ?? createServer(yoga);
+  // Every request runs in its own scope, so log lines written while serving it carry its ids.
+  const handle = (request: IncomingMessage, response: ServerResponse): void => void requestScope.run({}, () => yoga(request, response));
+  const server = options.server ?? createServer(handle);
   return {
     yoga,
+    handle,
     server,
     state,
     client,

@@ -4,6 +4,7 @@ import type { Address, Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { BallastConfig } from '../config-schema.js';
 import type { DemoServices } from '../demo/index.js';
+import { lifecycleLog } from '../observability/logger.js';
 import { mergeStatuses } from '../plugins/dashboard-status.js';
 import type { DashboardStatus } from '../plugins/dashboard-status.js';
 import { SOURCES } from '../sources/registry.js';
@@ -64,7 +65,10 @@ export function runPrimary(config: BallastConfig, options: PrimaryOptions): void
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping || worker.exitedAfterDisconnect) return;
-    console.error(`worker ${worker.process.pid} died (${signal ?? code}); starting a new one`);
+    // Exit code 2 before any worker listened: a start-up error (port in use, bad HOST) the worker
+    // already reported in one line; forking again would only repeat it forever.
+    if (!announced && code === 2) process.exit(2);
+    lifecycleLog().error({ workerPid: worker.process.pid, exitCode: code, signal }, `worker ${worker.process.pid} died (${signal ?? code}); starting a new one`);
     fork();
   });
   for (let i = 0; i < options.workers; i++) fork();
@@ -79,7 +83,7 @@ export function runPrimary(config: BallastConfig, options: PrimaryOptions): void
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: draining ${Object.keys(cluster.workers ?? {}).length} workers, then stopping`);
+    lifecycleLog().info({ signal }, `${signal}: draining ${Object.keys(cluster.workers ?? {}).length} workers, then stopping`);
     void drainAll().then(async () => {
       await options.demo?.close();
       process.exit(0);
@@ -154,5 +158,5 @@ async function rollingRestart(fork: () => Worker): Promise<void> {
     await new Promise((resolve) => replacement.once('listening', resolve));
     await drain(old);
   }
-  console.log('rolling restart done');
+  lifecycleLog().info('rolling restart done');
 }

@@ -1,7 +1,7 @@
 import { SOURCES } from '../sources/registry.js';
 import { startDemoServices } from './index.js';
 
-/** `npm run demo`: the five demo services on fixed ports (DEMO_PORT_BASE + 1 …), for pointing a Ballast at. */
+/** `npm run demo`: the six demo services on fixed ports (DEMO_PORT_BASE + 1 …), for pointing a Ballast at. */
 const base = Number(process.env.DEMO_PORT_BASE ?? 4100);
 const latency = { baseMs: Number(process.env.DEMO_LATENCY_MS ?? 5), jitterMs: Number(process.env.DEMO_JITTER_MS ?? 5) };
 const ports = Object.fromEntries(SOURCES.map((source, index) => [source.name, base + index + 1]));

@@ -1,13 +1,30 @@
+import cluster from 'node:cluster';
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type { BallastConfig } from '../config-schema.js';
+import { requestLogFields } from './request-scope.js';
 
 export type { Logger } from 'pino';
 
 /** JSON lines to stdout (or `destination`, for tests), at the configured level. */
 export function createLogger(level: BallastConfig['logLevel'], destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'ballast' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return pino({ level, base: processFields(), timestamp: pino.stdTimeFunctions.isoTime, mixin: requestLogFields }, destination);
 }
+
+/** On every line: which process (and, in a cluster, which worker) wrote it. */
+function processFields(): Record<string, unknown> {
+  return { service: 'ballast', pid: process.pid, ...(cluster.isWorker && cluster.worker ? { worker: cluster.worker.id } : {}) };
+}
+
+/**
+ * Start-up, shutdown and cluster events (banner, worker deaths, signals): written whatever
+ * `logLevel` says — an operator always needs them — as JSON lines like every other log line.
+ */
+export function lifecycleLog(): Logger {
+  lifecycle ??= createLogger('info');
+  return lifecycle;
+}
+let lifecycle: Logger | undefined;
 
 /**
  * Lets one warning per key through every `intervalMs`, and says how many were held back, so an

@@ -13,6 +13,8 @@ import { ObserverHub } from './observer-hub.js';
 /** What the request log line says about one GraphQL request. */
 export interface FinishedRequest {
   requestId: string;
+  /** From the client's W3C `traceparent`, when it sent a valid one. */
+  traceId?: string | undefined;
   operation: string;
   result: RequestResult;
   status: number;
@@ -60,7 +62,8 @@ export class Telemetry {
       for (const entry of request.degraded) {
         this.#warnings.warn(
           `${entry.source}:${entry.reason}:${entry.fallback}`,
-          { source: entry.source, reason: entry.reason, fallback: entry.fallback },
+          // The request that let this line through: its ids lead to one full example.
+          { source: entry.source, reason: entry.reason, fallback: entry.fallback, requestId: request.requestId, ...(request.traceId ? { traceId: request.traceId } : {}) },
           'fields degraded',
         );
       }
@@ -70,6 +73,7 @@ export class Telemetry {
     this.logger.info(
       {
         requestId: request.requestId,
+        ...(request.traceId ? { traceId: request.traceId } : {}),
         operation: request.operation,
         result: request.result,
         status: request.status,

@@ -26,8 +26,11 @@ export const DASHBOARD_HTML = `<!doctype html>
   .faults { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 10px; }
   .faults button { font-size: 12px; border: 1px solid #ccd; background: #fafbfc; border-radius: 6px; padding: 3px 8px; cursor: pointer; }
   .faults button.clear { border-color: #2e8b57; color: #2e8b57; }
+  .faults button.active { background: #c0392b; border-color: #c0392b; color: #fff; }
   .active-fault { font-size: 12px; color: #c0392b; margin-top: 6px; min-height: 15px; }
-  table { width: 100%; border-collapse: collapse; font-size: 12px; margin-top: 24px; background: #fff; border-radius: 10px; overflow: hidden; }
+  h2.samples-title { font-size: 16px; margin: 24px 0 0; }
+  .empty { color: #667; font-size: 13px; margin: 8px 0 0; }
+  table { width: 100%; border-collapse: collapse; font-size: 12px; margin-top: 8px; background: #fff; border-radius: 10px; overflow: hidden; }
   th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #eef; } th { background: #eef1f5; }
   .error { color: #c0392b; }
 </style>
@@ -36,6 +39,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <h1>Ballast · resilience dashboard</h1>
 <div class="sub">Live per source: breaker state, request rate, error %, latency, retries and fallbacks over the last 10 s; the chart shows calls (blue) and failures (red) per 5 s over 5 minutes. <span id="updated"></span> <span id="problem" class="error"></span></div>
 <div class="grid" id="sources"></div>
+<h2 class="samples-title">Recent upstream failures</h2>
+<p class="empty" id="samples-empty">No failed upstream calls yet: break a source with the buttons above, or wait for a real one to fail.</p>
 <table><thead><tr><th>time</th><th>source</th><th>request</th><th>reason</th><th>status</th><th>latency</th><th>body</th></tr></thead><tbody id="samples"></tbody></table>
 <script>
 const FAULTS = [
@@ -71,7 +76,16 @@ function card(source, faultControl) {
     buttons.append(el('button', { textContent: 'Clear', className: 'clear', onclick: () => clearFault(source.name), dataset: { fault: 'Clear' } }));
     root.append(buttons);
   }
-  return { root, stateBadge, fields, canvas, activeFault };
+  return { root, stateBadge, fields, canvas, activeFault, buttons: root.querySelectorAll('.faults button') };
+}
+function sameFault(a, b) {
+  const keys = Object.keys(a).sort();
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+/** The button label of the injected fault, or its settings in words for one set some other way. */
+function describeFault(fault) {
+  const known = FAULTS.find(([, settings]) => sameFault(settings, fault));
+  return known ? known[0] : Object.entries(fault).map(([key, value]) => key + ' ' + JSON.stringify(value)).join(', ');
 }
 async function setFault(name, fault) {
   await fetch('/dashboard/faults/' + name, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
@@ -119,14 +133,21 @@ function render(status) {
     view.fields.p95.textContent = show(stats.p95Ms);
     view.fields.retries.textContent = show(stats.retries);
     for (const kind of ['STALE', 'DEFAULT', 'NULL']) view.fields[kind].textContent = show(stats.fallbacks[kind]);
-    const fault = source.fault && Object.keys(source.fault).length ? 'fault: ' + JSON.stringify(source.fault) : '';
-    view.activeFault.textContent = fault;
+    const active = source.fault && Object.keys(source.fault).length ? source.fault : null;
+    view.activeFault.textContent = active ? 'Injected fault: ' + describeFault(active) : '';
+    for (const button of view.buttons) {
+      const fault = FAULTS.find(([label]) => label === button.dataset.fault);
+      const pressed = button.dataset.fault === 'Clear' ? !active : !!(active && fault && sameFault(fault[1], active));
+      button.classList.toggle('active', pressed && button.dataset.fault !== 'Clear');
+      button.setAttribute('aria-pressed', String(pressed));
+    }
     draw(view.canvas, stats.history);
   }
   document.getElementById('updated').textContent = 'Updated ' + new Date(status.generatedAt).toLocaleTimeString() + (status.draining ? ' · draining' : '');
 }
 function renderSamples(samples) {
   const body = document.getElementById('samples');
+  document.getElementById('samples-empty').hidden = samples.length > 0;
   body.replaceChildren(...samples.slice(-15).reverse().map((sample) => el('tr', {}, [
     el('td', { textContent: new Date(sample.at).toLocaleTimeString() }), el('td', { textContent: sample.source }),
     el('td', { textContent: sample.request.slice(0, 60) }), el('td', { textContent: sample.reason }),

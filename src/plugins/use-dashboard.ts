@@ -36,10 +36,10 @@ async function route(state: GatewayState, faultControl: boolean, request: Reques
     if (pathname === '/dashboard' || pathname === '/dashboard/') return text(DASHBOARD_HTML, 'text/html; charset=utf-8');
     if (pathname === '/dashboard/status.json') return json(state.fleet ? await state.fleet.status() : await localStatus(state, faultControl));
     if (pathname === '/dashboard/samples.json') return json({ samples: await samples(state, url.searchParams.get('source') ?? undefined) });
-    const scenario = /^\/dashboard\/samples\/([a-z]+)\/scenario\.json$/.exec(pathname);
+    const scenario = /^\/dashboard\/samples\/([a-z][a-z0-9-]*)\/scenario\.json$/.exec(pathname);
     if (scenario && isSource(scenario[1]!)) return json({ source: scenario[1], faults: (await samples(state, scenario[1])).map(sampleToFault) });
   }
-  const fault = /^\/dashboard\/faults\/([a-z]+)$/.exec(pathname);
+  const fault = /^\/dashboard\/faults\/([a-z][a-z0-9-]*)$/.exec(pathname);
   if (fault) return faultRoute(state, faultControl, request, fault[1]!);
   return undefined;
 }

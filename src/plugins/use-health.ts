@@ -1,33 +1,40 @@
 import type { Plugin } from 'graphql-yoga';
 import type { SourceName } from '../config-schema.js';
 import type { GatewayState } from '../gateway-state.js';
+import { redactUrl } from '../redact.js';
 import { json } from './respond.js';
 
 /**
- * `/health`: the process is alive. `/ready`: it should get traffic — not while draining for
- * shutdown, nor while the breaker of a source marked `critical` is open. Both list every source.
+ * `/ready`: this process should get traffic — it is started and not draining. It never looks at
+ * an upstream: every replica shares them, so a broken dependency would take the whole fleet out
+ * of the load balancer at once (docs/operations.md, "Health and readiness").
+ * `/health`: the process is alive (always 200 while it runs), with every source's breaker state;
+ * `status` is "degraded" while the breaker of a `critical` source is open.
  */
 export function useHealth(state: GatewayState): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
-      if (url.pathname === '/health') endResponse(json({ status: 'ok', pid: process.pid }));
+      if (url.pathname === '/health') endResponse(health(state));
       else if (url.pathname === '/ready') endResponse(readiness(state));
     },
   };
 }
 
-function readiness(state: GatewayState): Response {
+function health(state: GatewayState): Response {
   const sources = Object.fromEntries(
-    Object.entries(state.sources.pipelines).map(([name, pipeline]) => [
-      name,
-      { state: pipeline.breaker?.state ?? 'DISABLED', critical: state.config.sources[name as SourceName].critical },
-    ]),
+    Object.entries(state.sources.pipelines).map(([name, pipeline]) => {
+      const policy = state.config.sources[name as SourceName];
+      return [name, { state: pipeline.breaker?.state ?? 'DISABLED', critical: policy.critical, url: policy.url === undefined ? null : redactUrl(policy.url) }];
+    }),
   );
-  const blocking = Object.entries(sources)
+  const criticalOpen = Object.entries(sources)
     .filter(([, source]) => source.critical && source.state === 'OPEN')
     .map(([name]) => name);
-  const ready = !state.draining && blocking.length === 0;
-  const reasons = [...(state.draining ? ['draining'] : []), ...blocking.map((name) => `${name} breaker open`)];
-  return json({ ready, reasons, sources }, ready ? 200 : 503);
+  return json({ status: criticalOpen.length ? 'degraded' : 'ok', pid: process.pid, criticalOpen, sources });
+}
+
+function readiness(state: GatewayState): Response {
+  const ready = !state.draining;
+  return json({ ready, reasons: state.draining ? ['draining'] : [], pid: process.pid }, ready ? 200 : 503);
 }

@@ -1,7 +1,8 @@
 import type { Plugin } from 'graphql-yoga';
 import type { BallastContext } from '../context.js';
-import { requestIdOf } from '../context.js';
+import { requestIdOf, traceIdOf } from '../context.js';
 import type { RequestResult } from '../observability/metrics.js';
+import { requestScope } from '../observability/request-scope.js';
 import type { Telemetry } from '../observability/telemetry.js';
 
 interface RequestRecord {
@@ -19,6 +20,11 @@ export function useTelemetry(telemetry: Telemetry, graphqlPath = '/graphql'): Pl
   const records = new WeakMap<Request, RequestRecord>();
   return {
     onRequest({ request, url }) {
+      const scope = requestScope.getStore();
+      if (scope) {
+        scope.requestId = requestIdOf(request);
+        scope.traceId = traceIdOf(request);
+      }
       if (url.pathname === graphqlPath) records.set(request, { startedAt: performance.now(), hasData: false, hasErrors: false });
     },
     onExecute({ args }) {
@@ -47,6 +53,7 @@ export function useTelemetry(telemetry: Telemetry, graphqlPath = '/graphql'): Pl
       const degraded = record.context?.degradation.reported ?? [];
       telemetry.requestFinished({
         requestId: requestIdOf(request),
+        traceId: traceIdOf(request),
         operation: record.context?.operationName ?? 'unknown',
         result: resultOf(record, degraded.length > 0, response.status),
         status: response.status,

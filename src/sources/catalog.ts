@@ -46,7 +46,7 @@ function pagePath(key: string): string {
   return `/products?limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
 }
 
-/** The product catalog. Critical: without it a page has nothing to show, so /ready depends on it. */
+/** The product catalog. Critical: without it a page has nothing to show, so /health reports its open breaker. */
 export const catalog = defineSource({
   name: 'catalog',
   policy: { critical: true },

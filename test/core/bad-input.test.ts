@@ -65,7 +65,10 @@ describe('the command line', () => {
   it('refuses to start production mode on demo data', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, NODE_ENV: 'production', PORT: '0' }, encoding: 'utf8', timeout: 20_000 });
     expect(result.status).toBe(2);
-    expect(result.stderr.trim()).toMatch(/^ballast: production mode needs real upstreams: set CATALOG_URL, INVENTORY_URL, .*REVIEWS_URL/);
+    // Production writes its one start-up error line as JSON, like its logs (docs/configuration.md).
+    const line = JSON.parse(result.stderr.trim()) as { msg: string; level: number };
+    expect(line.level).toBe(60);
+    expect(line.msg).toMatch(/^ballast: production mode needs real upstreams: set CATALOG_URL, INVENTORY_URL, .*REVIEWS_URL/);
   });
 
   it('refuses an unknown command or flag in one line', () => {

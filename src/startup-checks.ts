@@ -1,0 +1,40 @@
+import { isObjectType } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import type { BallastConfig } from './config-schema.js';
+import { SOURCE_NAMES } from './config-schema.js';
+import { ConfigError } from './config.js';
+import { DEMO_ROUTES } from './demo/routes.js';
+import { createBallastSchema } from './schema.js';
+import { urlVariableOf } from './sources/registry.js';
+
+/**
+ * Every check Ballast makes before it starts beyond the config's own shape: `ballast` and
+ * `ballast check-config` both call this, so check-config never says OK to a config that then
+ * refuses to start. Throws `ConfigError` on the first problem.
+ */
+export function checkStartup(config: BallastConfig, env: NodeJS.ProcessEnv, schema: GraphQLSchema = createBallastSchema()): void {
+  checkFieldTimeouts(config, schema);
+  checkUpstreams(config, env);
+}
+
+/** Every `fieldTimeouts` key names a field of an object type of the built schema. */
+export function checkFieldTimeouts(config: BallastConfig, schema: GraphQLSchema): void {
+  for (const coordinate of Object.keys(config.fieldTimeouts)) {
+    const [typeName, fieldName] = coordinate.split('.') as [string, string];
+    const type = schema.getType(typeName);
+    if (!type || !isObjectType(type)) throw new ConfigError(`config: fieldTimeouts."${coordinate}": the schema has no object type ${typeName}`);
+    if (!type.getFields()[fieldName]) throw new ConfigError(`config: fieldTimeouts."${coordinate}": type ${typeName} has no field ${fieldName}`);
+  }
+}
+
+/** Sources without a URL run as demo services: never in production unless asked, never without a demo. */
+export function checkUpstreams(config: BallastConfig, env: NodeJS.ProcessEnv): void {
+  const missing = SOURCE_NAMES.filter((name) => config.sources[name].url === undefined);
+  if (missing.length === 0) return;
+  // Production must never quietly answer from made-up data.
+  if (config.mode === 'production' && env.BALLAST_DEMO !== '1') {
+    throw new ConfigError(`production mode needs real upstreams: set ${missing.map(urlVariableOf).join(', ')} (or BALLAST_DEMO=1 to run the demo services anyway)`);
+  }
+  const withoutDemo = missing.filter((name) => !DEMO_ROUTES[name]);
+  if (withoutDemo.length) throw new ConfigError(`no URL for ${withoutDemo.join(', ')} and no demo service to stand in: set ${withoutDemo.map(urlVariableOf).join(', ')}`);
+}

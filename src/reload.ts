@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { lifecycleLog } from './observability/logger.js';
 import type { Gateway } from './server.js';
 import type { BoundOperation } from './sources/operation.js';
 
@@ -83,12 +84,12 @@ export function reloadOnHangup(reloadable: ReloadableGateway, build: (server: Se
     try {
       next = build(reloadable.server);
     } catch (error) {
-      console.error(`reload refused, keeping the running config: ${(error as Error).message}`);
+      lifecycleLog().error(`reload refused, keeping the running config: ${(error as Error).message}`);
       return;
     }
     swapping = swapping.then(() => {
       const done = reloadable.swap(next);
-      console.log(`reloaded: new requests use the new config (deadline ${next.state.config.deadlineMs} ms)`);
+      lifecycleLog().info({ deadlineMs: next.state.config.deadlineMs }, 'reloaded: new requests use the new config');
       return done;
     });
   });

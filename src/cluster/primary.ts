@@ -107,7 +107,7 @@ function workerEnvironment(config: BallastConfig, demo: DemoServices | undefined
 }
 
 /**
- * The workers' environment for a reload, or undefined (and one line on stderr) when the config
+ * The workers' environment for a reload, or undefined (and one error line in the log) when the config
  * file no longer validates: the running workers then keep the config they have. The port and
  * host stay those the workers share.
  */
@@ -116,7 +116,7 @@ function reloadedEnvironment(running: BallastConfig, options: PrimaryOptions): R
   try {
     next = loadConfig(process.env, options.configPath);
   } catch (error) {
-    console.error(`reload refused, keeping the running config: ${(error as Error).message}`);
+    lifecycleLog().error(`reload refused, keeping the running config: ${(error as Error).message}`);
     return undefined;
   }
   for (const source of SOURCES) next.sources[source.name].url ??= options.demo?.urls[source.name] ?? running.sources[source.name].url;

@@ -220,7 +220,10 @@ describe('SIGHUP on a single-worker process', () => {
     });
     expect(reload.failures).toEqual([]);
     expect(reload.answers).toHaveLength(300);
-    expect(ballast.stdout.filter((line) => line.startsWith('reloaded:'))).toHaveLength(1);
+    // Log lines are JSON (the development banner aside); exactly one says the reload happened.
+    const messages = (): Array<{ level: number; msg: string }> =>
+      ballast.stdout.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(messages().filter((line) => line.msg.startsWith('reloaded:'))).toEqual([expect.objectContaining({ level: 30, deadlineMs: 2000 })]);
     const after = JSON.parse((await send(ballast.url, '/graphql', { body: PRICE })).text) as GraphQLBody;
     // The stale value the first config's gateway saw survives the swap.
     expect(after.data).toEqual({ product: { id: 'p-0001', price: { amount: price } } });
@@ -236,8 +239,11 @@ describe('SIGHUP on a single-worker process', () => {
       during: () => ballast.child.kill('SIGHUP'),
     });
     expect(refused.failures).toEqual([]);
-    await expect.poll(() => ballast.stderr.length, { timeout: 10_000 }).toBe(1);
-    expect(ballast.stderr[0]).toMatch(/^reload refused, keeping the running config: config: deadlineMs = -5: /);
+    await expect.poll(() => messages().filter((line) => line.msg.startsWith('reload refused')).length, { timeout: 10_000 }).toBe(1);
+    const refusal = messages().find((line) => line.msg.startsWith('reload refused'))!;
+    expect(refusal.level).toBe(50);
+    expect(refusal.msg).toMatch(/^reload refused, keeping the running config: config: deadlineMs = -5: /);
+    expect(ballast.stderr).toEqual([]);
     // Still the second config, in the same process.
     const kept = JSON.parse((await send(ballast.url, '/graphql', { body: PRICE })).text) as GraphQLBody;
     expect(kept.extensions?.degraded?.[0]).toMatchObject({ reason: 'UPSTREAM_TIMEOUT', fallback: 'STALE' });

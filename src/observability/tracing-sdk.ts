@@ -45,6 +45,21 @@ const recordSetter: TextMapSetter<Record<string, string>> = {
 };
 
 /**
+ * The standard variables the OpenTelemetry SDK reads from `process.env` itself (Ballast's own code
+ * reads only the switches in tracing.ts). docs/operations.md documents these and no others.
+ */
+export const SDK_ENV_VARIABLES = [
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_BSP_MAX_QUEUE_SIZE',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+] as const;
+
+/**
  * The OTLP/HTTP (JSON) exporter, batch processor and sampler, all configured by the standard
  * OTEL_* variables, which the SDK reads from `process.env` itself (OTEL_SERVICE_NAME,
  * OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER[_ARG], OTEL_BSP_*, OTEL_EXPORTER_OTLP_*).

@@ -85,8 +85,12 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 beforeEach(() => harness.reset());
 
+/** Entries and the paths inside each in a fixed order: fields resolve in an order the faults' timing decides. */
 function sortEntries(entries: DegradedEntry[] | undefined): DegradedEntry[] {
-  return [...(entries ?? [])].sort((a, b) => `${a.source}${a.fallback}`.localeCompare(`${b.source}${b.fallback}`));
+  const byJson = (a: unknown, b: unknown): number => JSON.stringify(a).localeCompare(JSON.stringify(b));
+  return [...(entries ?? [])]
+    .map((entry) => ({ ...entry, paths: [...entry.paths].sort(byJson) }))
+    .sort((a, b) => `${a.source}${a.fallback}`.localeCompare(`${b.source}${b.fallback}`));
 }
 
 function nullPaths(response: GraphQLResponse): Array<{ path: unknown; code: unknown; source: unknown }> {

@@ -55,6 +55,9 @@ export function defaultConfig(): BallastConfig {
       graphiql: null,
       csrfPrevention: true,
       corsOrigins: [],
+      // Off: most deployments sit behind an API gateway that limits per key, and by address alone
+      // every client behind one NAT or proxy would share a bucket (docs/security.md).
+      rateLimit: { requestsPerSecond: 0, burst: 20, maxClients: 100_000, trustProxy: false },
     },
     identity: {
       mode: 'none',
@@ -62,6 +65,18 @@ export function defaultConfig(): BallastConfig {
       jwt: { algorithms: ['RS256', 'ES256', 'HS256'], userClaim: 'sub' },
     },
     trustedDocuments: { allowArbitraryOperations: false },
+    // requestTimeoutMs bounds the upload: a full maxBodyBytes body at ~1 Mbit/s fits in 10 s.
+    server: {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 15_000,
+      keepAliveTimeoutMs: 5_000,
+      idleTimeoutMs: 30_000,
+      maxHeadersCount: 100,
+      maxInFlight: 1024,
+      maxEventLoopDelayMs: 250,
+      overloadRetryAfterSeconds: 1,
+    },
+    ops: { port: null, host: '127.0.0.1' },
     redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },
   };
 }

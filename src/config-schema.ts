@@ -61,6 +61,16 @@ export const sourcePolicySchema = z.strictObject({
   forwardHeaders: z.array(forwardableHeader),
 });
 
+/** Per-client token bucket (docs/security.md); requestsPerSecond 0 turns it off. */
+export const rateLimitSchema = z.strictObject({
+  requestsPerSecond: z.number().min(0),
+  burst: z.number().int().min(1),
+  /** Clients remembered at once (least recently seen forgotten first, so memory stays bounded). */
+  maxClients: z.number().int().min(1).max(10_000_000),
+  /** Take the client address from the last X-Forwarded-For entry (one trusted proxy in front). */
+  trustProxy: z.boolean(),
+});
+
 export const securitySchema = z.strictObject({
   maxDepth: z.number().int().min(1),
   maxAliases: z.number().int().min(0),
@@ -78,6 +88,7 @@ export const securitySchema = z.strictObject({
   csrfPrevention: z.boolean(),
   /** Origins allowed to call from a browser (CORS, with credentials). Empty: same-origin only in production, any origin without credentials in development. */
   corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin like https://shop.example.com')),
+  rateLimit: rateLimitSchema,
 });
 
 export const identitySchema = z.strictObject({
@@ -106,6 +117,32 @@ export const trustedDocumentsSchema = z.strictObject({
   allowArbitraryOperations: z.boolean(),
 });
 
+/** Node's HTTP server limits and admission control of the public listener (docs/security.md). */
+export const serverSchema = z.strictObject({
+  /** Time a client gets to send all request headers (slowloris); Node answers 408 and closes. */
+  headersTimeoutMs: positiveMs,
+  /** Time a client gets to send the whole request, headers and body; Node answers 408 and closes. */
+  requestTimeoutMs: positiveMs,
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: positiveMs,
+  /** A socket with no bytes either way for this long is destroyed. */
+  idleTimeoutMs: positiveMs,
+  /** Request header lines accepted; the rest are dropped by Node. */
+  maxHeadersCount: z.number().int().min(1).max(2000),
+  /** Requests handled at once by one process; more are refused 503 OVERLOADED at once. */
+  maxInFlight: z.number().int().min(1),
+  /** Refuse new requests (503 OVERLOADED) while the event loop lags more than this; 0 turns it off. */
+  maxEventLoopDelayMs: ms,
+  /** `Retry-After` (seconds) on an OVERLOADED refusal. */
+  overloadRetryAfterSeconds: z.number().int().min(1).max(3600),
+}).refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] });
+
+/** Separate listener for /health, /ready and /metrics; port null serves them on the public port. */
+export const opsSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).nullable(),
+  host: z.string().min(1),
+});
+
 export const configSchema = z.strictObject({
   port: z.number().int().min(0).max(65535),
   host: z.string().min(1),
@@ -121,6 +158,8 @@ export const configSchema = z.strictObject({
   security: securitySchema,
   identity: identitySchema,
   trustedDocuments: trustedDocumentsSchema,
+  server: serverSchema,
+  ops: opsSchema,
   redis: z.strictObject({
     /** With a URL, the stale cache is shared fleet-wide through Redis; without, memory only. */
     url: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').nullable(),

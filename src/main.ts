@@ -113,7 +113,8 @@ function workerCount(value: string | undefined): number {
 function printBanner(config: BallastConfig, url: string, demo: DemoServices | undefined, workers: number): void {
   const lines = [`Ballast listening on ${url}/graphql (${config.mode} mode, deadline ${config.deadlineMs} ms, ${workers} worker${workers === 1 ? '' : 's'})`];
   if (config.mode === 'development') lines.push(`GraphiQL: ${url}/graphql · dashboard: ${url}/dashboard`);
-  lines.push(`Metrics: ${url}/metrics · health: ${url}/health · readiness: ${url}/ready`);
+  const opsUrl = config.ops.port === null ? url : `http://${config.ops.host}:${config.ops.port}`;
+  lines.push(`Metrics: ${opsUrl}/metrics · health: ${opsUrl}/health · readiness: ${opsUrl}/ready`);
   lines.push('Sources:');
   for (const name of SOURCE_NAMES) {
     const kind = demo?.services[name as SourceName] ? 'demo' : 'real';

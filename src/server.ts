@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -27,6 +26,9 @@ import { useIdentity } from './plugins/use-identity.js';
 import { useJitErrorCompatibility } from './plugins/use-jit-error-compatibility.js';
 import { useRequestLimits } from './plugins/use-request-limits.js';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.js';
+import { useRateLimit } from './plugins/use-rate-limit.js';
+import { Admission } from './front-door/admission.js';
+import { createBoundedServer, opsHandler, publicHandler } from './front-door/listeners.js';
 import { useDegradationReport } from './plugins/use-degradation-report.js';
 import { useHealth } from './plugins/use-health.js';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
@@ -57,6 +59,8 @@ export interface GatewayOptions {
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, BallastContext>;
   server: Server;
+  /** The listener of /health, /ready and /metrics when `ops.port` is set (docs/operations.md). */
+  opsServer: Server | undefined;
   state: GatewayState;
   client: UpstreamClient;
   /** Listens on `config.port` (0 = any free port) and resolves to the base URL. */
@@ -91,6 +95,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       !(security.introspection ?? development) && useDisableIntrospection(),
       ...useTrustedDocuments(config),
       ...useIdentity(config),
+      ...useRateLimit(config, () => telemetry.metrics.requestShed('rate_limited')),
       useDeferStream(),
       useDegradationReport(),
       useGraphQlJit({}, { enableIf: (args) => !usesIncrementalDelivery(args.document) }),
@@ -110,17 +115,26 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     maskedErrors: { isDev: development },
     logging: false,
   });
-  const server = createServer(yoga);
+  const admission = new Admission(config.server, (reason) => telemetry.metrics.requestShed(reason));
+  const opsSeparate = config.ops.port !== null;
+  const server = createBoundedServer(config.server, publicHandler(yoga, admission, opsSeparate));
+  const opsServer = opsSeparate ? createBoundedServer(config.server, opsHandler(yoga)) : undefined;
   return {
     yoga,
     server,
+    opsServer,
     state,
     client,
-    listen: (port = config.port, host = config.host) => listen(server, port, host),
+    listen: async (port = config.port, host = config.host) => {
+      if (opsServer) await listen(opsServer, config.ops.port!, config.ops.host);
+      return listen(server, port, host);
+    },
     close: async ({ drainDelayMs = 0, graceMs = 10_000 } = {}) => {
       state.draining = true;
       if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await stopServer(server, graceMs);
+      if (opsServer) await stopServer(opsServer, graceMs);
+      admission.stop();
       await sources.shutdown();
       await client.close();
     },

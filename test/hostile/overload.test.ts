@@ -1,0 +1,129 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+import { P1_NAME, P1_QUERY, rawGraphQLPost, sendTogether } from './raw-socket.js';
+
+/**
+ * Admission control against a real Ballast: requests beyond `server.maxInFlight`, or arriving
+ * while the event loop lags, are refused at once with 503, Retry-After and OVERLOADED; health,
+ * readiness and metrics still answer; normal service resumes by itself.
+ */
+const MAX_IN_FLIGHT = 4;
+const CLIENTS = 40;
+const CATALOG_LATENCY_MS = 1000;
+
+async function post(url: string, accept = 'application/graphql-response+json, application/json'): Promise<{ status: number; headers: Headers; body: unknown; ms: number }> {
+  const started = performance.now();
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query: P1_QUERY }) });
+  const body: unknown = await response.json();
+  return { status: response.status, headers: response.headers, body, ms: performance.now() - started };
+}
+
+async function shedCount(url: string, reason: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = new RegExp(`^ballast_requests_shed_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+const OVERLOADED = { errors: [{ message: `Ballast is overloaded (${MAX_IN_FLIGHT} requests in flight); retry later`, extensions: { code: 'OVERLOADED' } }] };
+const SERVED = { data: { product: { id: 'p-0001', name: P1_NAME } } };
+
+describe('max in-flight requests', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    // The catalog's own timeouts are raised so the slow catalog answers instead of timing out.
+    harness = await startHarness({
+      server: { maxInFlight: MAX_IN_FLIGHT, maxEventLoopDelayMs: 0, overloadRetryAfterSeconds: 2 },
+      sources: { catalog: { timeoutMs: 1800, attemptTimeoutMs: 1800 } },
+    });
+  });
+  afterAll(() => harness.close());
+  afterEach(() => harness.reset());
+
+  it(`serves exactly ${MAX_IN_FLIGHT} of ${CLIENTS} concurrent slow requests and refuses the rest at once with 503 + Retry-After`, async () => {
+    harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
+    const results = await sendTogether(harness.url, Array.from({ length: CLIENTS }, () => rawGraphQLPost(P1_QUERY)));
+
+    const served = results.filter((result) => result.status === 200);
+    const refused = results.filter((result) => result.status === 503);
+    expect(served).toHaveLength(MAX_IN_FLIGHT);
+    expect(refused).toHaveLength(CLIENTS - MAX_IN_FLIGHT);
+    for (const result of served) expect(JSON.parse(result.body)).toEqual(SERVED);
+    for (const result of refused) {
+      expect(JSON.parse(result.body)).toEqual(OVERLOADED);
+      expect(result.headers['retry-after']).toBe('2');
+      expect(result.headers['content-type']).toBe('application/graphql-response+json; charset=utf-8');
+      // Refused without waiting for the slow upstream.
+      expect(result.ms).toBeLessThan(CATALOG_LATENCY_MS);
+    }
+    expect(Math.max(...results.map((result) => result.ms))).toBeLessThan(CATALOG_LATENCY_MS + 1500);
+    expect(await shedCount(harness.url, 'in_flight')).toBe(CLIENTS - MAX_IN_FLIGHT);
+    // The catalog saw only the admitted requests.
+    expect(harness.service('catalog').requests).toHaveLength(MAX_IN_FLIGHT);
+
+    harness.service('catalog').clearFault();
+    const after = await post(harness.url);
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual(SERVED);
+  });
+
+  it('never sheds /health, /ready or /metrics while every slot is taken', async () => {
+    harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
+    const slow = sendTogether(harness.url, Array.from({ length: MAX_IN_FLIGHT }, () => rawGraphQLPost(P1_QUERY)));
+    await expect.poll(() => harness.service('catalog').requests.length).toBe(MAX_IN_FLIGHT);
+    const [health, ready, metrics, graphql] = await sendTogether(harness.url, [
+      'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      'GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      rawGraphQLPost(P1_QUERY),
+    ]);
+    expect([health!.status, ready!.status, metrics!.status, graphql!.status]).toEqual([200, 200, 200, 503]);
+    expect((await slow).map((result) => result.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('answers 503 under application/json too, with an application/json body', async () => {
+    harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
+    const request = rawGraphQLPost(P1_QUERY).replace('application/graphql-response+json, application/json', 'application/json');
+    const results = await sendTogether(harness.url, Array.from({ length: MAX_IN_FLIGHT + 1 }, () => request));
+    const refused = results.filter((result) => result.status === 503);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(refused[0]!.body)).toEqual(OVERLOADED);
+  });
+});
+
+describe('event-loop delay', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ server: { maxEventLoopDelayMs: 100 } });
+  });
+  afterAll(() => harness.close());
+
+  /** Keeps this process's event loop (shared with the gateway) ~150 ms behind until stopped. */
+  function saturateEventLoop(): () => void {
+    const timer = setInterval(() => {
+      const until = performance.now() + 150;
+      while (performance.now() < until) {
+        // busy: the loop lags as it would under CPU overload
+      }
+    }, 10);
+    return () => clearInterval(timer);
+  }
+
+  it('refuses requests with 503 while the loop lags, answers /health meanwhile, and serves again once it catches up', async () => {
+    const stop = saturateEventLoop();
+    try {
+      await expect.poll(async () => (await post(harness.url)).status, { timeout: 5000 }).toBe(503);
+      const refused = await post(harness.url);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.body).toEqual({ errors: [{ message: 'Ballast is overloaded (the event loop is behind); retry later', extensions: { code: 'OVERLOADED' } }] });
+      expect((await fetch(`${harness.url}/health`)).status).toBe(200);
+    } finally {
+      stop();
+    }
+    await expect.poll(async () => (await post(harness.url)).status, { timeout: 5000 }).toBe(200);
+    expect((await post(harness.url)).body).toEqual(SERVED);
+    expect(await shedCount(harness.url, 'event_loop_delay')).toBeGreaterThanOrEqual(2);
+  });
+});

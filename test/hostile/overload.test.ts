@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { P1_NAME, P1_QUERY, rawGraphQLPost, sendTogether } from './raw-socket.js';
+import type { RawResponse } from './raw-socket.js';
 
 /**
  * Admission control against a real Ballast: requests beyond `server.maxInFlight`, or arriving
@@ -125,5 +126,61 @@ describe('event-loop delay', () => {
     await expect.poll(async () => (await post(harness.url)).status, { timeout: 5000 }).toBe(200);
     expect((await post(harness.url)).body).toEqual(SERVED);
     expect(await shedCount(harness.url, 'event_loop_delay')).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('per-client rate limit', () => {
+  const BURST = 3;
+  let harness: Harness;
+  beforeAll(async () => {
+    // 0.2 requests/s: no token comes back during the test, so the counts are exact.
+    harness = await startHarness({ identity: { mode: 'header' }, security: { rateLimit: { requestsPerSecond: 0.2, burst: BURST } } });
+  });
+  afterAll(() => harness.close());
+
+  /** Statuses of `count` requests sent one after the other. */
+  async function statuses(count: number, headers: Record<string, string> = {}, localAddress?: string): Promise<RawResponse[]> {
+    const responses: RawResponse[] = [];
+    for (let i = 0; i < count; i++) responses.push(...(await sendTogether(harness.url, [rawGraphQLPost(P1_QUERY, headers)], localAddress)));
+    return responses;
+  }
+
+  it(`lets a user send ${BURST} requests, refuses the next with 429 + Retry-After, and still serves another user`, async () => {
+    const alice = await statuses(BURST + 1, { 'x-user-id': 'alice' });
+    expect(alice.map((response) => response.status)).toEqual([200, 200, 200, 429]);
+    expect(JSON.parse(alice[0]!.body)).toEqual(SERVED);
+    const refused = alice[BURST]!;
+    // A token comes back 5 s after the bucket emptied, less the time the four requests took.
+    const retryAfter = refused.headers['retry-after']!;
+    expect(['4', '5']).toContain(retryAfter);
+    expect(JSON.parse(refused.body)).toEqual({ errors: [{ message: `too many requests; retry in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED' } }] });
+    const bob = await statuses(1, { 'x-user-id': 'bob' });
+    expect(bob[0]!.status).toBe(200);
+    expect(JSON.parse(bob[0]!.body)).toEqual(SERVED);
+    expect(await shedCount(harness.url, 'rate_limited')).toBe(1);
+  });
+
+  it('limits anonymous callers by socket address, ignoring X-Forwarded-For unless trustProxy is set', async () => {
+    const spoofing = await statuses(BURST + 1, { 'x-forwarded-for': '10.0.0.1' }, '127.0.0.2');
+    expect(spoofing.map((response) => response.status)).toEqual([200, 200, 200, 429]);
+    const forged = await statuses(1, { 'x-forwarded-for': '10.9.9.9' }, '127.0.0.2');
+    expect(forged[0]!.status).toBe(429);
+    const otherAddress = await statuses(1, {}, '127.0.0.3');
+    expect(otherAddress[0]!.status).toBe(200);
+    expect(JSON.parse(otherAddress[0]!.body)).toEqual(SERVED);
+  });
+});
+
+describe('per-client rate limit behind a trusted proxy', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ security: { rateLimit: { requestsPerSecond: 0.2, burst: 2, trustProxy: true } } });
+  });
+  afterAll(() => harness.close());
+
+  it('buckets by the last X-Forwarded-For entry', async () => {
+    const send = async (forwardedFor: string) => (await sendTogether(harness.url, [rawGraphQLPost(P1_QUERY, { 'x-forwarded-for': forwardedFor })]))[0]!.status;
+    expect([await send('203.0.113.7'), await send('1.1.1.1, 203.0.113.7'), await send('203.0.113.7')]).toEqual([200, 200, 429]);
+    expect(await send('198.51.100.4')).toBe(200);
   });
 });

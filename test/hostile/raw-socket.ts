@@ -10,9 +10,9 @@ export interface RawClient {
   closed: Promise<number>;
 }
 
-export async function rawConnect(url: string): Promise<RawClient> {
+export async function rawConnect(url: string, localAddress?: string): Promise<RawClient> {
   const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port) });
+  const socket = connect({ host: hostname, port: Number(port), ...(localAddress ? { localAddress } : {}) });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const started = performance.now();
   let text = '';
@@ -57,8 +57,8 @@ export function rawGraphQLPost(query: string, headers: Record<string, string> = 
  * Connects one socket per request first, then writes every request in the same tick, so they
  * reach the server together however slow this machine is; resolves with each response.
  */
-export async function sendTogether(url: string, requests: string[]): Promise<RawResponse[]> {
-  const clients = await Promise.all(requests.map(() => rawConnect(url)));
+export async function sendTogether(url: string, requests: string[], localAddress?: string): Promise<RawResponse[]> {
+  const clients = await Promise.all(requests.map(() => rawConnect(url, localAddress)));
   const started = performance.now();
   const responses = clients.map((client) => readResponse(client, started));
   clients.forEach((client, index) => client.socket.write(requests[index]!));

@@ -160,6 +160,16 @@ describe('per-client rate limit', () => {
     expect(await shedCount(harness.url, 'rate_limited')).toBe(1);
   });
 
+  it('answers 429 under application/json too, with an application/json body', async () => {
+    const accepted = await statuses(BURST, { 'x-user-id': 'carol' });
+    expect(accepted.map((response) => response.status)).toEqual([200, 200, 200]);
+    const request = rawGraphQLPost(P1_QUERY, { 'x-user-id': 'carol' }).replace('application/graphql-response+json, application/json', 'application/json');
+    const [refused] = await sendTogether(harness.url, [request]);
+    expect(refused!.status).toBe(429);
+    expect(refused!.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(refused!.body).errors[0].extensions).toEqual({ code: 'RATE_LIMITED' });
+  });
+
   it('limits anonymous callers by socket address, ignoring X-Forwarded-For unless trustProxy is set', async () => {
     const spoofing = await statuses(BURST + 1, { 'x-forwarded-for': '10.0.0.1' }, '127.0.0.2');
     expect(spoofing.map((response) => response.status)).toEqual([200, 200, 200, 429]);

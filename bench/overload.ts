@@ -35,6 +35,8 @@ interface OverloadRow {
   p99AllMs: number;
   maxOkMs: number;
   errors: number;
+  /** Mean time inside Ballast (its own histogram): far below p99 means requests waited before Ballast saw them. */
+  serverMeanMs: number;
 }
 
 async function main(): Promise<void> {
@@ -49,8 +51,11 @@ async function main(): Promise<void> {
         const url = child.info.url as string;
         await load(url, CAPACITY_CONNECTIONS, 2); // warm-up
         for (const multiple of MULTIPLES) {
+          const before = await serverTotals(url);
           const row = await load(url, CAPACITY_CONNECTIONS * multiple, seconds);
-          rows.push({ variant: variant.id, multiple, ...row });
+          const after = await serverTotals(url);
+          const serverMeanMs = Math.round(((after.seconds - before.seconds) / Math.max(1, after.count - before.count)) * 1000);
+          rows.push({ variant: variant.id, multiple, ...row, serverMeanMs });
           console.error(`${variant.id} ${multiple}x: goodput ${Math.round(row.goodput)}/s, p99 ok ${row.p99OkMs} ms, shed ${Math.round(row.shedPerSecond)}/s`);
         }
       } finally {
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
 }
 
 /** One autocannon run, timing every response itself so the 2xx answers get their own p99. */
-async function load(url: string, connections: number, duration: number): Promise<Omit<OverloadRow, 'variant' | 'multiple'>> {
+async function load(url: string, connections: number, duration: number): Promise<Omit<OverloadRow, 'variant' | 'multiple' | 'serverMeanMs'>> {
   const okLatencies: number[] = [];
   const allLatencies: number[] = [];
   let shed = 0;
@@ -98,6 +103,13 @@ async function load(url: string, connections: number, duration: number): Promise
   };
 }
 
+/** Sum and count of ballast_graphql_request_duration_seconds over every label, from /metrics. */
+async function serverTotals(graphqlUrl: string): Promise<{ seconds: number; count: number }> {
+  const text = await (await fetch(new URL('/metrics', graphqlUrl))).text();
+  const total = (name: string) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((sum, match) => sum + Number(match[1]), 0);
+  return { seconds: total('ballast_graphql_request_duration_seconds_sum'), count: total('ballast_graphql_request_duration_seconds_count') };
+}
+
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -108,9 +120,9 @@ function render(rows: OverloadRow[], pinned: boolean): string {
   const lines = [
     `Overload, S1, ${seconds} s per load, ${os.cpus().length} cores, Node ${process.version}, ${pinned ? 'Ballast on CPU 0, load + upstreams on CPU 1' : 'no pinning'}; 1x = ${CAPACITY_CONNECTIONS} clients`,
     '',
-    '| Ballast | load | clients | goodput (2xx/s) | p99 of 2xx ms | max 2xx ms | p99 of all ms | 503/s | errors |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((row) => `| ${row.variant} | ${row.multiple}x | ${row.connections} | ${Math.round(row.goodput)} | ${row.p99OkMs} | ${row.maxOkMs} | ${row.p99AllMs} | ${Math.round(row.shedPerSecond)} | ${row.errors} |`),
+    '| Ballast | load | clients | goodput (2xx/s) | p99 of 2xx ms | max 2xx ms | p99 of all ms | 503/s | errors | mean ms inside Ballast |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row.variant} | ${row.multiple}x | ${row.connections} | ${Math.round(row.goodput)} | ${row.p99OkMs} | ${row.maxOkMs} | ${row.p99AllMs} | ${Math.round(row.shedPerSecond)} | ${row.errors} | ${row.serverMeanMs} |`),
   ];
   return lines.join('\n');
 }

@@ -115,7 +115,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     maskedErrors: { isDev: development },
     logging: false,
   });
-  const admission = new Admission(config.server, (reason) => telemetry.metrics.requestShed(reason));
+  const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason));
   const opsSeparate = config.ops.port !== null;
   const server = createBoundedServer(config.server, publicHandler(yoga, admission, opsSeparate));
   const opsServer = opsSeparate ? createBoundedServer(config.server, opsHandler(yoga)) : undefined;

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BallastConfig } from '../config-schema.js';
+import { AdaptiveLimit } from './adaptive-limit.js';
 import { EventLoopLag } from './event-loop-lag.js';
 import type { Refusal } from './refusal.js';
 import { writeRefusal } from './refusal.js';
 
 /** Why a request was shed; the label of `ballast_requests_shed_total`. */
-export type ShedReason = 'in_flight' | 'event_loop_delay' | 'rate_limited';
+export type ShedReason = 'in_flight' | 'latency' | 'event_loop_delay' | 'rate_limited';
 
 /** Paths an orchestrator or scraper must reach even when Ballast is overloaded. */
 const NEVER_SHED = new Set(['/health', '/ready', '/metrics']);
@@ -13,18 +14,22 @@ const NEVER_SHED = new Set(['/health', '/ready', '/metrics']);
 /**
  * Admission control in front of Yoga: a request that could not finish within its deadline is
  * refused at once with 503 OVERLOADED and Retry-After, before its body is read or parsed — when
- * `maxInFlight` requests are being handled already, or while the event loop lags more than
- * `maxEventLoopDelayMs` (docs/security.md).
+ * `maxInFlight` requests are being handled already, when more are in flight than the process
+ * completes in half the deadline while requests take longer than that (AdaptiveLimit), or while
+ * the event loop lags more than `maxEventLoopDelayMs` (docs/security.md).
  */
 export class Admission {
   #inFlight = 0;
   readonly #lag: EventLoopLag | undefined;
+  readonly #adaptive: AdaptiveLimit;
 
   constructor(
     private readonly limits: BallastConfig['server'],
+    deadlineMs: number,
     private readonly onShed: (reason: ShedReason) => void,
   ) {
     this.#lag = limits.maxEventLoopDelayMs > 0 ? new EventLoopLag() : undefined;
+    this.#adaptive = new AdaptiveLimit(limits.maxInFlight, deadlineMs / 2);
   }
 
   get inFlight(): number {
@@ -41,25 +46,38 @@ export class Admission {
       return false;
     }
     this.#inFlight++;
-    response.once('close', () => this.#inFlight--);
+    const admitted = performance.now();
+    response.once('close', () => {
+      this.#inFlight--;
+      this.#adaptive.completed(performance.now() - admitted);
+    });
     return true;
   }
 
   stop(): void {
     this.#lag?.stop();
+    this.#adaptive.stop();
   }
 
   #shedReason(): ShedReason | undefined {
     if (this.#inFlight >= this.limits.maxInFlight) return 'in_flight';
+    if (this.#inFlight >= this.#adaptive.limit) return 'latency';
     if (this.#lag && this.#lag.lagMs > this.limits.maxEventLoopDelayMs) return 'event_loop_delay';
     return undefined;
   }
 
   #refusal(reason: ShedReason): Refusal {
-    const why = reason === 'in_flight' ? `${this.limits.maxInFlight} requests in flight` : 'the event loop is behind';
+    const why = REASON_TEXT[reason](this.limits.maxInFlight);
     return { status: 503, code: 'OVERLOADED', message: `Ballast is overloaded (${why}); retry later`, retryAfterSeconds: this.limits.overloadRetryAfterSeconds };
   }
 }
+
+const REASON_TEXT: Record<ShedReason, (maxInFlight: number) => string> = {
+  in_flight: (maxInFlight) => `${maxInFlight} requests in flight`,
+  latency: () => 'requests are taking over half their deadline',
+  event_loop_delay: () => 'the event loop is behind',
+  rate_limited: () => 'rate limited',
+};
 
 export function pathOf(url: string | undefined): string {
   const path = url ?? '/';

@@ -3,6 +3,7 @@ import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { P1_NAME, P1_QUERY, rawGraphQLPost, sendTogether } from './raw-socket.js';
 import type { RawResponse } from './raw-socket.js';
+import { MIN_ADAPTIVE_LIMIT } from '../../src/front-door/adaptive-limit.js';
 
 /**
  * Admission control against a real Ballast: requests beyond `server.maxInFlight`, or arriving
@@ -192,5 +193,38 @@ describe('per-client rate limit behind a trusted proxy', () => {
     const send = async (forwardedFor: string) => (await sendTogether(harness.url, [rawGraphQLPost(P1_QUERY, { 'x-forwarded-for': forwardedFor })]))[0]!.status;
     expect([await send('203.0.113.7'), await send('1.1.1.1, 203.0.113.7'), await send('203.0.113.7')]).toEqual([200, 200, 429]);
     expect(await send('198.51.100.4')).toBe(200);
+  });
+});
+
+describe('adaptive in-flight limit', () => {
+  const DEADLINE_MS = 1000;
+  const SLOW_MS = 700;
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      deadlineMs: DEADLINE_MS,
+      server: { maxEventLoopDelayMs: 0 },
+      sources: { catalog: { timeoutMs: 1500, attemptTimeoutMs: 1500 } },
+    });
+  });
+  afterAll(() => harness.close());
+
+  it(`after requests took over half the deadline, admits only ${MIN_ADAPTIVE_LIMIT} at once (503 with reason latency), and opens up again once they are fast`, async () => {
+    harness.service('catalog').setFault({ latencyMs: SLOW_MS });
+    // 16 slow completions: even all in one 250 ms window that is 64/s × half the deadline = 32, the floor.
+    const first = await sendTogether(harness.url, Array.from({ length: 16 }, () => rawGraphQLPost(P1_QUERY)));
+    expect(first.map((response) => response.status)).toEqual(Array(16).fill(200));
+
+    const second = await sendTogether(harness.url, Array.from({ length: 40 }, () => rawGraphQLPost(P1_QUERY)));
+    const refused = second.filter((response) => response.status === 503);
+    expect(second.filter((response) => response.status === 200)).toHaveLength(MIN_ADAPTIVE_LIMIT);
+    expect(refused).toHaveLength(40 - MIN_ADAPTIVE_LIMIT);
+    expect(JSON.parse(refused[0]!.body)).toEqual({ errors: [{ message: 'Ballast is overloaded (requests are taking over half their deadline); retry later', extensions: { code: 'OVERLOADED' } }] });
+    expect(await shedCount(harness.url, 'latency')).toBe(40 - MIN_ADAPTIVE_LIMIT);
+
+    harness.service('catalog').clearFault();
+    await expect
+      .poll(async () => (await sendTogether(harness.url, Array.from({ length: 40 }, () => rawGraphQLPost(P1_QUERY)))).filter((response) => response.status === 200).length, { timeout: 10_000 })
+      .toBe(40);
   });
 });

@@ -27,7 +27,8 @@ export class EventLoopLag {
     const now = performance.now();
     const drift = Math.max(0, now - this.#last - this.intervalMs);
     this.#last = now;
-    // Rise at once, fall gradually: overload shows up fast and shedding stops only once it eased.
-    this.#lagMs = drift > this.#lagMs ? drift : this.#lagMs * 0.5 + drift * 0.5;
+    // A moving average: a lag held for a few ticks sheds, a single pause (GC, a descheduled
+    // process on a busy host) does not.
+    this.#lagMs = this.#lagMs * 0.7 + drift * 0.3;
   }
 }

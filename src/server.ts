@@ -125,9 +125,11 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     opsServer,
     state,
     client,
+    // The public listener first: a cluster primary announces the first address a worker listens on.
     listen: async (port = config.port, host = config.host) => {
+      const url = await listen(server, port, host);
       if (opsServer) await listen(opsServer, config.ops.port!, config.ops.host);
-      return listen(server, port, host);
+      return url;
     },
     close: async ({ drainDelayMs = 0, graceMs = 10_000 } = {}) => {
       state.draining = true;

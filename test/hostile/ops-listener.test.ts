@@ -92,3 +92,23 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+describe('ops listener with two workers', () => {
+  let ballast: BallastProcess;
+  let opsPort: number;
+  beforeAll(async () => {
+    opsPort = await freePort();
+    ballast = await startBallastProcess({ env: { OPS_PORT: String(opsPort), BALLAST_WORKERS: '2' } });
+  }, 60_000);
+  afterAll(() => ballast?.kill());
+
+  it('announces the public port (not the ops port) and serves the fleet metrics on the ops port', async () => {
+    expect(new URL(ballast.url).port).not.toBe(String(opsPort));
+    const answer = await fetch(`${ballast.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    expect(await answer.json()).toEqual({ data: { __typename: 'Query' } });
+    const metrics = await fetch(`http://127.0.0.1:${opsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE ballast_requests_shed_total counter');
+    expect((await fetch(`${ballast.url}/metrics`)).status).toBe(404);
+  });
+});

@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -226,5 +227,26 @@ describe('adaptive in-flight limit', () => {
     await expect
       .poll(async () => (await sendTogether(harness.url, Array.from({ length: 40 }, () => rawGraphQLPost(P1_QUERY)))).filter((response) => response.status === 200).length, { timeout: 10_000 })
       .toBe(40);
+  });
+});
+
+describe('per-client rate limit with JWT identity', () => {
+  const SECRET = 'a-rate-limit-test-secret-long-enough-for-hs256';
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ identity: { mode: 'jwt', jwt: { secret: SECRET, algorithms: ['HS256'] } }, security: { rateLimit: { requestsPerSecond: 0.2, burst: 2 } } });
+  });
+  afterAll(() => harness.close());
+
+  const bearer = async (subject: string, secret = SECRET) => ({
+    authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setExpirationTime('5m').sign(new TextEncoder().encode(secret))}`,
+  });
+  const send = async (headers: Record<string, string>, localAddress: string) => (await sendTogether(harness.url, [rawGraphQLPost(P1_QUERY, headers)], localAddress))[0]!.status;
+
+  it('buckets by the verified user id whatever address it comes from; a forged token is refused before it can use a bucket', async () => {
+    const dana = await bearer('dana');
+    expect([await send(dana, '127.0.0.4'), await send(dana, '127.0.0.5'), await send(dana, '127.0.0.6')]).toEqual([200, 200, 429]);
+    expect(await send(await bearer('erin'), '127.0.0.4')).toBe(200);
+    expect(await send(await bearer('dana', 'another-secret-that-is-long-enough-for-hs256'), '127.0.0.7')).toBe(401);
   });
 });

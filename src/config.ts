@@ -64,7 +64,8 @@ export function readConfigFile(path: string): ConfigOverrides {
 
 /**
  * Environment variables: `PORT`, `HOST`, `<SOURCE>_URL`, `BALLAST_DEADLINE_MS`, `BALLAST_MODE`
- * (or `NODE_ENV=production`), `BALLAST_LOG_LEVEL`, and any key as `BALLAST__a__b=value`.
+ * (or `NODE_ENV=production`), `BALLAST_LOG_LEVEL`, `REDIS_URL`, `OPS_PORT`, `OPS_HOST`, and any key
+ * as `BALLAST__a__b=value`.
  */
 export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
   const overrides: JsonObject = {};

@@ -5,6 +5,7 @@ import type { Harness } from '../helpers/harness.js';
 import { P1_NAME, P1_QUERY, rawGraphQLPost, sendTogether } from './raw-socket.js';
 import type { RawResponse } from './raw-socket.js';
 import { MIN_ADAPTIVE_LIMIT } from '../../src/front-door/adaptive-limit.js';
+import { RateLimiter } from '../../src/front-door/rate-limiter.js';
 
 /**
  * Admission control against a real Ballast: requests beyond `server.maxInFlight`, or arriving
@@ -248,5 +249,26 @@ describe('per-client rate limit with JWT identity', () => {
     expect([await send(dana, '127.0.0.4'), await send(dana, '127.0.0.5'), await send(dana, '127.0.0.6')]).toEqual([200, 200, 429]);
     expect(await send(await bearer('erin'), '127.0.0.4')).toBe(200);
     expect(await send(await bearer('dana', 'another-secret-that-is-long-enough-for-hs256'), '127.0.0.7')).toBe(401);
+  });
+});
+
+describe('rate limiter buckets', () => {
+  it('refills at the configured rate, says exactly when to retry, and tracks at most maxClients', () => {
+    let now = 0;
+    const limiter = new RateLimiter(2, 3, 100, () => now);
+    expect([1, 2, 3, 4].map(() => limiter.take('a'))).toEqual([{ allowed: true }, { allowed: true }, { allowed: true }, { allowed: false, retryAfterSeconds: 1 }]);
+    now = 500; // one token back at 2/s
+    expect(limiter.take('a')).toEqual({ allowed: true });
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    const slow = new RateLimiter(0.1, 1, 100, () => now);
+    slow.take('b');
+    expect(slow.take('b')).toEqual({ allowed: false, retryAfterSeconds: 10 });
+
+    const bounded = new RateLimiter(1, 1, 3, () => now);
+    for (let i = 0; i < 10_000; i++) bounded.take(`client-${i}`);
+    expect(bounded.trackedClients).toBe(3);
+    // The oldest were forgotten: client-0 starts again with a full bucket, the newest is still empty.
+    expect(bounded.take('client-0')).toEqual({ allowed: true });
+    expect(bounded.take('client-9999')).toEqual({ allowed: false, retryAfterSeconds: 1 });
   });
 });

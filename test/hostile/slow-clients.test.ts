@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { P1_NAME, P1_QUERY, rawConnect, trickle } from './raw-socket.js';
@@ -76,4 +77,22 @@ describe('slow and idle clients', () => {
     expect(client.received()).toContain(P1_NAME);
     expect(closedAfterMs).toBeLessThan(IDLE_TIMEOUT_MS);
   });
+
+  it('refuses 20 KiB of headers with 431 at once and keeps serving', async () => {
+    const client = await rawConnect(harness.url);
+    client.socket.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'b'.repeat(20 * 1024)}\r\n\r\n`);
+    const closedAfterMs = await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(closedAfterMs).toBeLessThan(SLACK_MS);
+    await expectNormalQueryAnswers();
+  });
 });
+
+describe('server timeouts in the config', () => {
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(() => resolveConfig({ server: { headersTimeoutMs: 20_000, requestTimeoutMs: 15_000 } })).toThrow(
+      'config: server.headersTimeoutMs = 20000: headersTimeoutMs must not exceed requestTimeoutMs',
+    );
+  });
+});
+

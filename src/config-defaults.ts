@@ -73,6 +73,7 @@ export function defaultConfig(): BallastConfig {
       idleTimeoutMs: 30_000,
       maxHeadersCount: 100,
       maxInFlight: 1024,
+      adaptiveLimit: true,
       maxEventLoopDelayMs: 250,
       overloadRetryAfterSeconds: 1,
     },

@@ -131,6 +131,8 @@ export const serverSchema = z.strictObject({
   maxHeadersCount: z.number().int().min(1).max(2000),
   /** Requests handled at once by one process; more are refused 503 OVERLOADED at once. */
   maxInFlight: z.number().int().min(1),
+  /** Lower the in-flight limit to completions/s × half the deadline while requests take longer than that. */
+  adaptiveLimit: z.boolean(),
   /** Refuse new requests (503 OVERLOADED) while the event loop lags more than this; 0 turns it off. */
   maxEventLoopDelayMs: ms,
   /** `Retry-After` (seconds) on an OVERLOADED refusal. */

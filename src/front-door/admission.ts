@@ -21,7 +21,7 @@ const NEVER_SHED = new Set(['/health', '/ready', '/metrics']);
 export class Admission {
   #inFlight = 0;
   readonly #lag: EventLoopLag | undefined;
-  readonly #adaptive: AdaptiveLimit;
+  readonly #adaptive: AdaptiveLimit | undefined;
 
   constructor(
     private readonly limits: BallastConfig['server'],
@@ -29,7 +29,7 @@ export class Admission {
     private readonly onShed: (reason: ShedReason) => void,
   ) {
     this.#lag = limits.maxEventLoopDelayMs > 0 ? new EventLoopLag() : undefined;
-    this.#adaptive = new AdaptiveLimit(limits.maxInFlight, deadlineMs / 2);
+    this.#adaptive = limits.adaptiveLimit ? new AdaptiveLimit(limits.maxInFlight, deadlineMs / 2) : undefined;
   }
 
   get inFlight(): number {
@@ -49,19 +49,18 @@ export class Admission {
     const admitted = performance.now();
     response.once('close', () => {
       this.#inFlight--;
-      this.#adaptive.completed(performance.now() - admitted);
+      this.#adaptive?.completed(performance.now() - admitted);
     });
     return true;
   }
 
   stop(): void {
     this.#lag?.stop();
-    this.#adaptive.stop();
   }
 
   #shedReason(): ShedReason | undefined {
     if (this.#inFlight >= this.limits.maxInFlight) return 'in_flight';
-    if (this.#inFlight >= this.#adaptive.limit) return 'latency';
+    if (this.#adaptive && this.#inFlight >= this.#adaptive.limit) return 'latency';
     if (this.#lag && this.#lag.lagMs > this.limits.maxEventLoopDelayMs) return 'event_loop_delay';
     return undefined;
   }

@@ -213,7 +213,7 @@ describe('adaptive in-flight limit', () => {
 
   it(`after requests took over half the deadline, admits only ${MIN_ADAPTIVE_LIMIT} at once (503 with reason latency), and opens up again once they are fast`, async () => {
     harness.service('catalog').setFault({ latencyMs: SLOW_MS });
-    // 16 slow completions: even all in one 250 ms window that is 64/s × half the deadline = 32, the floor.
+    // The first slow completion closes a window of one completion in over 250 ms: at most 4/s × half the deadline, so the floor, 32.
     const first = await sendTogether(harness.url, Array.from({ length: 16 }, () => rawGraphQLPost(P1_QUERY)));
     expect(first.map((response) => response.status)).toEqual(Array(16).fill(200));
 
@@ -249,6 +249,21 @@ describe('per-client rate limit with JWT identity', () => {
     expect([await send(dana, '127.0.0.4'), await send(dana, '127.0.0.5'), await send(dana, '127.0.0.6')]).toEqual([200, 200, 429]);
     expect(await send(await bearer('erin'), '127.0.0.4')).toBe(200);
     expect(await send(await bearer('dana', 'another-secret-that-is-long-enough-for-hs256'), '127.0.0.7')).toBe(401);
+  });
+});
+
+describe('adaptive in-flight limit turned off', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ deadlineMs: 1000, server: { adaptiveLimit: false, maxEventLoopDelayMs: 0 }, sources: { catalog: { timeoutMs: 1500, attemptTimeoutMs: 1500 } } });
+  });
+  afterAll(() => harness.close());
+
+  it('admits every request however long the previous ones took', async () => {
+    harness.service('catalog').setFault({ latencyMs: 700 });
+    await sendTogether(harness.url, Array.from({ length: 16 }, () => rawGraphQLPost(P1_QUERY)));
+    const second = await sendTogether(harness.url, Array.from({ length: 40 }, () => rawGraphQLPost(P1_QUERY)));
+    expect(second.map((response) => response.status)).toEqual(Array(40).fill(200));
   });
 });
 

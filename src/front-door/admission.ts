@@ -8,6 +8,9 @@ import { writeRefusal } from './refusal.js';
 /** Why a request was shed; the label of `ballast_requests_shed_total`. */
 export type ShedReason = 'in_flight' | 'latency' | 'event_loop_delay' | 'rate_limited';
 
+/** The reasons admission control itself refuses for (rate limits are refused in Yoga). */
+type OverloadReason = Exclude<ShedReason, 'rate_limited'>;
+
 /** Paths an orchestrator or scraper must reach even when Ballast is overloaded. */
 const NEVER_SHED = new Set(['/health', '/ready', '/metrics']);
 
@@ -58,24 +61,23 @@ export class Admission {
     this.#lag?.stop();
   }
 
-  #shedReason(): ShedReason | undefined {
+  #shedReason(): OverloadReason | undefined {
     if (this.#inFlight >= this.limits.maxInFlight) return 'in_flight';
     if (this.#adaptive && this.#inFlight >= this.#adaptive.limit) return 'latency';
     if (this.#lag && this.#lag.lagMs > this.limits.maxEventLoopDelayMs) return 'event_loop_delay';
     return undefined;
   }
 
-  #refusal(reason: ShedReason): Refusal {
+  #refusal(reason: OverloadReason): Refusal {
     const why = REASON_TEXT[reason](this.limits.maxInFlight);
     return { status: 503, code: 'OVERLOADED', message: `Ballast is overloaded (${why}); retry later`, retryAfterSeconds: this.limits.overloadRetryAfterSeconds };
   }
 }
 
-const REASON_TEXT: Record<ShedReason, (maxInFlight: number) => string> = {
+const REASON_TEXT: Record<OverloadReason, (maxInFlight: number) => string> = {
   in_flight: (maxInFlight) => `${maxInFlight} requests in flight`,
   latency: () => 'requests are taking over half their deadline',
   event_loop_delay: () => 'the event loop is behind',
-  rate_limited: () => 'rate limited',
 };
 
 export function pathOf(url: string | undefined): string {

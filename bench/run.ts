@@ -18,6 +18,11 @@ import { SCENARIOS, SERVERS } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 
 const args = process.argv.slice(2);
+// `npm run bench -- --overload`: the separate overload scenario instead (bench/overload.ts).
+if (args.includes('--overload')) {
+  await import('./overload.js');
+  process.exit(0);
+}
 const quick = args.includes('--quick');
 const listArg = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1]?.split(',');
 const settings = quick ? { warmupSeconds: 1, rounds: 1, seconds: 1, probes: 3 } : { warmupSeconds: 3, rounds: 3, seconds: 5, probes: 20 };

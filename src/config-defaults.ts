@@ -58,6 +58,9 @@ export function defaultConfig(): BallastConfig {
       corsOrigins: [],
       maxListItems: 500,
       maxCallsPerSource: 20,
+      // Off: most deployments sit behind an API gateway that limits per key, and by address alone
+      // every client behind one NAT or proxy would share a bucket (docs/security.md).
+      rateLimit: { requestsPerSecond: 0, burst: 20, maxClients: 100_000, trustProxy: false },
     },
     identity: {
       mode: 'none',
@@ -71,6 +74,19 @@ export function defaultConfig(): BallastConfig {
       // Catalog data changes rarely; prices and stock move faster (docs/clients.md).
       maxAgeSeconds: { 'Query.product': 60, 'Query.products': 60, 'Query.node': 60, 'Query.nodes': 60, 'Product.price': 10, 'Product.inventory': 5, 'Product.rating': 60 },
     },
+    // requestTimeoutMs bounds the upload: a full maxBodyBytes body at ~1 Mbit/s fits in 10 s.
+    server: {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 15_000,
+      keepAliveTimeoutMs: 5_000,
+      idleTimeoutMs: 30_000,
+      maxHeadersCount: 100,
+      maxInFlight: 1024,
+      adaptiveLimit: true,
+      maxEventLoopDelayMs: 250,
+      overloadRetryAfterSeconds: 1,
+    },
+    ops: { port: null, host: '127.0.0.1' },
     redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },
     tracing: { graphqlDocument: false },
     cluster: { shareStaleValues: true, staleWriteIntervalMs: 1_000, staleLookupTimeoutMs: 50, staleMaxBytes: 67_108_864 },

@@ -63,6 +63,16 @@ export const sourcePolicySchema = z.strictObject({
   forwardHeaders: z.array(forwardableHeader),
 });
 
+/** Per-client token bucket (docs/security.md); requestsPerSecond 0 turns it off. */
+export const rateLimitSchema = z.strictObject({
+  requestsPerSecond: z.number().min(0),
+  burst: z.number().int().min(1),
+  /** Clients remembered at once (least recently seen forgotten first, so memory stays bounded). */
+  maxClients: z.number().int().min(1).max(10_000_000),
+  /** Take the client address from the last X-Forwarded-For entry (one trusted proxy in front). */
+  trustProxy: z.boolean(),
+});
+
 export const securitySchema = z.strictObject({
   maxDepth: z.number().int().min(1),
   maxAliases: z.number().int().min(0),
@@ -86,6 +96,7 @@ export const securitySchema = z.strictObject({
   maxListItems: z.number().int().min(1),
   /** Upstream calls one request may make to one source. */
   maxCallsPerSource: z.number().int().min(1),
+  rateLimit: rateLimitSchema,
 });
 
 export const identitySchema = z.strictObject({
@@ -136,6 +147,34 @@ export const cacheControlSchema = z.strictObject({
   maxAgeSeconds: z.record(z.string().regex(/^[A-Z]\w*\.\w+$/, 'keys look like Type.field'), z.number().int().min(0)),
 });
 
+/** Node's HTTP server limits and admission control of the public listener (docs/security.md). */
+export const serverSchema = z.strictObject({
+  /** Time a client gets to send all request headers (slowloris); Node answers 408 and closes. */
+  headersTimeoutMs: positiveMs,
+  /** Time a client gets to send the whole request, headers and body; Node answers 408 and closes. */
+  requestTimeoutMs: positiveMs,
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: positiveMs,
+  /** A socket with no bytes either way for this long is destroyed. */
+  idleTimeoutMs: positiveMs,
+  /** Request header lines accepted; the rest are dropped by Node. */
+  maxHeadersCount: z.number().int().min(1).max(2000),
+  /** Requests handled at once by one process; more are refused 503 OVERLOADED at once. */
+  maxInFlight: z.number().int().min(1),
+  /** Lower the in-flight limit to completions/s × half the deadline while requests take longer than that. */
+  adaptiveLimit: z.boolean(),
+  /** Refuse new requests (503 OVERLOADED) while the event loop lags more than this; 0 turns it off. */
+  maxEventLoopDelayMs: ms,
+  /** `Retry-After` (seconds) on an OVERLOADED refusal. */
+  overloadRetryAfterSeconds: z.number().int().min(1).max(3600),
+}).refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] });
+
+/** Separate listener for /health, /ready and /metrics; port null serves them on the public port. */
+export const opsSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).nullable(),
+  host: z.string().min(1),
+});
+
 export const configSchema = z.strictObject({
   port: z.number().int().min(0).max(65535),
   host: z.string().min(1),
@@ -153,6 +192,8 @@ export const configSchema = z.strictObject({
   trustedDocuments: trustedDocumentsSchema,
   apq: apqSchema,
   cacheControl: cacheControlSchema,
+  server: serverSchema,
+  ops: opsSchema,
   redis: z.strictObject({
     /** With a URL, the stale cache is shared fleet-wide through Redis; without, memory only. */
     url: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').nullable(),

@@ -105,7 +105,8 @@ export function readConfigFile(path: string): ConfigOverrides {
 
 /**
  * Environment variables: `PORT`, `HOST`, `<SOURCE>_URL`, `BALLAST_DEADLINE_MS`, `BALLAST_MODE`
- * (or `NODE_ENV=production`), `BALLAST_LOG_LEVEL`, and any key as `BALLAST__a__b=value`.
+ * (or `NODE_ENV=production`), `BALLAST_LOG_LEVEL`, `REDIS_URL`, `OPS_PORT`, `OPS_HOST`, and any key
+ * as `BALLAST__a__b=value`.
  */
 export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
   const overrides: JsonObject = {};
@@ -117,6 +118,8 @@ export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
   if (mode) set(['mode'], mode);
   if (env.BALLAST_LOG_LEVEL) set(['logLevel'], env.BALLAST_LOG_LEVEL);
   if (env.REDIS_URL) set(['redis', 'url'], env.REDIS_URL);
+  if (env.OPS_PORT !== undefined && env.OPS_PORT !== '') set(['ops', 'port'], parseNumber('OPS_PORT', env.OPS_PORT));
+  if (env.OPS_HOST) set(['ops', 'host'], env.OPS_HOST);
   for (const source of SOURCES) {
     const value = env[source.urlVariable];
     if (value === undefined || value === '') continue;

@@ -76,11 +76,11 @@ async function main(): Promise<void> {
   const url = await gateway.listen();
   printBanner(config, url, demo, 1);
   const reloadable = new ReloadableGateway(gateway);
-  reloadOnHangup(reloadable, (server) => {
+  reloadOnHangup(reloadable, (server, opsServer) => {
     const next = loadConfig(env, values.config);
     // Sources the running demo services stand in for keep them; the server keeps its port.
     for (const name of SOURCE_NAMES) next.sources[name].url ??= demo?.urls[name];
-    return createGateway(next, { server, ...(demo ? { demo: inProcessDemoControl(demo) } : {}) });
+    return createGateway(next, { server, opsServer, ...(demo ? { demo: inProcessDemoControl(demo) } : {}) });
   });
   installShutdown(async () => {
     await reloadable.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) });
@@ -134,7 +134,8 @@ function printBanner(config: BallastConfig, url: string, demo: DemoServices | un
   }
   const lines = [headline];
   if (config.mode === 'development') lines.push(`GraphiQL: ${url}/graphql · dashboard: ${url}/dashboard`);
-  lines.push(`Metrics: ${url}/metrics · health: ${url}/health · readiness: ${url}/ready`);
+  const opsUrl = config.ops.port === null ? url : `http://${config.ops.host}:${config.ops.port}`;
+  lines.push(`Metrics: ${opsUrl}/metrics · health: ${opsUrl}/health · readiness: ${opsUrl}/ready`);
   lines.push('Sources:');
   for (const name of SOURCE_NAMES) {
     const kind = demo?.services[name as SourceName] ? 'demo' : 'real';

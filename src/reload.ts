@@ -37,6 +37,9 @@ export class ReloadableGateway {
     carryStaleValues(old, next);
     this.server.removeListener('request', this.#listener);
     this.#listener = this.#attach(next);
+    // The ops listener (ops.port) serves /health, /ready and /metrics of the current gateway.
+    old.opsServer?.removeListener('request', old.handleOps);
+    next.opsServer?.on('request', next.handleOps);
     this.#current = next;
     await this.#idle(old, graceMs);
     this.#inFlight.delete(old);
@@ -77,12 +80,12 @@ function carryStaleValues(old: Gateway, next: Gateway): void {
  * SIGHUP: build a gateway from the re-read config and swap it in. When the config does not
  * validate (or a source has no URL) nothing changes but one line on stderr naming the problem.
  */
-export function reloadOnHangup(reloadable: ReloadableGateway, build: (server: Server) => Gateway): void {
+export function reloadOnHangup(reloadable: ReloadableGateway, build: (server: Server, opsServer: Server | undefined) => Gateway): void {
   let swapping = Promise.resolve();
   process.on('SIGHUP', () => {
     let next: Gateway;
     try {
-      next = build(reloadable.server);
+      next = build(reloadable.server, reloadable.current.opsServer);
     } catch (error) {
       lifecycleLog().error(`reload refused, keeping the running config: ${(error as Error).message}`);
       return;

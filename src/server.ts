@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -29,6 +28,9 @@ import { useIdentity } from './plugins/use-identity.js';
 import { useJitErrorCompatibility } from './plugins/use-jit-error-compatibility.js';
 import { useRequestLimits } from './plugins/use-request-limits.js';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.js';
+import { useRateLimit } from './plugins/use-rate-limit.js';
+import { Admission } from './front-door/admission.js';
+import { createBoundedServer, opsHandler, publicHandler } from './front-door/listeners.js';
 import { useDegradationReport } from './plugins/use-degradation-report.js';
 import { useCacheControl } from './plugins/use-cache-control.js';
 import { useAutomaticPersistedQueries } from './plugins/use-automatic-persisted-queries.js';
@@ -62,16 +64,22 @@ export interface GatewayOptions {
   hostStaleStore?: StaleStore;
   /**
    * A reload: serve on this already listening server instead of creating one. The caller moves
-   * the server's request listener to the new gateway's `yoga`.
+   * the server's request listener to the new gateway's `handle` (src/reload.ts).
    */
   server?: Server;
+  /** A reload with a separate ops listener: that running server, its listener moved to `handleOps`. */
+  opsServer?: Server | undefined;
 }
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, BallastContext>;
-  /** The server's request listener: yoga inside the request's log scope. */
+  /** The server's request listener: admission control, then yoga inside the request's log scope. */
   handle(request: IncomingMessage, response: ServerResponse): void;
+  /** The ops listener's request listener (/health, /ready, /metrics). */
+  handleOps(request: IncomingMessage, response: ServerResponse): void;
   server: Server;
+  /** The listener of /health, /ready and /metrics when `ops.port` is set (docs/operations.md). */
+  opsServer: Server | undefined;
   state: GatewayState;
   client: UpstreamClient;
   /** Listens on `config.port` (0 = any free port) and resolves to the base URL. */
@@ -111,6 +119,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       ...useAutomaticPersistedQueries(config),
       ...useTrustedDocuments(config),
       ...useIdentity(config),
+      ...useRateLimit(config, () => telemetry.metrics.requestShed('rate_limited')),
       useDeferStream(),
       useDegradationReport(),
       config.cacheControl.enabled && useCacheControl(config),
@@ -131,20 +140,35 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     maskedErrors: { isDev: development },
     logging: false,
   });
+  const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason));
+  const opsSeparate = config.ops.port !== null;
   // Every request runs in its own scope, so log lines written while serving it carry its ids.
-  const handle = (request: IncomingMessage, response: ServerResponse): void => void requestScope.run({}, () => yoga(request, response));
-  const server = options.server ?? createServer(handle);
+  const scoped = (request: IncomingMessage, response: ServerResponse): unknown => requestScope.run({}, () => yoga(request, response));
+  const handle = publicHandler(scoped, admission, opsSeparate) as Gateway['handle'];
+  // A reload (src/reload.ts) hands the running server to the new gateway, which then attaches nothing itself.
+  const server = options.server ?? createBoundedServer(config.server, handle);
+  const handleOps = opsHandler(scoped) as Gateway['handle'];
+  const opsServer = opsSeparate ? (options.opsServer ?? createBoundedServer(config.server, handleOps)) : undefined;
   return {
     yoga,
     handle,
+    handleOps,
     server,
+    opsServer,
     state,
     client,
-    listen: (port = config.port, host = config.host) => listen(server, port, host),
+    // The public listener first: a cluster primary announces the first address a worker listens on.
+    listen: async (port = config.port, host = config.host) => {
+      const url = await listen(server, port, host);
+      if (opsServer && !opsServer.listening) await listen(opsServer, config.ops.port!, config.ops.host);
+      return url;
+    },
     close: async ({ drainDelayMs = 0, graceMs = 10_000 } = {}) => {
       state.draining = true;
       if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await stopServer(server, graceMs);
+      if (opsServer) await stopServer(opsServer, graceMs);
+      admission.stop();
       await sources.shutdown();
       await client.close();
       await activeTracing()?.flush();

@@ -8,7 +8,8 @@ import { announceReady, stopOnSignal } from './ready.js';
 /**
  * B2–B4: Ballast over the bench's demo upstreams (URLs in BENCH_UPSTREAMS). The variant says
  * what is taken away: `naive` asks upstream once per key (maxBatchSize 1, as resolvers without
- * DataLoader would), `bare` turns every resilience policy off, `shipped` changes nothing.
+ * DataLoader would), `bare` turns every resilience policy off, `shipped` changes nothing,
+ * `unshed` turns admission control off (bench/overload.ts).
  */
 const variant = process.argv[2] ?? 'shipped';
 const upstreams = JSON.parse(process.env.BENCH_UPSTREAMS ?? '{}') as Record<string, string>;
@@ -29,6 +30,9 @@ function overrides(): ConfigOverrides {
       return { sources: perSource(BARE_POLICY) };
     case 'shipped':
       return { sources: perSource({}) };
+    // bench/overload.ts: as shipped but with admission control off, to compare shedding against none.
+    case 'unshed':
+      return { sources: perSource({}), server: { maxInFlight: 1_000_000, adaptiveLimit: false, maxEventLoopDelayMs: 0 } };
     default:
       throw new Error(`unknown Ballast variant ${variant}`);
   }

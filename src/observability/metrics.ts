@@ -42,6 +42,7 @@ export class BallastMetrics implements PipelineObserver {
   readonly #graphqlRequests: Counter<'operation' | 'result'>;
   readonly #graphqlDuration: Histogram<'operation' | 'result'>;
   readonly #redisOperations: Counter<'operation' | 'outcome'>;
+  readonly #shedRequests: Counter<'reason'>;
 
   constructor(pipelines: Record<SourceName, ResiliencePipeline>, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -73,6 +74,12 @@ export class BallastMetrics implements PipelineObserver {
       name: 'ballast_redis_operations_total',
       help: 'Shared stale cache operations on Redis by operation (get, set) and outcome (ok, miss, error, skipped)',
       labelNames: ['operation', 'outcome'],
+      registers,
+    });
+    this.#shedRequests = new Counter({
+      name: 'ballast_requests_shed_total',
+      help: 'Requests refused before handling: reason in_flight, latency or event_loop_delay (503 OVERLOADED), rate_limited (429)',
+      labelNames: ['reason'],
       registers,
     });
     this.#registerBulkheadGauges(pipelines);
@@ -109,6 +116,10 @@ export class BallastMetrics implements PipelineObserver {
 
   redisOperation(operation: 'get' | 'set', outcome: 'ok' | 'miss' | 'error' | 'skipped'): void {
     this.#redisOperations.inc({ operation, outcome });
+  }
+
+  requestShed(reason: 'in_flight' | 'latency' | 'event_loop_delay' | 'rate_limited'): void {
+    this.#shedRequests.inc({ reason });
   }
 
   requestFinished(operation: string, result: RequestResult, durationMs: number): void {

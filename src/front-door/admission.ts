@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BallastConfig } from '../config-schema.js';
+import { AdaptiveLimit } from './adaptive-limit.js';
+import { EventLoopLag } from './event-loop-lag.js';
+import type { Refusal } from './refusal.js';
+import { writeRefusal } from './refusal.js';
+
+/** Why a request was shed; the label of `ballast_requests_shed_total`. */
+export type ShedReason = 'in_flight' | 'latency' | 'event_loop_delay' | 'rate_limited';
+
+/** The reasons admission control itself refuses for (rate limits are refused in Yoga). */
+type OverloadReason = Exclude<ShedReason, 'rate_limited'>;
+
+/** Paths an orchestrator or scraper must reach even when Ballast is overloaded. */
+const NEVER_SHED = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * Admission control in front of Yoga: a request that could not finish within its deadline is
+ * refused at once with 503 OVERLOADED and Retry-After, before its body is read or parsed — when
+ * `maxInFlight` requests are being handled already, when more are in flight than the process
+ * completes in half the deadline while requests take longer than that (AdaptiveLimit), or while
+ * the event loop lags more than `maxEventLoopDelayMs` (docs/security.md).
+ */
+export class Admission {
+  #inFlight = 0;
+  readonly #lag: EventLoopLag | undefined;
+  readonly #adaptive: AdaptiveLimit | undefined;
+
+  constructor(
+    private readonly limits: BallastConfig['server'],
+    deadlineMs: number,
+    private readonly onShed: (reason: ShedReason) => void,
+  ) {
+    this.#lag = limits.maxEventLoopDelayMs > 0 ? new EventLoopLag() : undefined;
+    this.#adaptive = limits.adaptiveLimit ? new AdaptiveLimit(limits.maxInFlight, deadlineMs / 2) : undefined;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Lets the request through (counted until its response closes) or answers it 503; true if admitted. */
+  admit(request: IncomingMessage, response: ServerResponse): boolean {
+    if (NEVER_SHED.has(pathOf(request.url))) return true;
+    const reason = this.#shedReason();
+    if (reason) {
+      this.onShed(reason);
+      writeRefusal(request, response, this.#refusal(reason));
+      return false;
+    }
+    this.#inFlight++;
+    const admitted = performance.now();
+    response.once('close', () => {
+      this.#inFlight--;
+      this.#adaptive?.completed(performance.now() - admitted);
+    });
+    return true;
+  }
+
+  stop(): void {
+    this.#lag?.stop();
+  }
+
+  #shedReason(): OverloadReason | undefined {
+    if (this.#inFlight >= this.limits.maxInFlight) return 'in_flight';
+    if (this.#adaptive && this.#inFlight >= this.#adaptive.limit) return 'latency';
+    if (this.#lag && this.#lag.lagMs > this.limits.maxEventLoopDelayMs) return 'event_loop_delay';
+    return undefined;
+  }
+
+  #refusal(reason: OverloadReason): Refusal {
+    const why = REASON_TEXT[reason](this.limits.maxInFlight);
+    return { status: 503, code: 'OVERLOADED', message: `Ballast is overloaded (${why}); retry later`, retryAfterSeconds: this.limits.overloadRetryAfterSeconds };
+  }
+}
+
+const REASON_TEXT: Record<OverloadReason, (maxInFlight: number) => string> = {
+  in_flight: (maxInFlight) => `${maxInFlight} requests in flight`,
+  latency: () => 'requests are taking over half their deadline',
+  event_loop_delay: () => 'the event loop is behind',
+};
+
+export function pathOf(url: string | undefined): string {
+  const path = url ?? '/';
+  const query = path.indexOf('?');
+  return query === -1 ? path : path.slice(0, query);
+}

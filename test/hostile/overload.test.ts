@@ -1,0 +1,289 @@
+import { SignJWT } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+import { P1_NAME, P1_QUERY, rawGraphQLPost, sendTogether } from './raw-socket.js';
+import type { RawResponse } from './raw-socket.js';
+import { MIN_ADAPTIVE_LIMIT } from '../../src/front-door/adaptive-limit.js';
+import { RateLimiter } from '../../src/front-door/rate-limiter.js';
+
+/**
+ * Admission control against a real Ballast: requests beyond `server.maxInFlight`, or arriving
+ * while the event loop lags, are refused at once with 503, Retry-After and OVERLOADED; health,
+ * readiness and metrics still answer; normal service resumes by itself.
+ */
+const MAX_IN_FLIGHT = 4;
+const CLIENTS = 40;
+const CATALOG_LATENCY_MS = 1000;
+
+async function post(url: string, accept = 'application/graphql-response+json, application/json'): Promise<{ status: number; headers: Headers; body: unknown; ms: number }> {
+  const started = performance.now();
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query: P1_QUERY }) });
+  const body: unknown = await response.json();
+  return { status: response.status, headers: response.headers, body, ms: performance.now() - started };
+}
+
+async function shedCount(url: string, reason: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = new RegExp(`^ballast_requests_shed_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+const OVERLOADED = { errors: [{ message: `Ballast is overloaded (${MAX_IN_FLIGHT} requests in flight); retry later`, extensions: { code: 'OVERLOADED' } }] };
+const SERVED = { data: { product: { id: 'p-0001', name: P1_NAME } } };
+
+describe('max in-flight requests', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    // The catalog's own timeouts are raised so the slow catalog answers instead of timing out.
+    harness = await startHarness({
+      server: { maxInFlight: MAX_IN_FLIGHT, maxEventLoopDelayMs: 0, overloadRetryAfterSeconds: 2 },
+      sources: { catalog: { timeoutMs: 1800, attemptTimeoutMs: 1800 } },
+    });
+  });
+  afterAll(() => harness.close());
+  afterEach(() => harness.reset());
+
+  it(`serves exactly ${MAX_IN_FLIGHT} of ${CLIENTS} concurrent slow requests and refuses the rest at once with 503 + Retry-After`, async () => {
+    harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
+    const results = await sendTogether(harness.url, Array.from({ length: CLIENTS }, () => rawGraphQLPost(P1_QUERY)));
+
+    const served = results.filter((result) => result.status === 200);
+    const refused = results.filter((result) => result.status === 503);
+    expect(served).toHaveLength(MAX_IN_FLIGHT);
+    expect(refused).toHaveLength(CLIENTS - MAX_IN_FLIGHT);
+    for (const result of served) expect(JSON.parse(result.body)).toEqual(SERVED);
+    for (const result of refused) {
+      expect(JSON.parse(result.body)).toEqual(OVERLOADED);
+      expect(result.headers['retry-after']).toBe('2');
+      expect(result.headers['content-type']).toBe('application/graphql-response+json; charset=utf-8');
+      // Refused without waiting for the slow upstream.
+      expect(result.ms).toBeLessThan(CATALOG_LATENCY_MS);
+    }
+    expect(Math.max(...results.map((result) => result.ms))).toBeLessThan(CATALOG_LATENCY_MS + 1500);
+    expect(await shedCount(harness.url, 'in_flight')).toBe(CLIENTS - MAX_IN_FLIGHT);
+    // The catalog saw only the admitted requests.
+    expect(harness.service('catalog').requests).toHaveLength(MAX_IN_FLIGHT);
+
+    harness.service('catalog').clearFault();
+    const after = await post(harness.url);
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual(SERVED);
+  });
+
+  it('never sheds /health, /ready or /metrics while every slot is taken', async () => {
+    harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
+    const slow = sendTogether(harness.url, Array.from({ length: MAX_IN_FLIGHT }, () => rawGraphQLPost(P1_QUERY)));
+    await expect.poll(() => harness.service('catalog').requests.length).toBe(MAX_IN_FLIGHT);
+    const [health, ready, metrics, graphql] = await sendTogether(harness.url, [
+      'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      'GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      rawGraphQLPost(P1_QUERY),
+    ]);
+    expect([health!.status, ready!.status, metrics!.status, graphql!.status]).toEqual([200, 200, 200, 503]);
+    expect((await slow).map((result) => result.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('answers 503 under application/json too, with an application/json body', async () => {
+    harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
+    const request = rawGraphQLPost(P1_QUERY).replace('application/graphql-response+json, application/json', 'application/json');
+    const results = await sendTogether(harness.url, Array.from({ length: MAX_IN_FLIGHT + 1 }, () => request));
+    const refused = results.filter((result) => result.status === 503);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(refused[0]!.body)).toEqual(OVERLOADED);
+  });
+});
+
+describe('event-loop delay', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ server: { maxEventLoopDelayMs: 100 } });
+  });
+  afterAll(() => harness.close());
+
+  /** Keeps this process's event loop (shared with the gateway) ~150 ms behind until stopped. */
+  function saturateEventLoop(): () => void {
+    const timer = setInterval(() => {
+      const until = performance.now() + 150;
+      while (performance.now() < until) {
+        // busy: the loop lags as it would under CPU overload
+      }
+    }, 10);
+    return () => clearInterval(timer);
+  }
+
+  it('refuses requests with 503 while the loop lags, answers /health meanwhile, and serves again once it catches up', async () => {
+    const stop = saturateEventLoop();
+    try {
+      await expect.poll(async () => (await post(harness.url)).status, { timeout: 5000 }).toBe(503);
+      const refused = await post(harness.url);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.body).toEqual({ errors: [{ message: 'Ballast is overloaded (the event loop is behind); retry later', extensions: { code: 'OVERLOADED' } }] });
+      expect((await fetch(`${harness.url}/health`)).status).toBe(200);
+    } finally {
+      stop();
+    }
+    await expect.poll(async () => (await post(harness.url)).status, { timeout: 5000 }).toBe(200);
+    expect((await post(harness.url)).body).toEqual(SERVED);
+    expect(await shedCount(harness.url, 'event_loop_delay')).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('per-client rate limit', () => {
+  const BURST = 3;
+  let harness: Harness;
+  beforeAll(async () => {
+    // 0.2 requests/s: no token comes back during the test, so the counts are exact.
+    harness = await startHarness({ identity: { mode: 'header' }, security: { rateLimit: { requestsPerSecond: 0.2, burst: BURST } } });
+  });
+  afterAll(() => harness.close());
+
+  /** Statuses of `count` requests sent one after the other. */
+  async function statuses(count: number, headers: Record<string, string> = {}, localAddress?: string): Promise<RawResponse[]> {
+    const responses: RawResponse[] = [];
+    for (let i = 0; i < count; i++) responses.push(...(await sendTogether(harness.url, [rawGraphQLPost(P1_QUERY, headers)], localAddress)));
+    return responses;
+  }
+
+  it(`lets a user send ${BURST} requests, refuses the next with 429 + Retry-After, and still serves another user`, async () => {
+    const alice = await statuses(BURST + 1, { 'x-user-id': 'alice' });
+    expect(alice.map((response) => response.status)).toEqual([200, 200, 200, 429]);
+    expect(JSON.parse(alice[0]!.body)).toEqual(SERVED);
+    const refused = alice[BURST]!;
+    // A token comes back 5 s after the bucket emptied, less the time the four requests took.
+    const retryAfter = refused.headers['retry-after']!;
+    expect(['4', '5']).toContain(retryAfter);
+    expect(JSON.parse(refused.body)).toEqual({ errors: [{ message: `too many requests; retry in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED' } }] });
+    const bob = await statuses(1, { 'x-user-id': 'bob' });
+    expect(bob[0]!.status).toBe(200);
+    expect(JSON.parse(bob[0]!.body)).toEqual(SERVED);
+    expect(await shedCount(harness.url, 'rate_limited')).toBe(1);
+  });
+
+  it('answers 429 under application/json too, with an application/json body', async () => {
+    const accepted = await statuses(BURST, { 'x-user-id': 'carol' });
+    expect(accepted.map((response) => response.status)).toEqual([200, 200, 200]);
+    const request = rawGraphQLPost(P1_QUERY, { 'x-user-id': 'carol' }).replace('application/graphql-response+json, application/json', 'application/json');
+    const [refused] = await sendTogether(harness.url, [request]);
+    expect(refused!.status).toBe(429);
+    expect(refused!.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(refused!.body).errors[0].extensions).toEqual({ code: 'RATE_LIMITED' });
+  });
+
+  it('limits anonymous callers by socket address, ignoring X-Forwarded-For unless trustProxy is set', async () => {
+    const spoofing = await statuses(BURST + 1, { 'x-forwarded-for': '10.0.0.1' }, '127.0.0.2');
+    expect(spoofing.map((response) => response.status)).toEqual([200, 200, 200, 429]);
+    const forged = await statuses(1, { 'x-forwarded-for': '10.9.9.9' }, '127.0.0.2');
+    expect(forged[0]!.status).toBe(429);
+    const otherAddress = await statuses(1, {}, '127.0.0.3');
+    expect(otherAddress[0]!.status).toBe(200);
+    expect(JSON.parse(otherAddress[0]!.body)).toEqual(SERVED);
+  });
+});
+
+describe('per-client rate limit behind a trusted proxy', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ security: { rateLimit: { requestsPerSecond: 0.2, burst: 2, trustProxy: true } } });
+  });
+  afterAll(() => harness.close());
+
+  it('buckets by the last X-Forwarded-For entry', async () => {
+    const send = async (forwardedFor: string) => (await sendTogether(harness.url, [rawGraphQLPost(P1_QUERY, { 'x-forwarded-for': forwardedFor })]))[0]!.status;
+    expect([await send('203.0.113.7'), await send('1.1.1.1, 203.0.113.7'), await send('203.0.113.7')]).toEqual([200, 200, 429]);
+    expect(await send('198.51.100.4')).toBe(200);
+  });
+});
+
+describe('adaptive in-flight limit', () => {
+  const DEADLINE_MS = 1000;
+  const SLOW_MS = 700;
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      deadlineMs: DEADLINE_MS,
+      server: { maxEventLoopDelayMs: 0 },
+      sources: { catalog: { timeoutMs: 1500, attemptTimeoutMs: 1500 } },
+    });
+  });
+  afterAll(() => harness.close());
+
+  it(`after requests took over half the deadline, admits only ${MIN_ADAPTIVE_LIMIT} at once (503 with reason latency), and opens up again once they are fast`, async () => {
+    harness.service('catalog').setFault({ latencyMs: SLOW_MS });
+    // The first slow completion closes a window of one completion in over 250 ms: at most 4/s × half the deadline, so the floor, 32.
+    const first = await sendTogether(harness.url, Array.from({ length: 16 }, () => rawGraphQLPost(P1_QUERY)));
+    expect(first.map((response) => response.status)).toEqual(Array(16).fill(200));
+
+    const second = await sendTogether(harness.url, Array.from({ length: 40 }, () => rawGraphQLPost(P1_QUERY)));
+    const refused = second.filter((response) => response.status === 503);
+    expect(second.filter((response) => response.status === 200)).toHaveLength(MIN_ADAPTIVE_LIMIT);
+    expect(refused).toHaveLength(40 - MIN_ADAPTIVE_LIMIT);
+    expect(JSON.parse(refused[0]!.body)).toEqual({ errors: [{ message: 'Ballast is overloaded (requests are taking over half their deadline); retry later', extensions: { code: 'OVERLOADED' } }] });
+    expect(await shedCount(harness.url, 'latency')).toBe(40 - MIN_ADAPTIVE_LIMIT);
+
+    harness.service('catalog').clearFault();
+    await expect
+      .poll(async () => (await sendTogether(harness.url, Array.from({ length: 40 }, () => rawGraphQLPost(P1_QUERY)))).filter((response) => response.status === 200).length, { timeout: 10_000 })
+      .toBe(40);
+  });
+});
+
+describe('per-client rate limit with JWT identity', () => {
+  const SECRET = 'a-rate-limit-test-secret-long-enough-for-hs256';
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ identity: { mode: 'jwt', jwt: { secret: SECRET, algorithms: ['HS256'] } }, security: { rateLimit: { requestsPerSecond: 0.2, burst: 2 } } });
+  });
+  afterAll(() => harness.close());
+
+  const bearer = async (subject: string, secret = SECRET) => ({
+    authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setExpirationTime('5m').sign(new TextEncoder().encode(secret))}`,
+  });
+  const send = async (headers: Record<string, string>, localAddress: string) => (await sendTogether(harness.url, [rawGraphQLPost(P1_QUERY, headers)], localAddress))[0]!.status;
+
+  it('buckets by the verified user id whatever address it comes from; a forged token is refused before it can use a bucket', async () => {
+    const dana = await bearer('dana');
+    expect([await send(dana, '127.0.0.4'), await send(dana, '127.0.0.5'), await send(dana, '127.0.0.6')]).toEqual([200, 200, 429]);
+    expect(await send(await bearer('erin'), '127.0.0.4')).toBe(200);
+    expect(await send(await bearer('dana', 'another-secret-that-is-long-enough-for-hs256'), '127.0.0.7')).toBe(401);
+  });
+});
+
+describe('adaptive in-flight limit turned off', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ deadlineMs: 1000, server: { adaptiveLimit: false, maxEventLoopDelayMs: 0 }, sources: { catalog: { timeoutMs: 1500, attemptTimeoutMs: 1500 } } });
+  });
+  afterAll(() => harness.close());
+
+  it('admits every request however long the previous ones took', async () => {
+    harness.service('catalog').setFault({ latencyMs: 700 });
+    await sendTogether(harness.url, Array.from({ length: 16 }, () => rawGraphQLPost(P1_QUERY)));
+    const second = await sendTogether(harness.url, Array.from({ length: 40 }, () => rawGraphQLPost(P1_QUERY)));
+    expect(second.map((response) => response.status)).toEqual(Array(40).fill(200));
+  });
+});
+
+describe('rate limiter buckets', () => {
+  it('refills at the configured rate, says exactly when to retry, and tracks at most maxClients', () => {
+    let now = 0;
+    const limiter = new RateLimiter(2, 3, 100, () => now);
+    expect([1, 2, 3, 4].map(() => limiter.take('a'))).toEqual([{ allowed: true }, { allowed: true }, { allowed: true }, { allowed: false, retryAfterSeconds: 1 }]);
+    now = 500; // one token back at 2/s
+    expect(limiter.take('a')).toEqual({ allowed: true });
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    const slow = new RateLimiter(0.1, 1, 100, () => now);
+    slow.take('b');
+    expect(slow.take('b')).toEqual({ allowed: false, retryAfterSeconds: 10 });
+
+    const bounded = new RateLimiter(1, 1, 3, () => now);
+    for (let i = 0; i < 10_000; i++) bounded.take(`client-${i}`);
+    expect(bounded.trackedClients).toBe(3);
+    // The oldest were forgotten: client-0 starts again with a full bucket, the newest is still empty.
+    expect(bounded.take('client-0')).toEqual({ allowed: true });
+    expect(bounded.take('client-9999')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+  });
+});

@@ -32,7 +32,7 @@ describe('ops listener in a gateway', () => {
     expect(await metrics.text()).toMatch(/^ballast_graphql_requests_total\{operation="Named",result="ok"\} 1$/m);
     const health = await fetch(`${opsUrl}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', pid: process.pid });
+    expect(await health.json()).toMatchObject({ status: 'ok', pid: process.pid, criticalOpen: [], sources: { catalog: { critical: true, state: 'CLOSED' } } });
     expect((await fetch(`${opsUrl}/ready`)).status).toBe(200);
 
     for (const path of ['/metrics', '/health', '/ready', '/health?x=1']) {

@@ -127,6 +127,8 @@ describe('production logs are JSON lines, each with its pid', () => {
   it('--workers 2: worker lines carry pid and worker id; a worker death and SIGTERM are JSON too', { timeout: 3 * START_TIMEOUT_MS }, async () => {
     ballast = await startBallastProcess({ args: ['--workers', '2'], env: await productionEnv(), timeoutMs: START_TIMEOUT_MS });
     await normalAndDegraded(ballast.url, 'fleet');
+    // Both request lines are out before a worker is killed: SIGKILL may take a worker's unwritten log with it.
+    await expect.poll(() => parsedLines(ballast!.banner).filter((line) => line.msg === 'graphql request').length, { timeout: 10_000 }).toBe(2);
     const primaryPid = ballast.process.pid!;
     const workerPid = ((await getJson(`${ballast.url}/health`)).body.pid as number);
     process.kill(workerPid, 'SIGKILL');

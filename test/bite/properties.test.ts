@@ -86,6 +86,21 @@ describe('retry budget over random call sequences', () => {
   });
 });
 
+describe('retry budget window edges (exact times)', () => {
+  it('a call made exactly one bucket after the first stays counted until its own bucket leaves the window', () => {
+    // 10 s window of ten 1 s buckets; no floor, one retry per call.
+    const budget = new RetryBudget({ ratio: 1, minRetriesPerSecond: 0, windowMs: 10_000 });
+    const t0 = 1_000_000;
+    budget.recordCall(t0);
+    budget.recordCall(t0 + 1000);
+    // At t0 + 10 s the first call has left the window, the second (9 s old) has not: one retry.
+    expect(budget.tryAcquireRetry(t0 + 10_000)).toBe(true);
+    expect(budget.tryAcquireRetry(t0 + 10_000)).toBe(false);
+    // One bucket later the second call has left too.
+    expect(budget.tryAcquireRetry(t0 + 11_000)).toBe(false);
+  });
+});
+
 describe('breaker window over random outcome sequences', () => {
   type Outcome = 'ok' | 'fail' | 'rejected' | 'cancelled';
   const outcomes = fc.array(fc.constantFrom<Outcome>('ok', 'fail', 'fail', 'rejected', 'cancelled'), { maxLength: 60 });

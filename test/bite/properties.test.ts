@@ -181,6 +181,13 @@ describe('header policy over random header sets', () => {
   });
 });
 
+describe('header policy, exact cases', () => {
+  it('a Connection header names headers case-insensitively and with spaces: those are not forwarded', () => {
+    const client = new Headers({ connection: 'Keep-Alive, X-Tenant,Accept-Language', 'x-tenant': 't-1', 'accept-language': 'de', authorization: 'Bearer a' });
+    expect(forwardedHeaders(client, ['x-tenant', 'accept-language', 'authorization'])).toEqual({ authorization: 'Bearer a' });
+  });
+});
+
 describe('money formatting over random amounts and currencies', () => {
   const currency = fc.constantFrom('USD', 'EUR', 'GBP', 'JPY', 'KWD', 'CHF', 'INR', 'BHD', 'KRW', 'CLP', 'SEK');
   it('equals Intl.NumberFormat of amount / 10^minor digits, memo or not', () => {

@@ -99,6 +99,14 @@ describe('retry budget window edges (exact times)', () => {
     // One bucket later the second call has left too.
     expect(budget.tryAcquireRetry(t0 + 11_000)).toBe(false);
   });
+
+  it('buckets start at the first use, not at wall-clock multiples of the bucket length', () => {
+    const budget = new RetryBudget({ ratio: 1, minRetriesPerSecond: 0, windowMs: 10_000 });
+    const t0 = 1_000_500;
+    budget.recordCall(t0);
+    // 9.999 s later the call is still inside the window (its bucket began at t0, not at 1_000_000).
+    expect(budget.tryAcquireRetry(t0 + 9_999)).toBe(true);
+  });
 });
 
 describe('breaker window over random outcome sequences', () => {

@@ -22,7 +22,7 @@ const LOAD_SECONDS = Number(process.env.MEMTEST_SECONDS ?? 20);
  * After calm-down the live heap may exceed the warm baseline by at most this much. Every cache is
  * already full at the baseline (warm-up asks for every product the load asks for), so legitimate
  * growth is the odd metric label and V8's bookkeeping: measured at +0.05 MB. On this 2-core
- * machine the 20 s load makes ~1,000 requests, so the bound catches a leak of ~2 KB a request
+ * machine the 20 s load makes 1,000 to 2,500 requests, so the bound catches a leak of ~1-2 KB a request
  * (a retained response, closure or socket); smaller per-request leaks need MEMTEST_SECONDS=300.
  */
 const MAX_GROWTH_BYTES = 2 * 1024 * 1024;

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/generated/', 'coverage/', 'test-artifacts/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'src/generated/', 'coverage/', 'test-artifacts/', 'bench/results/', '.stryker-tmp/', 'reports/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -20,15 +20,17 @@ export async function favoritesOf(userId: string, context: BallastContext, info:
   // Positions are only known once absent products are left out, so load first, then resolve each
   // entry at its final position (a failed key's rejection is kept by the request's loader).
   const ids = operation.pipeline.failsFast ? favorites.productIds : await knownToCatalog(context, favorites.productIds);
-  const entries = await Promise.all(ids.map((id, index) => entryOrError(loadDegradable(context, entryInfo(info, index), operation, id))));
+  const entries = await Promise.all(ids.map((id, index) => entryOrError(() => loadDegradable(context, entryInfo(info, index), operation, id))));
   // An error in a list's place is that entry's null and errors[] entry at its own path (graphql-js
   // and graphql-jit both complete list items so). Never null: unknown products were left out above.
   return entries as CatalogProduct[];
 }
 
-async function entryOrError(entry: CatalogProduct | null | Promise<CatalogProduct | null>): Promise<CatalogProduct | null | GraphQLError> {
+// A thunk: with the catalog's breaker open the fallback throws synchronously, and that must stay
+// this entry's error rather than fail the whole list.
+async function entryOrError(load: () => CatalogProduct | null | Promise<CatalogProduct | null>): Promise<CatalogProduct | null | GraphQLError> {
   try {
-    return await entry;
+    return await load();
   } catch (error) {
     if (error instanceof GraphQLError) return error;
     throw error;

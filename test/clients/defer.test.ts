@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 
@@ -8,6 +8,8 @@ beforeAll(async () => {
   harness = await startHarness({ fieldTimeouts: { 'Product.inventory': 2000 }, sources: { inventory: { timeoutMs: 1500, attemptTimeoutMs: 1500 } } });
 });
 afterAll(() => harness.close());
+// Faults are cleared after every test, even a failing one, so one failure cannot cascade.
+afterEach(() => harness.reset());
 
 interface Part {
   atMs: number;
@@ -43,7 +45,6 @@ describe('@defer', () => {
     expect(second!.atMs).toBeGreaterThanOrEqual(800);
     expect(second!.body.hasNext).toBe(false);
     expect(second!.body.incremental?.map((part) => part.data)).toEqual(Array(3).fill({ inventory: { status: expect.any(String) } }));
-    harness.service('inventory').clearFault();
   });
 
   it('reports degradation inside the deferred payload that degraded', async () => {
@@ -53,7 +54,6 @@ describe('@defer', () => {
     expect(second!.body.extensions?.degraded).toEqual([
       { source: 'pricing', reason: 'UPSTREAM_UNAVAILABLE', fallback: 'NULL', paths: [['products', 'nodes', 0, 'price'], ['products', 'nodes', 1, 'price']] },
     ]);
-    harness.service('pricing').clearFault();
   });
 
   it('streams list items with @stream', async () => {

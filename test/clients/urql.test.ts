@@ -1,5 +1,5 @@
 import { Client, fetchExchange, gql } from '@urql/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 
@@ -13,6 +13,8 @@ beforeAll(async () => {
   client = new Client({ url: `${harness.url}/graphql`, exchanges: [fetchExchange], requestPolicy: 'network-only', fetchOptions: { headers: { 'x-graphql-yoga-csrf': '1' } } });
 });
 afterAll(() => harness.close());
+// Faults are cleared after every test, even a failing one, so one failure cannot cascade.
+afterEach(() => harness.reset());
 
 const PRODUCT = gql`
   query Product($id: ID!) {
@@ -27,7 +29,6 @@ describe('urql', () => {
     expect(result.error).toBeUndefined();
     expect(result.data).toMatchObject({ product: { id: 'p-0001', name: expect.any(String), price: { formatted: expect.stringMatching(/^\$/) }, inventory: { available: null, status: 'UNKNOWN' } } });
     expect(result.extensions?.degraded).toEqual([{ source: 'inventory', reason: 'UPSTREAM_TIMEOUT', fallback: 'DEFAULT', paths: [['product', 'inventory']] }]);
-    harness.service('inventory').clearFault();
   });
 
   it('surfaces a NULL fallback as a CombinedError with the code', async () => {
@@ -35,6 +36,5 @@ describe('urql', () => {
     const fresh = await client.query(PRODUCT, { id: 'p-0005' }).toPromise();
     expect(fresh.data?.product?.price).toBeNull();
     expect(fresh.error?.graphQLErrors.map((error) => error.extensions.code)).toEqual(['UPSTREAM_UNAVAILABLE']);
-    harness.service('pricing').clearFault();
   });
 });

@@ -10,11 +10,16 @@ describe('linkedTimeout', () => {
   });
 
   it('aborts with the parent reason when the parent aborts first, and dispose stops the timer', async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
     const parent = new AbortController();
     const timeout = linkedTimeout(parent.signal, 10_000, () => new Error('never'));
+    expect(timers()).toBe(before + 1);
     parent.abort(new Error('deadline'));
     expect((timeout.signal.reason as Error).message).toBe('deadline');
     timeout.dispose();
+    // The 10 s timer is gone at once, not left to fire (or hold the process) later.
+    expect(timers()).toBe(before);
   });
 
   it('starts aborted under an aborted parent', () => {

@@ -227,7 +227,10 @@ describe('CORS', () => {
 describe('GraphiQL and the dashboard in production', () => {
   it('are off by default', async () => {
     const graphiql = await fetch(`${harness.url}/graphql`, { headers: { accept: 'text/html' } });
-    expect(await graphiql.text()).not.toContain('<html');
+    // A browser asking for the IDE gets no page at all: 406, empty body, no content type.
+    expect(graphiql.status).toBe(406);
+    expect(graphiql.headers.get('content-type')).toBeNull();
+    expect(await graphiql.text()).toBe('');
     expect((await fetch(`${harness.url}/dashboard`)).status).toBe(404);
   });
 });

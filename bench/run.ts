@@ -59,16 +59,21 @@ async function main(): Promise<void> {
         const cursors = await walkCursors(child.info.url as string);
         const serverRows: Row[] = [];
         const wanted = listArg('scenarios') ?? (quick ? QUICK_SCENARIOS : undefined);
-        for (const scenario of SCENARIOS.filter((entry) => server.scenarios.includes(entry.id) && (!wanted || wanted.includes(entry.id)))) {
+        const scenarios = SCENARIOS.filter((entry) => server.scenarios.includes(entry.id) && (!wanted || wanted.includes(entry.id)));
+        const runScenario = async (scenario: Scenario): Promise<void> => {
           const row = await measure(child, scenario, workloadFor(scenario, cursors), urls, counter);
           serverRows.push({ ...row, server: server.id, serverTitle: server.title });
           console.error(`${server.id} ${scenario.id}: ${Math.round(row.requestsPerSecond)} good/s, p99 ${row.p99Ms} ms, bad ${row.wrong + row.non2xx + row.errors}/${row.requests}, ${row.upstreamCallsPerQuery.toFixed(2)} calls/query`);
-        }
-        // Peak RSS under the closed-loop scenarios, before the open loop's overload can queue requests.
+        };
+        for (const scenario of scenarios.filter((entry) => !entry.degrades)) await runScenario(scenario);
+        // Peak RSS under the healthy closed-loop scenarios, before the open loop's overload queues requests.
         const peak = child.peakRssMiB();
-        rows.push(...serverRows.map((row) => ({ ...row, peakRssMiB: peak })));
+        // The open loop runs before any fault: a server without timeouts never gets back the
+        // connections S4's hung upstream holds, and an open breaker would degrade healthy S1.
         const s1 = serverRows.find((row) => row.scenario === 'S1');
         if (s1 && OPEN_LOOP_SERVERS.includes(server.id)) openLoopRows.push(...(await measureOpenLoop(child, server.id, s1.requestsPerSecond, workloadFor(SCENARIOS[0]!, cursors))));
+        for (const scenario of scenarios.filter((entry) => entry.degrades)) await runScenario(scenario);
+        rows.push(...serverRows.map((row) => ({ ...row, peakRssMiB: peak })));
       } finally {
         await child.stop();
       }
@@ -112,19 +117,9 @@ async function measure(child: Child, scenario: Scenario, workload: Workload, url
   }
 }
 
-/**
- * Up to 15 s, 1 s at a time, until S1 answers are all exact again: a breaker opened by the fault
- * scenarios (closed again 5 s later) must not count against the open loop's healthy S1.
- */
-const RECOVERY_SLICES = 15;
-
 /** S1 at fixed rates, shares of the server's own closed-loop S1 capacity: latency at equal load. */
 async function measureOpenLoop(child: Child, server: string, capacity: number, workload: Workload): Promise<OpenLoopRow[]> {
   const rows: OpenLoopRow[] = [];
-  for (let slice = 0; slice < RECOVERY_SLICES; slice++) {
-    const check = await closedLoop(child.info.url as string, workload, 1, settings.connections);
-    if (check.wrong + check.non2xx + check.errors + check.degraded === 0) break;
-  }
   for (const share of settings.openLoopShares) {
     const rate = Math.max(1, capacity * share);
     const result = await openLoop(child.info.url as string, workload, rate, settings.openLoopSeconds);

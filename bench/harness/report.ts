@@ -2,6 +2,7 @@ export interface Row {
   server: string;
   serverTitle: string;
   scenario: string;
+  /** Good answers per second (exact, or the scenario's expected degradation). */
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -10,6 +11,23 @@ export interface Row {
   upstreamCallsPerQuery: number;
   cpuMicrosPerRequest: number;
   peakRssMiB: number;
+  /** Over every measured round: answers with the expected degradation, and wrong ones (2xx). */
+  degraded: number;
+  wrong: number;
+  requests: number;
+}
+
+/** One fixed rate of the open-loop run: a share of the server's own S1 capacity. */
+export interface OpenLoopRow {
+  server: string;
+  share: number;
+  rate: number;
+  goodput: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  bad: number;
+  requests: number;
 }
 
 export interface Target {
@@ -28,37 +46,60 @@ export function failedCorrectness(targets: Target[]): Target[] {
 const find = (rows: Row[], server: string, scenario: string) => rows.find((row) => row.server === server && row.scenario === scenario);
 const ratio = (a: Row | undefined, b: Row | undefined) => (a && b && b.requestsPerSecond > 0 ? a.requestsPerSecond / b.requestsPerSecond : Number.NaN);
 const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+/** Wrong answers, non-2xx and transport errors or timeouts: none of them counts as throughput. */
+export const badAnswers = (row: Row): number => row.wrong + row.non2xx + row.errors;
+const badShare = (row: Row) => (row.requests > 0 ? (100 * badAnswers(row)) / row.requests : 0);
+const HEALTHY = ['S1', 'S2'];
+const BALLAST = ['B2', 'B3', 'B4'];
+/** The open-loop load at which Ballast's p99 is compared with tuned Apollo's. */
+export const OPEN_LOOP_COMPARED_SHARE = 0.8;
 
 /** The targets of the benchmark issue, evaluated on the rows of one run. */
-export function evaluateTargets(rows: Row[]): Target[] {
+export function evaluateTargets(rows: Row[], openLoop: OpenLoopRow[] = []): Target[] {
   const targets: Target[] = [];
-  for (const scenario of ['S1', 'S2']) {
-    const value = ratio(find(rows, 'B4', scenario), find(rows, 'B5', scenario));
-    targets.push({ name: `B4 / B5 throughput on ${scenario} >= 2.0`, value: fixed(value), pass: value >= 2, kind: 'speed' });
+  for (const scenario of HEALTHY) {
+    const value = ratio(find(rows, 'B4', scenario), find(rows, 'B6', scenario));
+    targets.push({ name: `B4 / B6 (leanest BFF) throughput on ${scenario} >= 0.9`, value: fixed(value), pass: value >= 0.9, kind: 'speed' });
   }
-  const overFloor = ratio(find(rows, 'B4', 'S1'), find(rows, 'B1', 'S1'));
-  targets.push({ name: 'B4 / B1 throughput on S1 >= 0.5', value: fixed(overFloor), pass: overFloor >= 0.5, kind: 'speed' });
+  for (const scenario of HEALTHY) {
+    const value = ratio(find(rows, 'B4', scenario), find(rows, 'B5', scenario));
+    targets.push({ name: `B4 / B5 (tuned Apollo) throughput on ${scenario} >= 2.5`, value: fixed(value), pass: value >= 2.5, kind: 'speed' });
+  }
+  const rss = (find(rows, 'B4', 'S1')?.peakRssMiB ?? Number.NaN) / (find(rows, 'B5', 'S1')?.peakRssMiB ?? Number.NaN);
+  targets.push({ name: 'B4 peak RSS <= 1.3x B5 (tuned Apollo)', value: fixed(rss), pass: rss <= 1.3, kind: 'speed' });
+  const atShare = (server: string) => openLoop.find((row) => row.server === server && row.share === OPEN_LOOP_COMPARED_SHARE);
+  const [ballast, apollo] = [atShare('B4'), atShare('B5')];
+  targets.push({ name: `open loop at ${OPEN_LOOP_COMPARED_SHARE * 100}% of capacity: B4 p99 <= B5 p99`, value: ballast && apollo ? `${ballast.p99Ms} vs ${apollo.p99Ms} ms` : 'n/a', pass: !!ballast && !!apollo && ballast.p99Ms <= apollo.p99Ms, kind: 'speed' });
   const policyCost = ratio(find(rows, 'B4', 'S1'), find(rows, 'B3', 'S1'));
   targets.push({ name: 'B4 / B3 throughput on S1 >= 0.95', value: fixed(policyCost), pass: policyCost >= 0.95, kind: 'speed' });
-  const b4Calls = find(rows, 'B4', 'S1')?.upstreamCallsPerQuery ?? Number.NaN;
-  targets.push({ name: 'B4 upstream calls per S1 query = 3', value: fixed(b4Calls), pass: b4Calls === 3, kind: 'correctness' });
-  const b2Calls = find(rows, 'B2', 'S1')?.upstreamCallsPerQuery ?? Number.NaN;
-  targets.push({ name: 'B2 upstream calls per S1 query = 41', value: fixed(b2Calls), pass: b2Calls === 41, kind: 'correctness' });
   const openCheaper = ratio(find(rows, 'B4', 'S3'), find(rows, 'B4', 'S1'));
   targets.push({ name: 'B4 S3 throughput >= B4 S1 throughput', value: fixed(openCheaper), pass: openCheaper >= 1, kind: 'speed' });
   const s4 = find(rows, 'B4', 'S4');
   targets.push({ name: 'B4 S4 p99 <= 230 ms', value: s4 ? `${s4.p99Ms} ms` : 'n/a', pass: !!s4 && s4.p99Ms <= 230, kind: 'speed' });
-  const ballastRows = rows.filter((row) => ['B2', 'B3', 'B4'].includes(row.server));
-  const failing = ballastRows.filter((row) => row.non2xx > 0 || row.errors > 0);
-  targets.push({ name: 'zero non-2xx and errors in every Ballast scenario', value: failing.length ? failing.map((row) => `${row.server}/${row.scenario}`).join(', ') : '0', pass: failing.length === 0, kind: 'correctness' });
+  const b4Calls = find(rows, 'B4', 'S1')?.upstreamCallsPerQuery ?? Number.NaN;
+  targets.push({ name: 'B4 upstream calls per S1 query = 3', value: fixed(b4Calls), pass: b4Calls === 3, kind: 'correctness' });
+  const b2Calls = find(rows, 'B2', 'S1')?.upstreamCallsPerQuery ?? Number.NaN;
+  targets.push({ name: 'B2 upstream calls per S1 query = 41', value: fixed(b2Calls), pass: b2Calls === 41, kind: 'correctness' });
+  targets.push(noBadAnswers('zero bad answers in S1 and S2, every server', rows.filter((row) => HEALTHY.includes(row.scenario))));
+  targets.push(noBadAnswers('zero bad answers, non-2xx and errors in every Ballast scenario', rows.filter((row) => BALLAST.includes(row.server))));
   return targets;
 }
 
-export function renderMarkdown(rows: Row[], targets: Target[], meta: Record<string, string>): string {
-  const header = '| server | scenario | req/s | p50 ms | p99 ms | non-2xx | errors | upstream calls/query | CPU µs/req | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+function noBadAnswers(name: string, rows: Row[]): Target {
+  const failing = rows.filter((row) => badAnswers(row) > 0);
+  return { name, value: failing.length ? failing.map((row) => `${row.server}/${row.scenario} ${fixed(badShare(row), 1)}%`).join(', ') : '0', pass: failing.length === 0, kind: 'correctness' };
+}
+
+export function renderMarkdown(rows: Row[], targets: Target[], meta: Record<string, string>, openLoop: OpenLoopRow[] = []): string {
+  const header =
+    '| server | scenario | good answers/s | p50 ms | p99 ms | bad % | degraded % | non-2xx | errors | upstream calls/query | CPU µs/req | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map(
     (row) =>
-      `| ${row.server} ${row.serverTitle} | ${row.scenario} | ${Math.round(row.requestsPerSecond)} | ${row.p50Ms} | ${row.p99Ms} | ${row.non2xx} | ${row.errors} | ${fixed(row.upstreamCallsPerQuery)} | ${Math.round(row.cpuMicrosPerRequest)} | ${row.peakRssMiB} |`,
+      `| ${row.server} ${row.serverTitle} | ${row.scenario} | ${Math.round(row.requestsPerSecond)} | ${row.p50Ms} | ${row.p99Ms} | ${fixed(badShare(row), 1)} | ${fixed(row.requests > 0 ? (100 * row.degraded) / row.requests : 0, 1)} | ${row.non2xx} | ${row.errors} | ${fixed(row.upstreamCallsPerQuery)} | ${Math.round(row.cpuMicrosPerRequest)} | ${row.peakRssMiB} |`,
+  );
+  const openHeader = '| server | share of its S1 capacity | rate req/s | goodput/s | p50 ms | p99 ms | p99.9 ms | bad % |\n|---|---:|---:|---:|---:|---:|---:|---:|';
+  const openLines = openLoop.map(
+    (row) => `| ${row.server} | ${Math.round(row.share * 100)}% | ${Math.round(row.rate)} | ${Math.round(row.goodput)} | ${row.p50Ms} | ${row.p99Ms} | ${row.p999Ms} | ${fixed(row.requests > 0 ? (100 * row.bad) / row.requests : 0, 1)} |`,
   );
   // A speed target whose scenario did not run (quick or filtered runs) is not a failure.
   const verdict = (target: Target): string => (target.pass ? 'PASS' : target.kind === 'speed' && target.value === 'n/a' ? 'SKIP' : 'FAIL');
@@ -71,6 +112,11 @@ export function renderMarkdown(rows: Row[], targets: Target[], meta: Record<stri
     '',
     header,
     ...lines,
+    '',
+    '## Open loop (S1 at fixed rates)',
+    '',
+    openHeader,
+    ...openLines,
     '',
     '## Targets',
     '',

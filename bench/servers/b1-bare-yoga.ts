@@ -1,17 +1,24 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createSchema, createYoga } from 'graphql-yoga';
+import { DEMO_PRODUCT_COUNT } from '../../src/demo/data.js';
 import { loadTypeDefs } from '../../src/schema.js';
 import { announceReady, stopOnSignal } from './ready.js';
-import { s1Products } from './s1-response.js';
+import { pageFromMemory, s1Products } from './s1-response.js';
 
-/** B1, the framework floor: Yoga over the same schema, S1 answered from memory. */
-const products = s1Products(100);
+/**
+ * B1, the framework floor: Yoga over the same schema, S1's pages answered from memory, with the
+ * two settings Ballast itself uses (graphql-jit, no streaming body limit).
+ */
+const products = s1Products(DEMO_PRODUCT_COUNT);
 const yoga = createYoga({
   schema: createSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: { Query: { products: (_: unknown, args: { first: number }) => ({ nodes: products.slice(0, args.first), edges: [], pageInfo: { hasNextPage: true, endCursor: null } }) } },
+    resolvers: { Query: { products: (_: unknown, args: { first: number; after?: string | null }) => pageFromMemory(products, args.first, args.after) } },
   }),
+  plugins: [useGraphQlJit()],
+  maxRequestBodySize: false,
   logging: false,
   landingPage: false,
   graphiql: false,

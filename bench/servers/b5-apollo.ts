@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { RESTDataSource } from '@apollo/datasource-rest';
 import DataLoader from 'dataloader';
@@ -8,7 +9,12 @@ import { announceReady, stopOnSignal } from './ready.js';
 /**
  * B5, the peer a team would hand-write: Apollo Server 5 + @apollo/datasource-rest + DataLoader,
  * over the same upstreams and schema, with the usual idioms and no resilience layer.
+ * `tuned` (B5): cache-control plugin off (it adds a hook per resolved field; the schema sets no
+ * cache hints) and every request's data sources share the server's cache, as Apollo's docs
+ * advise. `as-written` (B5w): neither, as the first version of this bench had it.
  */
+const variant = process.argv[2] ?? 'tuned';
+if (variant !== 'tuned' && variant !== 'as-written') throw new Error(`unknown Apollo variant ${variant}`);
 const upstreams = JSON.parse(process.env.BENCH_UPSTREAMS ?? '{}') as Record<string, string>;
 
 interface Product { id: string; name: string; description?: string; category?: string }
@@ -24,8 +30,8 @@ function byIds<T extends { productId?: string; id?: string }>(ids: readonly stri
 class CatalogAPI extends RESTDataSource {
   override baseURL = `${upstreams.catalog}/`;
   readonly byId = new DataLoader<string, Product | null>(async (ids) => byIds(ids, (await this.get<{ items: Product[] }>('products', { params: { ids: ids.join(',') } })).items));
-  page(limit: number) {
-    return this.get<{ items: Product[]; nextCursor: string | null }>('products', { params: { limit: String(limit) } });
+  page(limit: number, after: string | null | undefined) {
+    return this.get<{ items: Product[]; nextCursor: string | null }>('products', { params: after ? { limit: String(limit), cursor: after } : { limit: String(limit) } });
   }
 }
 
@@ -53,8 +59,8 @@ const status = (available: number) => (available === 0 ? 'OUT_OF_STOCK' : availa
 
 const resolvers = {
   Query: {
-    products: async (_: unknown, { first }: { first: number }, { catalog }: Context) => {
-      const page = await catalog.page(first);
+    products: async (_: unknown, { first, after }: { first: number; after?: string | null }, { catalog }: Context) => {
+      const page = await catalog.page(first, after);
       return { nodes: page.items, edges: page.items.map((node) => ({ node, cursor: node.id })), pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor } };
     },
     product: (_: unknown, { id }: { id: string }, { catalog }: Context) => catalog.byId.load(id),
@@ -72,17 +78,25 @@ const resolvers = {
     totalQuantity: (cart: { items: CartLine[] }) => cart.items.reduce((sum, line) => sum + line.quantity, 0),
     subtotal: async (cart: { items: CartLine[] }, _: unknown, { pricing }: Context) => {
       const prices = await pricing.byId.loadMany(cart.items.map((line) => line.productId));
-      const amount = prices.reduce<number>((sum, price, index) => sum + (price instanceof Error || !price ? 0 : price.amount * cart.items[index]!.quantity), 0);
+      let amount = 0;
+      for (const [index, price] of prices.entries()) {
+        if (!price || price instanceof Error) return null; // never a subtotal that silently leaves a line out
+        amount += price.amount * cart.items[index]!.quantity;
+      }
       return { amount, currency: 'USD' };
     },
   },
   CartItem: { product: (line: CartLine, _: unknown, { catalog }: Context) => catalog.byId.load(line.productId) },
 };
 
-const server = new ApolloServer<Context>({ typeDefs: loadTypeDefs(), resolvers, introspection: false });
+const tuned = variant === 'tuned';
+const server = new ApolloServer<Context>({ typeDefs: loadTypeDefs(), resolvers, introspection: false, plugins: tuned ? [ApolloServerPluginCacheControlDisabled()] : [] });
 const { url } = await startStandaloneServer(server, {
   listen: { port: 0, host: '127.0.0.1' },
-  context: async () => ({ catalog: new CatalogAPI(), pricing: new PricingAPI(), inventory: new InventoryAPI(), cart: new CartAPI() }),
+  context: async () => {
+    const options = tuned ? { cache: server.cache } : undefined;
+    return { catalog: new CatalogAPI(options), pricing: new PricingAPI(options), inventory: new InventoryAPI(options), cart: new CartAPI(options) };
+  },
 });
 announceReady({ url: url.replace('localhost', '127.0.0.1') });
 stopOnSignal(() => server.stop());

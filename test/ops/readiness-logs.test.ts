@@ -169,7 +169,7 @@ describe('dashboard routes and GraphiQL papercuts', () => {
 
 describe('bench verdicts', () => {
   const row = (server: string, scenario: string, calls: number): Row => ({
-    server, serverTitle: server, scenario, requestsPerSecond: 100, p50Ms: 1, p99Ms: 2, non2xx: 0, errors: 0, upstreamCallsPerQuery: calls, cpuMicrosPerRequest: 1, peakRssMiB: 1,
+    server, serverTitle: server, scenario, requestsPerSecond: 100, p50Ms: 1, p99Ms: 2, non2xx: 0, errors: 0, upstreamCallsPerQuery: calls, cpuMicrosPerRequest: 1, peakRssMiB: 1, degraded: 0, wrong: 0, requests: 500,
   });
 
   it('a quick run fails on correctness only; speed targets it did not measure show SKIP', () => {
@@ -177,11 +177,11 @@ describe('bench verdicts', () => {
     const targets = evaluateTargets(quickRows);
     expect(failedCorrectness(targets)).toEqual([]);
     const markdown = renderMarkdown(quickRows, targets, {});
-    expect(markdown).toContain('| SKIP | B4 / B5 throughput on S2 >= 2.0 | n/a |');
+    expect(markdown).toContain('| SKIP | B4 / B5 (tuned Apollo) throughput on S2 >= 2.5 | n/a |');
     expect(markdown).toContain('| SKIP | B4 S4 p99 <= 230 ms | n/a |');
     expect(markdown).toContain('| PASS | B4 upstream calls per S1 query = 3 | 3.00 |');
 
     const broken = quickRows.map((entry) => (entry.server === 'B4' && entry.scenario === 'S1' ? { ...entry, upstreamCallsPerQuery: 4, non2xx: 2 } : entry));
-    expect(failedCorrectness(evaluateTargets(broken)).map((target) => target.name)).toEqual(['B4 upstream calls per S1 query = 3', 'zero non-2xx and errors in every Ballast scenario']);
+    expect(failedCorrectness(evaluateTargets(broken)).map((target) => target.name)).toEqual(['B4 upstream calls per S1 query = 3', 'zero bad answers in S1 and S2, every server', 'zero bad answers, non-2xx and errors in every Ballast scenario']);
   });
 });

@@ -1,5 +1,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+// The layers of docs/architecture.md § Layers: each zone forbids `target` importing `from`.
+const layerZones = [
+  { target: './src/http', from: ['./src/resilience', './src/sources', './src/resolvers'], message: 'http/ is the bottom layer' },
+  { target: './src/resilience', from: ['./src/sources', './src/resolvers'], message: 'resilience/ knows nothing of sources or GraphQL' },
+  { target: './src/sources', from: './src/resolvers', message: 'sources/ never imports a resolver' },
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'src/generated/', 'coverage/', 'test-artifacts/', 'bench/results/'] },
@@ -10,6 +19,30 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Import cycles and the layer rule (docs/architecture.md § Layers), checked on every lint.
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+    },
+  },
+  {
+    // Production code never imports the demo services; only main.ts starts them in development.
+    files: ['src/**/*.ts'],
+    ignores: [
+      'src/main.ts', 'src/demo/**',
+      // Known violations at the time the rule was added, removed one by one as they are fixed.
+      'src/cluster/primary.ts', 'src/cluster/worker.ts', 'src/gateway-state.ts', 'src/observability/failure-samples.ts',
+      'src/plugins/dashboard-status.ts', 'src/plugins/use-dashboard.ts', 'src/server.ts', 'src/startup-checks.ts',
+    ],
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: [...layerZones, { target: './src', from: './src/demo', message: 'only main.ts imports the demo' }] }],
     },
   },
 );

@@ -1,4 +1,4 @@
-import type { SourcePolicy } from '../config-schema.js';
+import type { SourcePolicy } from './policy.js';
 import { CallCancelledError, DeadlineExceededError, UpstreamBadResponseError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamClient, UpstreamResponse } from '../http/upstream-client.js';
 import { SourceBreaker } from './breaker.js';

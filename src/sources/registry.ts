@@ -1,3 +1,4 @@
+import type { SourceName } from './names.js';
 import { cart } from './cart.js';
 import { catalog } from './catalog.js';
 import { favorites } from './favorites.js';
@@ -16,6 +17,10 @@ export const SOURCES = [
   reviews,
   // ballast:source-list (npm run new-source adds sources above this line)
 ] as const;
+
+// Compile-time: the registry holds exactly the sources named in ./names.ts (an error here names the mismatch).
+type RegisteredName = (typeof SOURCES)[number]['name'];
+const _registryMatchesNames: [RegisteredName, SourceName] extends [SourceName, RegisteredName] ? true : never = true;
 
 /** The environment variable holding `name`'s base URL, e.g. `CATALOG_URL`. */
 export function urlVariableOf(name: string): string {

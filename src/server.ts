@@ -10,7 +10,7 @@ import { SOURCE_NAMES } from './config-schema.js';
 import { ConfigError } from './config.js';
 import { createContext } from './context.js';
 import type { BallastContext } from './context.js';
-import type { DemoControl } from './demo/control.js';
+import type { DemoControl } from './faults/contract.js';
 import type { Fleet, GatewayState } from './gateway-state.js';
 import { DEFAULT_QUERY } from './graphiql.js';
 import { UpstreamClient } from './http/upstream-client.js';

@@ -1,5 +1,5 @@
-import type { SourceName } from '../config-schema.js';
-import { SOURCE_NAMES } from '../config-schema.js';
+import type { SourceName } from '../sources/names.js';
+import { SOURCE_NAMES } from '../sources/names.js';
 import { createDemoData } from './data.js';
 import { DEMO_ROUTES } from './routes.js';
 import { DemoService } from './service.js';

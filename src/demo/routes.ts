@@ -1,4 +1,4 @@
-import type { SourceName } from '../config-schema.js';
+import type { SourceName } from '../sources/names.js';
 import type { DemoData } from './data.js';
 import type { DemoAnswer, DemoRoute } from './route.js';
 import { reviewsRoute } from './reviews-route.js';

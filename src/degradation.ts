@@ -15,7 +15,7 @@ export interface DegradedField {
   staleAgeMs?: number;
 }
 
-/** One entry of `extensions.degraded` (Contract 3): fields grouped by source, reason and fallback. */
+/** One entry of `extensions.degraded` (docs/architecture.md § Contract: degradation): fields grouped by source, reason and fallback. */
 export interface DegradationReportEntry {
   source: string;
   reason: DegradationReason;

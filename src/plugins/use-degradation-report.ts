@@ -4,7 +4,7 @@ import type { ExecutionResult } from 'graphql';
 import type { BallastContext } from '../context.js';
 
 /**
- * Adds `extensions.degraded` (Contract 3) to every result that had a field take a fallback, then
+ * Adds `extensions.degraded` (docs/architecture.md § Contract: degradation) to every result that had a field take a fallback, then
  * ends the request's lifetime so any upstream call still in flight is aborted, not orphaned.
  * With incremental delivery each payload carries what degraded since the previous one.
  */

@@ -49,7 +49,7 @@ export interface CallScope {
   admit?: (source: string) => void;
 }
 
-/** How a call ended: success, one of Contract 3's reasons, or cancelled because its request ended first. */
+/** How a call ended: success, one of the reasons of docs/architecture.md § Contract: degradation, or cancelled because its request ended first. */
 export type CallOutcome = 'success' | 'cancelled' | UpstreamError['code'];
 
 /** One failed attempt, as failure samples keep it. */
@@ -75,7 +75,7 @@ export interface PipelineObserver {
 export const DEADLINE_HEADER = 'x-ballast-deadline-ms';
 
 /**
- * Every upstream call of one source goes through here, in DESIGN.md's order:
+ * Every upstream call of one source goes through here, in the order of docs/architecture.md § The route of one request:
  * bulkhead → total timeout (min of source timeout and the request's remaining deadline) →
  * retry with budget → breaker → attempt timeout → undici request.
  */

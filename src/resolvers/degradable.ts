@@ -6,7 +6,7 @@ import type { DegradationReason } from '../errors.js';
 import type { BoundOperation } from '../sources/operation.js';
 import { fieldTimeout } from './field-timeout.js';
 import type { FieldTimeout } from './field-timeout.js';
-import type { SharedTimer } from './shared-timer.js';
+import type { SharedTimer } from '../loads/shared-timer.js';
 
 /**
  * Loads `key` for the field being resolved and never lets a source failure escape as anything
@@ -22,16 +22,16 @@ export function loadDegradable<V extends object>(
 ): Promise<V | null> | V | null {
   // Loaded earlier in this request (a cart's prices, by the time its products ask): no promise,
   // no timer, no DataLoader round.
-  const known = context.settled(operation, key);
+  const known = context.loads.settled(operation, key);
   if (known !== undefined) return known;
   // The breaker would refuse the call anyway: fall back at once, usually without a promise, so a
   // source that is down costs less than one that answers. One refusal per request is counted.
   if (operation.pipeline.failsFast) {
-    if (context.firstRefusal(operation)) operation.pipeline.reportRefused();
+    if (context.loads.firstRefusal(operation)) operation.pipeline.reportRefused();
     return fallBack(context, info, operation, key, 'CIRCUIT_OPEN');
   }
   // A `.then` chain rather than an async function: one promise less per field, on every field.
-  return withinFieldBudget(context.loaderFor(operation).load(key), context, info, operation).then(undefined, (error: unknown) => {
+  return withinFieldBudget(context.loads.loaderFor(operation).load(key), context, info, operation).then(undefined, (error: unknown) => {
     if (!(error instanceof UpstreamError)) throw error;
     return fallBack(context, info, operation, key, error.code);
   });
@@ -81,13 +81,13 @@ export function fieldTimer<V extends object>(context: BallastContext, own: Field
   if (!own) return undefined;
   const { coordinate, ms: fieldMs } = own;
   const source = operation.operation.source;
-  return context.sharedTimer(coordinate, () => {
+  return context.loads.sharedTimer(coordinate, () => {
     const remaining = context.deadline.remainingMs();
     if (fieldMs >= Math.min(remaining, operation.pipeline.timeoutMs)) return undefined;
     return {
       ms: fieldMs,
       reason: () => new UpstreamTimeoutError(source, `${coordinate} waited ${fieldMs} ms for ${source}`),
-      onFire: () => context.abandon(source),
+      onFire: () => context.loads.abandon(source),
     };
   });
 }

@@ -32,6 +32,7 @@ import { useRateLimit } from './plugins/use-rate-limit.js';
 import { Admission } from './front-door/admission.js';
 import { createBoundedServer, opsHandler, publicHandler } from './front-door/listeners.js';
 import { useDegradationReport } from './plugins/use-degradation-report.js';
+import { useRequestLifecycle } from './plugins/use-request-lifecycle.js';
 import { useCacheControl } from './plugins/use-cache-control.js';
 import { useAutomaticPersistedQueries } from './plugins/use-automatic-persisted-queries.js';
 import { useHealth } from './plugins/use-health.js';
@@ -122,6 +123,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       ...useRateLimit(config, () => telemetry.metrics.requestShed('rate_limited')),
       useDeferStream(),
       useDegradationReport(),
+      useRequestLifecycle(),
       config.cacheControl.enabled && useCacheControl(config),
       useGraphQlJit({}, { enableIf: (args) => !usesIncrementalDelivery(args.document) }),
       useJitErrorCompatibility(),

@@ -41,7 +41,7 @@ export class RequestLoads {
 
   /** This request's DataLoader for `operation`, created on first use. */
   loaderFor<V extends object>(operation: BoundOperation<V>): DataLoader<string, V | null> {
-    const name = operation.operation.name;
+    const name = operation.name;
     // Keyed by the operation's unique name, so a loader found here was built by this operation for V.
     let loader = this.#loaders.get(name) as DataLoader<string, V | null> | undefined;
     if (!loader) {
@@ -61,7 +61,7 @@ export class RequestLoads {
    * never asks pays nothing (priming builds a promise per key).
    */
   prime<V extends object>(operation: BoundOperation<V>, entries: ReadonlyArray<readonly [string, V]>): void {
-    const name = operation.operation.name;
+    const name = operation.name;
     const values = this.#settledFor(name);
     for (const [key, value] of entries) values.set(key, value);
     const loader = this.#loaders.get(name) as DataLoader<string, unknown> | undefined;
@@ -73,12 +73,12 @@ export class RequestLoads {
    * undefined when it has none yet: a field can then answer without a promise.
    */
   settled<V extends object>(operation: BoundOperation<V>, key: string): V | null | undefined {
-    return this.#settled.get(operation.operation.name)?.get(key) as V | null | undefined;
+    return this.#settled.get(operation.name)?.get(key) as V | null | undefined;
   }
 
   /** True the first time in this request that a field of `operation` found its breaker refusing. */
   firstRefusal<V extends object>(operation: BoundOperation<V>): boolean {
-    const name = operation.operation.name;
+    const name = operation.name;
     if (this.#refused.has(name)) return false;
     this.#refused.add(name);
     return true;

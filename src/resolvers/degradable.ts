@@ -48,12 +48,12 @@ function fallBack<V extends object>(context: BallastContext, info: GraphQLResolv
 }
 
 function servedStale<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, reason: DegradationReason, stale: { value: V; ageMs: number }): V {
-  context.degradation.record({ source: operation.operation.source, reason, fallback: 'STALE', path: info.path, staleAgeMs: stale.ageMs });
+  context.degradation.record({ source: operation.source, reason, fallback: 'STALE', path: info.path, staleAgeMs: stale.ageMs });
   return stale.value;
 }
 
 function withoutStale<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, key: string, reason: DegradationReason): V {
-  const source = operation.operation.source;
+  const source = operation.source;
   const fallbackValue = operation.operation.defaultValue?.(key);
   if (fallbackValue !== undefined) {
     context.degradation.record({ source, reason, fallback: 'DEFAULT', path: info.path });
@@ -80,7 +80,7 @@ function withinFieldBudget<V extends object>(load: Promise<V | null>, context: B
 export function fieldTimer<V extends object>(context: BallastContext, own: FieldTimeout | undefined, operation: BoundOperation<V>): SharedTimer | undefined {
   if (!own) return undefined;
   const { coordinate, ms: fieldMs } = own;
-  const source = operation.operation.source;
+  const source = operation.source;
   return context.loads.sharedTimer(coordinate, () => {
     const remaining = context.deadline.remainingMs();
     if (fieldMs >= Math.min(remaining, operation.pipeline.timeoutMs)) return undefined;

@@ -99,7 +99,7 @@ export interface Gateway {
 export function createGateway(config: BallastConfig, options: GatewayOptions = {}): Gateway {
   const telemetry = new Telemetry(options.logger ?? createLogger(config.logLevel), { warningIntervalMs: options.warningIntervalMs });
   const client = new UpstreamClient();
-  const sources = createSources(config, sourceUrls(config), client, telemetry.hub, options.hostStaleStore);
+  const sources = createSources(config, sourceUrls(config), client, telemetry.observers, options.hostStaleStore);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const development = config.mode === 'development';

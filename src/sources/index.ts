@@ -32,17 +32,17 @@ export function createSources(
   config: BallastConfig,
   baseUrls: Record<SourceName, URL>,
   client: UpstreamClient,
-  observer: PipelineObserver & StoreObserver = {},
+  observers: ReadonlyArray<PipelineObserver & StoreObserver> = [],
   /** In a cluster worker without Redis: the host's store, kept by the primary. */
   hostStore?: StaleStore,
 ): SourceRegistry {
   const redis = config.redis;
-  const sharedStore = redis.url ? new SharedStaleStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, maxValueBytes: redis.maxValueBytes }, observer) : undefined;
+  const sharedStore = redis.url ? new SharedStaleStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, maxValueBytes: redis.maxValueBytes }, observers) : undefined;
   // Redis, when configured, already reaches every worker of every host.
   const store: StaleStore | undefined = sharedStore ?? hostStore;
   const writeIntervalMs = sharedStore ? redis.writeIntervalMs : config.cluster.staleWriteIntervalMs;
   const pipelines = Object.fromEntries(
-    SOURCE_NAMES.map((name) => [name, new ResiliencePipeline(name, baseUrls[name], config.sources[name], client, observer)]),
+    SOURCE_NAMES.map((name) => [name, new ResiliencePipeline(name, baseUrls[name], config.sources[name], client, observers)]),
   ) as Record<SourceName, ResiliencePipeline>;
   const bound = SOURCES.flatMap((source) =>
     Object.entries(source.operations).map(([name, operation]) => {

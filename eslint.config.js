@@ -9,6 +9,7 @@ const layerZones = [
   { target: './src/resilience', from: ['./src/sources', './src/loads', './src/resolvers'], message: 'resilience/ knows nothing of sources or GraphQL' },
   { target: './src/sources', from: ['./src/loads', './src/resolvers'], message: 'sources/ never imports a request\'s loads or a resolver' },
   { target: './src/loads', from: './src/resolvers', message: 'a request\'s loads never import a resolver' },
+  { target: './src/degradation', from: './src/resolvers', message: 'the fallback order never imports a resolver' },
 ];
 
 export default tseslint.config(

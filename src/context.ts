@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { BallastConfig, SourceName } from './config-schema.js';
 import { forwardedHeaders } from './http/header-policy.js';
-import { DegradationCollector } from './degradation.js';
+import { DegradationCollector } from './degradation/collector.js';
 import { requestSpanOf } from './observability/tracing.js';
 import type { VerifiedToken } from './identity.js';
 import { Deadline } from './resilience/deadline.js';

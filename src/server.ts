@@ -31,7 +31,7 @@ import { useTrustedDocuments } from './plugins/use-trusted-documents.js';
 import { useRateLimit } from './plugins/use-rate-limit.js';
 import { Admission } from './front-door/admission.js';
 import { createBoundedServer, opsHandler, publicHandler } from './front-door/listeners.js';
-import { useDegradationReport } from './plugins/use-degradation-report.js';
+import { useDegradationReport } from './degradation/report-plugin.js';
 import { useRequestLifecycle } from './plugins/use-request-lifecycle.js';
 import { useCacheControl } from './plugins/use-cache-control.js';
 import { useAutomaticPersistedQueries } from './plugins/use-automatic-persisted-queries.js';

@@ -1,5 +1,5 @@
 import type { SourceName } from '../config-schema.js';
-import type { DegradationReportEntry } from '../degradation.js';
+import type { DegradationReportEntry } from '../degradation/collector.js';
 import type { BreakerState } from '../resilience/breaker.js';
 import type { PipelineObserver, ResiliencePipeline } from '../resilience/pipeline.js';
 import type { StoreObserver } from '../resilience/shared-stale-store.js';

@@ -1,5 +1,5 @@
 import type { DocumentNode, OperationTypeNode } from 'graphql';
-import type { DegradationReportEntry } from '../degradation.js';
+import type { DegradationReportEntry } from '../degradation/collector.js';
 import type { CallTracer } from '../resilience/call-trace.js';
 
 // What tracing.ts and the SDK behind its dynamic import (./tracing-sdk.ts) share, in a module of

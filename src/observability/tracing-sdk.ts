@@ -17,7 +17,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { DocumentNode, OperationTypeNode } from 'graphql';
 import { print } from 'graphql';
-import type { DegradationReportEntry } from '../degradation.js';
+import type { DegradationReportEntry } from '../degradation/collector.js';
 import { CallCancelledError } from '../errors.js';
 import type { UpstreamError } from '../errors.js';
 import type { AttemptSpan, CallSpan, TraceAttributes } from '../resilience/call-trace.js';

@@ -5,7 +5,7 @@ import type { BallastContext } from '../context.js';
 /**
  * Adds `extensions.degraded` (docs/architecture.md § Contract: degradation) to every result that
  * had a field take a fallback. With incremental delivery each payload carries what degraded since
- * the previous one. Naming the operation and ending the request are ./use-request-lifecycle.ts's.
+ * the previous one. Naming the operation and ending the request are src/plugins/use-request-lifecycle.ts's.
  */
 export function useDegradationReport(): Plugin<BallastContext> {
   return {

@@ -1,5 +1,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+// The layers of docs/architecture.md § Layers: each zone forbids `target` importing `from`.
+const layerZones = [
+  { target: './src/http', from: ['./src/resilience', './src/sources', './src/loads', './src/resolvers'], message: 'http/ is the bottom layer' },
+  { target: './src/resilience', from: ['./src/sources', './src/loads', './src/resolvers'], message: 'resilience/ knows nothing of sources or GraphQL' },
+  { target: './src/sources', from: ['./src/loads', './src/resolvers'], message: 'sources/ never imports a request\'s loads or a resolver' },
+  { target: './src/loads', from: './src/resolvers', message: 'a request\'s loads never import a resolver' },
+  { target: './src/degradation', from: './src/resolvers', message: 'the fallback order never imports a resolver' },
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'src/generated/', 'coverage/', 'test-artifacts/', 'bench/results/', '.stryker-tmp/', 'reports/', '.scratch/'] },
@@ -10,6 +21,37 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Import cycles and the layer rule (docs/architecture.md § Layers), checked on every lint.
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: {
+      'import-x/no-cycle': 'error',
+      // Comments cite docs in this repository (docs/architecture.md), never documents that are not here.
+      'no-warning-comments': ['error', { terms: ['DESIGN.md', 'Contract 1', 'Contract 2', 'Contract 3'], location: 'anywhere' }],
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+    },
+  },
+  {
+    // The demo services stand in for real upstreams: they know the source names and the faults
+    // contract, nothing else of the gateway (demo/main.ts, a separate entry point, reads the registry).
+    files: ['src/demo/**/*.ts'],
+    ignores: ['src/demo/main.ts'],
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: [{ target: './src/demo', from: './src', except: ['./demo', './faults', './sources/names.ts'], message: 'the demo depends only on src/faults/ and src/sources/names.ts' }] }],
+    },
+  },
+  {
+    // Production code never imports the demo services; only main.ts starts them in development.
+    files: ['src/**/*.ts'],
+    ignores: ['src/main.ts', 'src/demo/**'],
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: [...layerZones, { target: './src', from: './src/demo', message: 'only main.ts imports the demo' }] }],
     },
   },
 );

@@ -57,7 +57,7 @@ export const ${name}Resolvers: Resolvers = {
   },
 };
 `,
-  [`src/demo/${name}-route.ts`]: `import type { DemoRoute } from './routes.js';
+  [`src/demo/${name}-route.ts`]: `import type { DemoRoute } from './route.js';
 
 /** Demo ${name} service: a deterministic answer for every known product id. */
 export const ${name}Route: DemoRoute = (url, data) => {
@@ -127,13 +127,14 @@ for (const [path, text] of Object.entries(files)) {
   writeFileSync(path, text);
   console.log(`created ${path}`);
 }
+insertAbove('src/sources/names.ts', '// ballast:source-names', `'${name}',`);
 insertAbove('src/sources/registry.ts', '// ballast:source-imports', `import { ${name} } from './${name}.js';`);
 insertAbove('src/sources/registry.ts', '// ballast:source-list', `${name},`);
 insertAbove('src/demo/routes.ts', '// ballast:demo-imports', `import { ${name}Route } from './${name}-route.js';`);
 insertAbove('src/demo/routes.ts', '// ballast:demo-routes', `${name}: ${name}Route,`);
 insertAbove('src/resolvers/index.ts', '// ballast:resolver-imports', `import { ${name}Resolvers } from './${name}.js';`);
 insertAbove('src/resolvers/index.ts', '// ballast:resolver-list', `${name}Resolvers,`);
-console.log('wired into src/sources/registry.ts, src/demo/routes.ts, src/resolvers/index.ts');
+console.log('wired into src/sources/names.ts, src/sources/registry.ts, src/demo/routes.ts, src/resolvers/index.ts');
 execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts', '--silent'], { stdio: 'inherit' });
 console.log(`regenerated src/generated/resolvers-types.ts
 

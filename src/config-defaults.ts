@@ -1,39 +1,10 @@
 import type { BallastConfig, SourceName, SourcePolicy } from './config-schema.js';
-import type { PolicyOverrides } from './sources/define.js';
+import { policyWithOverrides } from './resilience/policy.js';
 import { SOURCES } from './sources/registry.js';
-
-type PolicyDefaults = Omit<SourcePolicy, 'url'>;
-
-const BASE_POLICY: PolicyDefaults = {
-  timeoutMs: 1000,
-  attemptTimeoutMs: 450,
-  maxBatchSize: 100,
-  maxStaleMs: 300_000,
-  staleMaxEntries: 10_000,
-  staleMaxBytes: 16 * 1024 * 1024,
-  connections: 32,
-  critical: false,
-  retry: { maxAttempts: 3, baseDelayMs: 25, maxDelayMs: 250, budgetRatio: 0.2, budgetMinPerSecond: 1 },
-  breaker: { enabled: true, errorThresholdPercentage: 50, volumeThreshold: 10, windowMs: 10_000, resetTimeoutMs: 5_000 },
-  bulkhead: { maxConcurrent: 64, maxQueue: 64 },
-  forwardHeaders: ['authorization', 'accept-language', 'x-request-id', 'traceparent'],
-};
-
-/** The base policy with a source's own code defaults (`defineSource({ policy })`) on top. */
-function policyFor(overrides: PolicyOverrides): PolicyDefaults {
-  return {
-    ...structuredClone(BASE_POLICY),
-    ...overrides,
-    retry: { ...BASE_POLICY.retry, ...overrides.retry },
-    breaker: { ...BASE_POLICY.breaker, ...overrides.breaker },
-    bulkhead: { ...BASE_POLICY.bulkhead, ...overrides.bulkhead },
-    forwardHeaders: [...(overrides.forwardHeaders ?? BASE_POLICY.forwardHeaders)],
-  };
-}
 
 /** The code defaults; a config file and the environment override them key by key. */
 export function defaultConfig(): BallastConfig {
-  const sources = Object.fromEntries(SOURCES.map((source) => [source.name, policyFor(source.policy)])) as Record<SourceName, SourcePolicy>;
+  const sources = Object.fromEntries(SOURCES.map((source) => [source.name, policyWithOverrides(source.policy)])) as Record<SourceName, SourcePolicy>;
   return {
     port: 4000,
     host: '0.0.0.0',

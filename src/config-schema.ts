@@ -1,67 +1,23 @@
 import { z } from 'zod';
 
-import { SOURCES } from './sources/registry.js';
+import { isHttpUrl } from './http/http-url.js';
+import { sourcePolicySchema } from './resilience/policy.js';
+import type { SourceName } from './sources/names.js';
+import { SOURCE_NAMES } from './sources/names.js';
 
-/** Name of an upstream source of src/sources/registry.ts. */
-export type SourceName = (typeof SOURCES)[number]['name'];
-/** The upstream data sources Ballast knows. Adding one: see docs/adding-a-data-source.md. */
-export const SOURCE_NAMES: readonly SourceName[] = SOURCES.map((source) => source.name);
+// A source's policy lives in src/resilience/policy.ts, the names in src/sources/names.ts; re-exported
+// here so the config keeps one entry point.
+export type { SourceName } from './sources/names.js';
+export { SOURCE_NAMES } from './sources/names.js';
+export type { SourcePolicy } from './resilience/policy.js';
+export { breakerSchema, bulkheadSchema, retrySchema, sourcePolicySchema } from './resilience/policy.js';
+export { NEVER_FORWARDED } from './http/header-policy.js';
+export { isHttpUrl } from './http/http-url.js';
 
 const ms = z.number().int().nonnegative();
 const positiveMs = z.number().int().positive();
 
 const httpUrl = z.string().refine(isHttpUrl, { message: 'must be an absolute http:// or https:// URL' });
-
-export const retrySchema = z.strictObject({
-  maxAttempts: z.number().int().min(1).max(10),
-  baseDelayMs: ms,
-  maxDelayMs: ms,
-  budgetRatio: z.number().min(0).max(1),
-  budgetMinPerSecond: z.number().min(0),
-});
-
-export const breakerSchema = z.strictObject({
-  enabled: z.boolean(),
-  errorThresholdPercentage: z.number().gt(0).max(100),
-  volumeThreshold: z.number().int().min(1),
-  windowMs: positiveMs,
-  resetTimeoutMs: positiveMs,
-});
-
-export const bulkheadSchema = z.strictObject({
-  maxConcurrent: z.number().int().min(1),
-  maxQueue: z.number().int().min(0),
-});
-
-/** Never forwarded upstream whatever the config says: hop-by-hop (RFC 9110 §7.6.1) and framing headers. */
-export const NEVER_FORWARDED = [
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
-  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length',
-] as const;
-
-const forwardableHeader = z
-  .string()
-  .regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a lower-case header name')
-  .refine((name) => !(NEVER_FORWARDED as readonly string[]).includes(name), { message: 'hop-by-hop and framing headers are never forwarded' });
-
-export const sourcePolicySchema = z.strictObject({
-  /** Base URL; absent means the embedded demo service. */
-  url: httpUrl.optional(),
-  timeoutMs: positiveMs,
-  attemptTimeoutMs: positiveMs,
-  maxBatchSize: z.number().int().min(1).max(1000),
-  maxStaleMs: ms,
-  staleMaxEntries: z.number().int().min(0),
-  /** Approximate bytes each of the source's stale caches may hold. */
-  staleMaxBytes: z.number().int().min(1024),
-  connections: z.number().int().min(1).max(1024),
-  critical: z.boolean(),
-  retry: retrySchema,
-  breaker: breakerSchema,
-  bulkhead: bulkheadSchema,
-  /** Client request headers sent on to this source; anything else stays at the gateway. */
-  forwardHeaders: z.array(forwardableHeader),
-});
 
 /** Per-client token bucket (docs/security.md); requestsPerSecond 0 turns it off. */
 export const rateLimitSchema = z.strictObject({
@@ -232,13 +188,3 @@ export const configSchema = z.strictObject({
 });
 
 export type BallastConfig = z.infer<typeof configSchema>;
-export type SourcePolicy = z.infer<typeof sourcePolicySchema>;
-
-export function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}

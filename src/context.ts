@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { BallastConfig, SourceName } from './config-schema.js';
 import { forwardedHeaders } from './http/header-policy.js';
-import { DegradationCollector } from './degradation.js';
+import { DegradationCollector } from './degradation/collector.js';
 import { requestSpanOf } from './observability/tracing.js';
 import type { VerifiedToken } from './identity.js';
-import { AbandonedCallError, CallCancelledError } from './errors.js';
 import { Deadline } from './resilience/deadline.js';
 import { DEADLINE_HEADER } from './resilience/pipeline.js';
-import type { CallScope } from './resilience/pipeline.js';
 import type { Operations } from './sources/index.js';
-import type { BoundOperation } from './sources/operation.js';
-import { SharedTimer } from './resolvers/shared-timer.js';
+import { RequestLoads } from './loads/request-loads.js';
 
 /** What every resolver of one GraphQL request shares. */
 export interface BallastContext {
@@ -20,28 +16,8 @@ export interface BallastContext {
   /** Verified token, added by src/plugins/use-identity.ts when identity.mode is "jwt". */
   jwt?: VerifiedToken;
   operations: Operations;
-  /** This request's DataLoader for `operation`, created on first use. */
-  loaderFor<V extends object>(operation: BoundOperation<V>): DataLoader<string, V | null>;
-  /**
-   * Values this request already has for `operation` (a page's products for `productById`): its
-   * loader answers them without a call. Applied when the loader is first used, so a request that
-   * never asks pays nothing (priming builds a promise per key).
-   */
-  prime<V extends object>(operation: BoundOperation<V>, entries: ReadonlyArray<readonly [string, V]>): void;
-  /**
-   * The value this request already loaded (or primed) for `key`, `null` for "not found", or
-   * undefined when it has none yet: a field can then answer without a promise.
-   */
-  settled<V extends object>(operation: BoundOperation<V>, key: string): V | null | undefined;
-  /** True the first time in this request that a field of `operation` found its breaker refusing. */
-  firstRefusal<V extends object>(operation: BoundOperation<V>): boolean;
-  /**
-   * The request's shared timer for a field coordinate, created by `plan` on first use; `plan`
-   * answers undefined when the field needs no timer of its own.
-   */
-  sharedTimer(coordinate: string, plan: () => { ms: number; reason: () => Error; onFire?: () => void } | undefined): SharedTimer | undefined;
-  /** A field gave up on `source`: its calls still in flight at the end count as timeouts. */
-  abandon(source: string): void;
+  /** Everything this request loads: loaders, settled values, field timers, calls in flight (src/loads/). */
+  loads: RequestLoads;
   deadline: Deadline;
   degradation: DegradationCollector;
   /** `Type.field` → ms from config, overriding `@timeout` in the SDL. */
@@ -53,7 +29,7 @@ export interface BallastContext {
   operationName: string;
   /** ISO 4217 currency of prices and subtotals. */
   currency: string;
-  /** Aborts every upstream call this request still has in flight. Called when the response is done. */
+  /** Ends the request's loads: stops its timers, aborts every upstream call still in flight. Called when the response is done. */
   finish(): void;
 }
 
@@ -107,70 +83,16 @@ function upstreamHeaders(request: Request, requestId: string, config: BallastCon
 export function createContext({ config, operations }: ContextDependencies, request: Request): BallastContext {
   const deadline = new Deadline(requestBudgetMs(config.deadlineMs, request.headers.get(DEADLINE_HEADER)));
   const requestId = requestIdOf(request);
-  const inFlight = new Set<{ source: string; abort: (reason: Error) => void }>();
-  const abandoned = new Set<string>();
-  const onFinish = (source: string, abort: (reason: Error) => void): (() => void) => {
-    const call = { source, abort };
-    inFlight.add(call);
-    return () => void inFlight.delete(call);
-  };
-  const scope: CallScope = {
+  const loads = new RequestLoads({
     deadline,
-    onFinish,
     headers: upstreamHeaders(request, requestId, config),
     tracer: requestSpanOf(request),
     admit: callAllowance(config.security.maxCallsPerSource),
-  };
-  const loaders = new Map<string, unknown>();
-  const refused = new Set<string>();
-  // Per operation name: what its loader has loaded, or was primed with, so far (see BoundOperation.createLoader).
-  const settled = new Map<string, Map<string, unknown>>();
-  const settledFor = (name: string): Map<string, unknown> => {
-    let values = settled.get(name);
-    if (!values) settled.set(name, (values = new Map()));
-    return values;
-  };
-  const timers = new Map<string, SharedTimer | undefined>();
+  });
   return {
     config,
     operations,
-    loaderFor<V extends object>(operation: BoundOperation<V>): DataLoader<string, V | null> {
-      const name = operation.operation.name;
-      // Keyed by the operation's unique name, so a loader found here was built by this operation for V.
-      let loader = loaders.get(name) as DataLoader<string, V | null> | undefined;
-      if (!loader) {
-        // Holds only this operation's values, so reading them back as V is sound.
-        const values = settledFor(name) as Map<string, V | null>;
-        loader = operation.createLoader(scope, values);
-        loaders.set(name, loader);
-        // Before its first load, all a loader's settled values were primed: hand them over.
-        for (const [key, value] of values) loader.prime(key, value);
-      }
-      return loader;
-    },
-    prime(operation, entries) {
-      const name = operation.operation.name;
-      const values = settledFor(name);
-      for (const [key, value] of entries) values.set(key, value);
-      const loader = loaders.get(name) as DataLoader<string, unknown> | undefined;
-      if (loader) for (const [key, value] of entries) loader.prime(key, value);
-    },
-    firstRefusal(operation) {
-      const name = operation.operation.name;
-      if (refused.has(name)) return false;
-      refused.add(name);
-      return true;
-    },
-    settled<V extends object>(operation: BoundOperation<V>, key: string): V | null | undefined {
-      return settled.get(operation.operation.name)?.get(key) as V | null | undefined;
-    },
-    sharedTimer(coordinate, plan) {
-      if (timers.has(coordinate)) return timers.get(coordinate);
-      const planned = plan();
-      const timer = planned && new SharedTimer(planned.ms, planned.reason, planned.onFire);
-      timers.set(coordinate, timer);
-      return timer;
-    },
+    loads,
     deadline,
     degradation: new DegradationCollector(),
     fieldTimeouts: config.fieldTimeouts,
@@ -178,14 +100,7 @@ export function createContext({ config, operations }: ContextDependencies, reque
     request,
     operationName: 'anonymous',
     currency: config.currency,
-    abandon: (source) => void abandoned.add(source),
-    finish() {
-      for (const timer of timers.values()) timer?.dispose();
-      for (const call of [...inFlight]) {
-        call.abort(abandoned.has(call.source) ? new AbandonedCallError(call.source, `${call.source}: a field stopped waiting, the call was abandoned`) : REQUEST_FINISHED);
-      }
-      inFlight.clear();
-    },
+    finish: () => loads.finish(),
   };
 }
 
@@ -203,9 +118,6 @@ function callAllowance(maxCallsPerSource: number): (source: string) => void {
     }
   };
 }
-
-/** The abort reason of calls outliving their request; one shared instance, since building an Error is not free. */
-const REQUEST_FINISHED = new CallCancelledError('request', 'the request that wanted this call has finished');
 
 /** A client may shorten, never lengthen, the request's budget with `x-ballast-deadline-ms`. */
 function requestBudgetMs(configured: number, header: string | null): number {

@@ -1,5 +1,5 @@
 /**
- * Why an upstream call failed, as the reason codes of Contract 3 (DESIGN.md). Every failure that
+ * Why an upstream call failed, as the reason codes of docs/architecture.md § Contract: degradation. Every failure that
  * leaves the resilience pipeline is an `UpstreamError`, so fallbacks and reports switch on `code`.
  */
 export type DegradationReason =
@@ -60,7 +60,7 @@ export class UpstreamRejectedError extends UpstreamError {
   override readonly code = 'UPSTREAM_BAD_RESPONSE';
 }
 
-/** The body was not JSON, or not the shape Contract 1 promises (whole batch or one item). */
+/** The body was not JSON, or not the shape docs/architecture.md § Contract: the upstream REST services promises (whole batch or one item). */
 export class UpstreamBadResponseError extends UpstreamError {
   override name = 'UpstreamBadResponseError';
   override readonly code = 'UPSTREAM_BAD_RESPONSE';

@@ -1,5 +1,5 @@
 import type { BallastConfig } from './config-schema.js';
-import type { DemoControl } from './demo/control.js';
+import type { DemoControl } from './faults/contract.js';
 import type { FailureSample } from './observability/failure-samples.js';
 import type { Telemetry } from './observability/telemetry.js';
 import type { SourceRegistry } from './sources/index.js';

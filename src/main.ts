@@ -8,6 +8,7 @@ import type { BallastConfig, SourceName } from './config-schema.js';
 import { SOURCE_NAMES } from './config-schema.js';
 import { inProcessDemoControl } from './demo/control.js';
 import { startDemoServices } from './demo/index.js';
+import { DEMO_ROUTES } from './demo/routes.js';
 import { lifecycleLog } from './observability/logger.js';
 import { redactUrl } from './redact.js';
 import { SOURCES } from './sources/registry.js';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   if (positionals[0] === 'check-config') {
     const config = loadConfig(process.env, positionals[1] ?? values.config);
     started = config;
-    checkStartup(config, process.env);
+    checkStartup(config, process.env, undefined, Object.keys(DEMO_ROUTES));
     process.stdout.write(describePolicies(config));
     return;
   }
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   started = config;
   // Each worker exports its own spans; a cluster's primary serves no requests, so it has none.
   if (cluster.isWorker) return startTracing(process.env).then(() => runWorker(config));
-  checkStartup(config, process.env);
+  checkStartup(config, process.env, undefined, Object.keys(DEMO_ROUTES));
   const workers = workerCount(values.workers ?? process.env.BALLAST_WORKERS);
   const demo = await startDemoFor(config);
   if (workers > 1) {

@@ -10,7 +10,7 @@ import { SOURCE_NAMES } from './config-schema.js';
 import { ConfigError } from './config.js';
 import { createContext } from './context.js';
 import type { BallastContext } from './context.js';
-import type { DemoControl } from './demo/control.js';
+import type { DemoControl } from './faults/contract.js';
 import type { Fleet, GatewayState } from './gateway-state.js';
 import { DEFAULT_QUERY } from './graphiql.js';
 import { UpstreamClient } from './http/upstream-client.js';
@@ -31,7 +31,8 @@ import { useTrustedDocuments } from './plugins/use-trusted-documents.js';
 import { useRateLimit } from './plugins/use-rate-limit.js';
 import { Admission } from './front-door/admission.js';
 import { createBoundedServer, opsHandler, publicHandler } from './front-door/listeners.js';
-import { useDegradationReport } from './plugins/use-degradation-report.js';
+import { useDegradationReport } from './degradation/report-plugin.js';
+import { useRequestLifecycle } from './plugins/use-request-lifecycle.js';
 import { useCacheControl } from './plugins/use-cache-control.js';
 import { useAutomaticPersistedQueries } from './plugins/use-automatic-persisted-queries.js';
 import { useHealth } from './plugins/use-health.js';
@@ -98,7 +99,7 @@ export interface Gateway {
 export function createGateway(config: BallastConfig, options: GatewayOptions = {}): Gateway {
   const telemetry = new Telemetry(options.logger ?? createLogger(config.logLevel), { warningIntervalMs: options.warningIntervalMs });
   const client = new UpstreamClient();
-  const sources = createSources(config, sourceUrls(config), client, telemetry.hub, options.hostStaleStore);
+  const sources = createSources(config, sourceUrls(config), client, telemetry.observers, options.hostStaleStore);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const development = config.mode === 'development';
@@ -122,6 +123,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
       ...useRateLimit(config, () => telemetry.metrics.requestShed('rate_limited')),
       useDeferStream(),
       useDegradationReport(),
+      useRequestLifecycle(),
       config.cacheControl.enabled && useCacheControl(config),
       useGraphQlJit({}, { enableIf: (args) => !usesIncrementalDelivery(args.document) }),
       useJitErrorCompatibility(),

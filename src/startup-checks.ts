@@ -3,7 +3,6 @@ import type { GraphQLSchema } from 'graphql';
 import type { BallastConfig } from './config-schema.js';
 import { SOURCE_NAMES } from './config-schema.js';
 import { ConfigError } from './config.js';
-import { DEMO_ROUTES } from './demo/routes.js';
 import { createBallastSchema } from './schema.js';
 import { urlVariableOf } from './sources/registry.js';
 
@@ -12,9 +11,9 @@ import { urlVariableOf } from './sources/registry.js';
  * `ballast check-config` both call this, so check-config never says OK to a config that then
  * refuses to start. Throws `ConfigError` on the first problem.
  */
-export function checkStartup(config: BallastConfig, env: NodeJS.ProcessEnv, schema: GraphQLSchema = createBallastSchema()): void {
+export function checkStartup(config: BallastConfig, env: NodeJS.ProcessEnv, schema: GraphQLSchema = createBallastSchema(), demoSources: readonly string[] = SOURCE_NAMES): void {
   checkFieldTimeouts(config, schema);
-  checkUpstreams(config, env);
+  checkUpstreams(config, env, demoSources);
 }
 
 /** Every `fieldTimeouts` key names a field of an object type of the built schema. */
@@ -27,14 +26,18 @@ export function checkFieldTimeouts(config: BallastConfig, schema: GraphQLSchema)
   }
 }
 
-/** Sources without a URL run as demo services: never in production unless asked, never without a demo. */
-export function checkUpstreams(config: BallastConfig, env: NodeJS.ProcessEnv): void {
+/**
+ * Sources without a URL run as demo services: never in production unless asked, never without a
+ * demo. `demoSources` are the sources the demo can stand in for; main.ts passes the demo's list,
+ * so this module does not import the demo (docs/architecture.md § Layers).
+ */
+export function checkUpstreams(config: BallastConfig, env: NodeJS.ProcessEnv, demoSources: readonly string[] = SOURCE_NAMES): void {
   const missing = SOURCE_NAMES.filter((name) => config.sources[name].url === undefined);
   if (missing.length === 0) return;
   // Production must never quietly answer from made-up data.
   if (config.mode === 'production' && env.BALLAST_DEMO !== '1') {
     throw new ConfigError(`production mode needs real upstreams: set ${missing.map(urlVariableOf).join(', ')} (or BALLAST_DEMO=1 to run the demo services anyway)`);
   }
-  const withoutDemo = missing.filter((name) => !DEMO_ROUTES[name]);
+  const withoutDemo = missing.filter((name) => !demoSources.includes(name));
   if (withoutDemo.length) throw new ConfigError(`no URL for ${withoutDemo.join(', ')} and no demo service to stand in: set ${withoutDemo.map(urlVariableOf).join(', ')}`);
 }

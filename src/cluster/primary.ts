@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import type { Address, Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { BallastConfig } from '../config-schema.js';
-import type { DemoServices } from '../demo/index.js';
 import { lifecycleLog } from '../observability/logger.js';
 import { mergeStatuses } from '../plugins/dashboard-status.js';
 import type { DashboardStatus } from '../plugins/dashboard-status.js';
@@ -20,9 +19,15 @@ export const SHUTDOWN_MESSAGE = 'ballast:shutdown';
 /** Demo service URLs handed to workers, so their dashboards can drive the primary's demo services. */
 export const DEMO_URLS_VARIABLE = 'BALLAST_DEMO_URLS';
 
+/** What the primary needs of the demo services main.ts started: their URLs, and to stop them. */
+export interface PrimaryDemo {
+  urls: Partial<Record<string, string>>;
+  close(): Promise<void>;
+}
+
 export interface PrimaryOptions {
   workers: number;
-  demo: DemoServices | undefined;
+  demo: PrimaryDemo | undefined;
   /** The `--config` file, re-read on SIGHUP. */
   configPath?: string | undefined;
   /** Called once, when the first worker listens. */
@@ -93,7 +98,7 @@ export function runPrimary(config: BallastConfig, options: PrimaryOptions): void
   process.once('SIGINT', stop);
 }
 
-function workerEnvironment(config: BallastConfig, demo: DemoServices | undefined): Record<string, string> {
+function workerEnvironment(config: BallastConfig, demo: PrimaryDemo | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   for (const source of SOURCES) {
     const url = config.sources[source.name].url;

@@ -1,6 +1,6 @@
 import { AggregatorRegistry } from 'prom-client';
 import type { BallastConfig } from '../config-schema.js';
-import { httpDemoControl } from '../demo/control.js';
+import { httpDemoControl } from '../faults/http-control.js';
 import { localStatus } from '../plugins/use-dashboard.js';
 import { createGateway } from '../server.js';
 import type { FailureSample } from '../observability/failure-samples.js';

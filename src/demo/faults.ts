@@ -1,47 +1,10 @@
 import { z } from 'zod';
 
-/** Faults a demo service can be told to inject; every field optional, several may combine. */
-export const faultSchema = z.strictObject({
-  /** Extra latency before answering, in ms. */
-  latencyMs: z.number().int().min(0).max(600_000).optional(),
-  /** Never answer (the connection stays open until the client gives up). */
-  hang: z.boolean().optional(),
-  /** Fraction of requests answered with `errorStatus`, spread evenly (0.5 = every other one). */
-  errorRate: z.number().min(0).max(1).optional(),
-  /** Status for `errorRate` failures. @default 500 */
-  errorStatus: z.number().int().min(400).max(599).optional(),
-  /** Sent as `Retry-After` (seconds) with error statuses. */
-  retryAfterSeconds: z.number().int().min(0).optional(),
-  /** Reset the connection instead of answering. */
-  reset: z.boolean().optional(),
-  /** Answer 200 with a truncated JSON body. */
-  malformedJson: z.boolean().optional(),
-  /** Answer 200 with an HTML error page, as a misconfigured proxy would. */
-  htmlError: z.boolean().optional(),
-  /** Answer the right shape with the wrong field types (numbers as strings and the reverse). */
-  wrongTypes: z.boolean().optional(),
-  /** Send half the body, then wait this many ms before the rest. */
-  slowBodyMs: z.number().int().min(0).max(600_000).optional(),
-  /** Ids whose items alone get wrong types (one bad item in a good batch). */
-  badItemIds: z.array(z.string()).optional(),
-  /** Ids whose items answer in EUR, whatever currency was asked: well-formed, but wrong. */
-  wrongCurrencyIds: z.array(z.string()).optional(),
-  /** Ids whose items' numbers become `hugeNumber`. */
-  hugeNumberIds: z.array(z.string()).optional(),
-  /** The number `hugeNumberIds` items carry. @default 2^31, one past GraphQL's Int */
-  hugeNumber: z.number().optional(),
-  /** Ids whose items' numbers become negative. */
-  negativeNumberIds: z.array(z.string()).optional(),
-  /** Ids answered twice, the second copy with every number one higher and every other string changed (which one is right?). */
-  duplicateItemIds: z.array(z.string()).optional(),
-  /** Add a `null` to the items array. */
-  nullItem: z.boolean().optional(),
-  /** Add a copy of the first item without its key field (a product nobody can match). */
-  keylessItem: z.boolean().optional(),
-  /** Answer another user's `userId` (a cart or favourites list that is not the one asked for). */
-  wrongUserId: z.string().optional(),
-});
-export type Fault = z.infer<typeof faultSchema>;
+import { faultSchema } from '../faults/contract.js';
+import type { Fault } from '../faults/contract.js';
+
+export { faultSchema } from '../faults/contract.js';
+export type { Fault } from '../faults/contract.js';
 
 /**
  * The active fault of one service and a counter that spreads `errorRate` deterministically:

@@ -1,5 +1,5 @@
-import type { SourceName } from '../config-schema.js';
-import { SOURCE_NAMES } from '../config-schema.js';
+import type { SourceName } from '../sources/names.js';
+import { SOURCE_NAMES } from '../sources/names.js';
 import { createDemoData } from './data.js';
 import { DEMO_ROUTES } from './routes.js';
 import { DemoService } from './service.js';
@@ -27,7 +27,7 @@ export interface DemoServices {
   close(): Promise<void>;
 }
 
-/** Starts the demo REST services of Contract 1 on loopback, sharing one seeded data set. */
+/** Starts the demo REST services of docs/architecture.md § Contract: the upstream REST services on loopback, sharing one seeded data set. */
 export async function startDemoServices(options: DemoServicesOptions = {}): Promise<DemoServices> {
   const data = createDemoData(options.seed);
   const started: Partial<Record<SourceName, DemoService>> = {};

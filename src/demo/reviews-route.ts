@@ -1,4 +1,4 @@
-import type { DemoRoute } from './routes.js';
+import type { DemoRoute } from './route.js';
 
 /** Demo reviews service: a stable average and count per known product, derived from its id. */
 export const reviewsRoute: DemoRoute = (url, data) => {

@@ -1,17 +1,13 @@
-import type { SourceName } from '../config-schema.js';
+import type { SourceName } from '../sources/names.js';
 import type { DemoData } from './data.js';
+import type { DemoAnswer, DemoRoute } from './route.js';
 import { reviewsRoute } from './reviews-route.js';
 // ballast:demo-imports (npm run new-source adds imports above this line)
 
-export interface DemoAnswer {
-  status: number;
-  body: unknown;
-}
+export type { DemoAnswer, DemoRoute } from './route.js';
 
 const MAX_PAGE = 500;
 
-/** Contract 1, answered from demo data. Unknown ids are omitted from batch answers. */
-export type DemoRoute = (url: URL, data: DemoData) => DemoAnswer;
 
 const notFound: DemoAnswer = { status: 404, body: { error: 'not found' } };
 

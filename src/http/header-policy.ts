@@ -1,4 +1,8 @@
-import { NEVER_FORWARDED } from '../config-schema.js';
+/** Never forwarded upstream whatever the config says: hop-by-hop (RFC 9110 §7.6.1) and framing headers. */
+export const NEVER_FORWARDED = [
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length',
+] as const;
 
 const BLOCKED = new Set<string>(NEVER_FORWARDED);
 

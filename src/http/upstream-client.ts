@@ -6,7 +6,7 @@ import {
   UpstreamRejectedError,
   UpstreamUnavailableError,
 } from '../errors.js';
-import type { CallSignal } from '../resilience/timeout.js';
+import type { CallSignal } from './call-signal.js';
 import { parseRetryAfter } from './retry-after.js';
 
 export interface UpstreamRequest {

@@ -1,4 +1,4 @@
-import type { Fault } from '../demo/faults.js';
+import type { Fault } from '../faults/contract.js';
 import type { FailedAttempt, PipelineObserver } from '../resilience/pipeline.js';
 
 /** One failed upstream exchange, as kept for operators. */

@@ -1,4 +1,4 @@
-import type { DegradationReportEntry, FallbackKind } from '../degradation.js';
+import type { DegradationReportEntry, FallbackKind } from '../degradation/collector.js';
 import type { CallOutcome, PipelineObserver } from '../resilience/pipeline.js';
 
 /** Seconds of history kept per source. */

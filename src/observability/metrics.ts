@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SourceName } from '../config-schema.js';
-import type { DegradationReportEntry } from '../degradation.js';
+import type { DegradationReportEntry } from '../degradation/collector.js';
 import type { BreakerState } from '../resilience/breaker.js';
 import type { CallOutcome, PipelineObserver, ResiliencePipeline } from '../resilience/pipeline.js';
 

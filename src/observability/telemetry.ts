@@ -1,14 +1,14 @@
 import type { SourceName } from '../config-schema.js';
-import type { DegradationReportEntry } from '../degradation.js';
+import type { DegradationReportEntry } from '../degradation/collector.js';
 import type { BreakerState } from '../resilience/breaker.js';
 import type { PipelineObserver, ResiliencePipeline } from '../resilience/pipeline.js';
+import type { StoreObserver } from '../resilience/shared-stale-store.js';
 import { FailureSamples } from './failure-samples.js';
 import { LiveStats } from './live-stats.js';
 import { RateLimitedWarnings } from './logger.js';
 import type { Logger } from './logger.js';
 import { BallastMetrics } from './metrics.js';
 import type { RequestResult } from './metrics.js';
-import { ObserverHub } from './observer-hub.js';
 
 /** What the request log line says about one GraphQL request. */
 export interface FinishedRequest {
@@ -23,11 +23,15 @@ export interface FinishedRequest {
 }
 
 /**
- * Everything Ballast reports about itself, fed by the pipelines (through the hub) and by the
+ * Everything Ballast reports about itself, fed by the pipelines (which notify `observers`) and by the
  * request plugins: Prometheus metrics, the dashboard's live stats, failure samples, logs.
  */
 export class Telemetry {
-  readonly hub = new ObserverHub();
+  /**
+   * The list every pipeline and the shared stale store notify, in order. Adding a metric touches
+   * the code that emits the event and metrics.ts only.
+   */
+  readonly observers: Array<PipelineObserver & StoreObserver> = [];
   readonly logger: Logger;
   readonly live = new LiveStats();
   readonly samples: FailureSamples;
@@ -38,15 +42,13 @@ export class Telemetry {
     this.logger = logger;
     this.samples = new FailureSamples(options.samplesPerSource);
     this.#warnings = new RateLimitedWarnings(logger, options.warningIntervalMs);
-    this.hub.add(this.live);
-    this.hub.add(this.samples);
-    this.hub.add(this.#logObserver());
+    this.observers.push(this.live, this.samples, this.#logObserver());
   }
 
   /** Metrics need the pipelines (bulkhead gauges); attach them once the pipelines exist. */
   attachPipelines(pipelines: Record<SourceName, ResiliencePipeline>, defaultMetrics = true): void {
     this.#metrics = new BallastMetrics(pipelines, { defaultMetrics });
-    this.hub.add(this.#metrics);
+    this.observers.push(this.#metrics);
   }
 
   get metrics(): BallastMetrics {

@@ -17,12 +17,12 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { DocumentNode, OperationTypeNode } from 'graphql';
 import { print } from 'graphql';
-import type { DegradationReportEntry } from '../degradation.js';
+import type { DegradationReportEntry } from '../degradation/collector.js';
 import { CallCancelledError } from '../errors.js';
 import type { UpstreamError } from '../errors.js';
 import type { AttemptSpan, CallSpan, TraceAttributes } from '../resilience/call-trace.js';
-import type { RequestSpan, Tracing } from './tracing.js';
-import { tracingCounters } from './tracing.js';
+import type { RequestSpan, Tracing } from './tracing-contract.js';
+import { tracingCounters } from './tracing-contract.js';
 
 // Still "development" in the semantic conventions, so not exported by the package's stable entry
 // point; the names are the conventions' own.

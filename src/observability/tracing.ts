@@ -1,32 +1,13 @@
-import type { DocumentNode, OperationTypeNode } from 'graphql';
-import type { DegradationReportEntry } from '../degradation.js';
-import type { CallTracer } from '../resilience/call-trace.js';
+import type { RequestSpan, Tracing } from './tracing-contract.js';
+
+export type { RequestSpan, Tracing } from './tracing-contract.js';
+export { tracingCounters } from './tracing-contract.js';
 
 /**
  * OpenTelemetry tracing, on only when an OTLP endpoint is configured (docs/operations.md,
  * "Tracing"). This module is all the rest of Ballast imports: the SDK sits behind a dynamic
  * import in ./tracing-sdk.ts, so with tracing off it is never loaded and no span is created.
  */
-export interface Tracing {
-  /** Starts the span of one GraphQL HTTP request, continuing the client's `traceparent` if any. */
-  startRequest(request: Request, path: string): RequestSpan;
-  /** Exports every span ended so far. */
-  flush(): Promise<void>;
-  /** Flushes, then stops the exporter. */
-  shutdown(): Promise<void>;
-}
-
-/** The span of one GraphQL HTTP request; upstream calls become its children. */
-export interface RequestSpan extends CallTracer {
-  /** Names the span after the operation once it is known; `document` only when configured. */
-  operation(type: OperationTypeNode, name: string | undefined, document: DocumentNode, includeDocument: boolean): void;
-  /** One event per degradation report entry (source, reason, fallback), then ends the span. */
-  end(status: number, degraded: readonly DegradationReportEntry[]): void;
-}
-
-/** How many spans this process started: stays 0 with tracing off (tests check it). */
-export const tracingCounters = { spansStarted: 0 };
-
 let active: Tracing | undefined;
 const requestSpans = new WeakMap<Request, RequestSpan>();
 

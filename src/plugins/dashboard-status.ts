@@ -1,6 +1,6 @@
 import type { BreakerState } from '../resilience/breaker.js';
 import type { SourceLiveStats } from '../observability/live-stats.js';
-import type { Fault } from '../demo/faults.js';
+import type { Fault } from '../faults/contract.js';
 
 export interface SourceStatus {
   name: string;

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { SourceName } from '../config-schema.js';
 import { SOURCE_NAMES } from '../config-schema.js';
-import { faultSchema } from '../demo/faults.js';
+import { faultSchema } from '../faults/contract.js';
 import type { GatewayState } from '../gateway-state.js';
 import { sampleToFault } from '../observability/failure-samples.js';
 import type { FailureSample } from '../observability/failure-samples.js';

@@ -1,16 +1,9 @@
 import CircuitBreaker from 'opossum';
 import { CallCancelledError, CircuitOpenError, UpstreamRejectedError } from '../errors.js';
+import type { BreakerPolicy } from './policy.js';
 
-export interface BreakerOptions {
-  /** Error percentage over the window above which the breaker opens. @default 50 */
-  errorThresholdPercentage: number;
-  /** Calls in the window before the error percentage is trusted; never 0 (one failure would open it). @default 10 */
-  volumeThreshold: number;
-  /** Length of the rolling window, in milliseconds. @default 10_000 */
-  windowMs: number;
-  /** How long the breaker stays open before letting one probe through, in milliseconds. @default 5_000 */
-  resetTimeoutMs: number;
-}
+/** The breaker's slice of the source policy (src/resilience/policy.ts holds the docs and defaults). */
+export type BreakerOptions = Omit<BreakerPolicy, 'enabled'>;
 
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 

@@ -1,12 +1,9 @@
 import { BulkheadFullError } from '../errors.js';
+import type { BulkheadPolicy } from './policy.js';
 import type { CallSignal } from './timeout.js';
 
-export interface BulkheadOptions {
-  /** Calls a source may have in flight at once. @default 32 */
-  maxConcurrent: number;
-  /** Calls that may wait for a free slot; beyond this they are refused at once. @default 32 */
-  maxQueue: number;
-}
+/** The bulkhead's slice of the source policy (src/resilience/policy.ts holds the docs and defaults). */
+export type BulkheadOptions = BulkheadPolicy;
 
 interface Waiter {
   resolve: () => void;

@@ -1,4 +1,4 @@
-import type { SourcePolicy } from '../config-schema.js';
+import type { SourcePolicy } from './policy.js';
 import { CallCancelledError, DeadlineExceededError, UpstreamBadResponseError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamClient, UpstreamResponse } from '../http/upstream-client.js';
 import { SourceBreaker } from './breaker.js';
@@ -49,7 +49,7 @@ export interface CallScope {
   admit?: (source: string) => void;
 }
 
-/** How a call ended: success, one of Contract 3's reasons, or cancelled because its request ended first. */
+/** How a call ended: success, one of the reasons of docs/architecture.md § Contract: degradation, or cancelled because its request ended first. */
 export type CallOutcome = 'success' | 'cancelled' | UpstreamError['code'];
 
 /** One failed attempt, as failure samples keep it. */
@@ -75,7 +75,7 @@ export interface PipelineObserver {
 export const DEADLINE_HEADER = 'x-ballast-deadline-ms';
 
 /**
- * Every upstream call of one source goes through here, in DESIGN.md's order:
+ * Every upstream call of one source goes through here, in the order of docs/architecture.md § The route of one request:
  * bulkhead → total timeout (min of source timeout and the request's remaining deadline) →
  * retry with budget → breaker → attempt timeout → undici request.
  */
@@ -87,20 +87,23 @@ export class ResiliencePipeline {
   readonly #policy: SourcePolicy;
   readonly #client: UpstreamClient;
   readonly #budget: RetryBudget;
-  readonly #observer: PipelineObserver;
+  /** Notified in order; the list may grow after the pipeline is built (metrics join once the pipelines exist). */
+  readonly #observers: readonly PipelineObserver[];
 
-  constructor(source: string, baseUrl: URL, policy: SourcePolicy, client: UpstreamClient, observer: PipelineObserver = {}) {
+  constructor(source: string, baseUrl: URL, policy: SourcePolicy, client: UpstreamClient, observers: readonly PipelineObserver[] = []) {
     this.source = source;
     this.#baseUrl = baseUrl;
     this.#policy = policy;
     this.#client = client;
-    this.#observer = observer;
+    this.#observers = observers;
     client.limitConnections(baseUrl.origin, policy.connections);
     this.bulkhead = new Bulkhead(source, policy.bulkhead);
     this.#budget = new RetryBudget({ ratio: policy.retry.budgetRatio, minRetriesPerSecond: policy.retry.budgetMinPerSecond });
     if (policy.breaker.enabled) {
       this.breaker = new SourceBreaker(source, policy.breaker);
-      this.breaker.onTransition((state) => observer.breakerTransition?.(source, state));
+      this.breaker.onTransition((state) => {
+        for (const observer of observers) observer.breakerTransition?.(source, state);
+      });
     }
   }
 
@@ -109,13 +112,15 @@ export class ResiliencePipeline {
     const span = scope.tracer?.startCall(this.source, spec.method, spec.route ?? routeOf(spec.path), this.#baseUrl);
     try {
       const response = await this.#withinTotalTimeout(spec, scope, span);
-      this.#observer.callEnded?.(this.source, 'success', performance.now() - started);
+      const latencyMs = performance.now() - started;
+      for (const observer of this.#observers) observer.callEnded?.(this.source, 'success', latencyMs);
       span?.end();
       return response;
     } catch (error) {
       const upstreamError = this.#asUpstreamError(error);
       const outcome = upstreamError instanceof CallCancelledError ? 'cancelled' : upstreamError.code;
-      this.#observer.callEnded?.(this.source, outcome, performance.now() - started);
+      const latencyMs = performance.now() - started;
+      for (const observer of this.#observers) observer.callEnded?.(this.source, outcome, latencyMs);
       span?.end(upstreamError);
       throw upstreamError;
     }
@@ -128,7 +133,7 @@ export class ResiliencePipeline {
 
   /** Counts a call its caller did not make because `failsFast` said the breaker would refuse it. */
   reportRefused(): void {
-    this.#observer.callEnded?.(this.source, 'CIRCUIT_OPEN', 0);
+    for (const observer of this.#observers) observer.callEnded?.(this.source, 'CIRCUIT_OPEN', 0);
   }
 
   /** The most a call of this source can take, retries included, before the request deadline cuts in. */
@@ -163,11 +168,11 @@ export class ResiliencePipeline {
           idempotent: spec.idempotent,
           budget: this.#budget,
           onRetry: (error, _attempt, delayMs) => {
-            this.#observer.retried?.(this.source, error, delayMs);
+            for (const observer of this.#observers) observer.retried?.(this.source, error, delayMs);
             span?.event('ballast.retry', { 'error.type': error.code, 'ballast.delay_ms': delayMs });
           },
           onBudgetExhausted: () => {
-            this.#observer.budgetExhausted?.(this.source);
+            for (const observer of this.#observers) observer.budgetExhausted?.(this.source);
             span?.event('ballast.retry_budget.exhausted');
           },
         });
@@ -212,7 +217,8 @@ export class ResiliencePipeline {
       return parsed;
     } catch (error) {
       const failure = this.#asUpstreamError(error);
-      this.#observer.attemptFailed?.(this.source, { method: spec.method, path: spec.path, error: failure, latencyMs: performance.now() - started });
+      const failed: FailedAttempt = { method: spec.method, path: spec.path, error: failure, latencyMs: performance.now() - started };
+      for (const observer of this.#observers) observer.attemptFailed?.(this.source, failed);
       span?.end(status ?? failure.status, failure);
       throw failure;
     } finally {
@@ -222,11 +228,12 @@ export class ResiliencePipeline {
 
   /** A batch answer with bad items is a success for the breaker, but still worth a failure sample. */
   #reportBadItems(spec: CallSpec<unknown>, parsed: unknown, response: UpstreamResponse, latencyMs: number): void {
-    if (!this.#observer.attemptFailed || !Array.isArray(parsed)) return;
+    if (!Array.isArray(parsed)) return;
     const bad = parsed.find((item): item is UpstreamError => item instanceof UpstreamError);
     if (!bad) return;
     const error = new UpstreamBadResponseError(this.source, bad.message, { status: response.status, bodySnippet: JSON.stringify(response.body).slice(0, 512) });
-    this.#observer.attemptFailed(this.source, { method: spec.method, path: spec.path, error, latencyMs, partial: true });
+    const failed: FailedAttempt = { method: spec.method, path: spec.path, error, latencyMs, partial: true };
+    for (const observer of this.#observers) observer.attemptFailed?.(this.source, failed);
   }
 
   #asUpstreamError(error: unknown): UpstreamError {

@@ -1,7 +1,7 @@
 export interface RetryBudgetOptions {
-  /** Retries allowed as a fraction of calls over the window. @default 0.2 */
+  /** Retries allowed as a fraction of calls over the window; a source's comes from its `retry.budgetRatio`. */
   ratio?: number;
-  /** Retries always allowed per second, so a quiet source can still retry. @default 1 */
+  /** Retries always allowed per second, so a quiet source can still retry; a source's comes from `retry.budgetMinPerSecond`. */
   minRetriesPerSecond?: number;
   /** Length of the sliding window, in milliseconds. @default 10_000 */
   windowMs?: number;

@@ -1,17 +1,12 @@
 import type { UpstreamError} from '../errors.js';
 import { UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
+import type { RetryPolicy } from './policy.js';
 import type { RetryBudget } from './retry-budget.js';
 import { sleep } from './timeout.js';
 import type { CallSignal } from './timeout.js';
 
-export interface RetryOptions {
-  /** Attempts in all, the first included; 1 disables retries. @default 3 */
-  maxAttempts: number;
-  /** Backoff before the first retry, before jitter, in milliseconds. @default 25 */
-  baseDelayMs: number;
-  /** Largest backoff before jitter, in milliseconds. @default 250 */
-  maxDelayMs: number;
-}
+/** Retry's slice of the source policy (src/resilience/policy.ts holds the docs and defaults). */
+export type RetryOptions = Pick<RetryPolicy, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>;
 
 export interface RetryContext {
   /** Aborts waiting between attempts (the call's total timeout). */

@@ -31,13 +31,13 @@ const OPEN_MS = 5_000;
 export class SharedStaleStore {
   readonly #redis: Redis;
   readonly #options: SharedStaleStoreOptions;
-  readonly #observer: StoreObserver;
+  readonly #observers: readonly StoreObserver[];
   #consecutiveFailures = 0;
   #openUntil = 0;
 
-  constructor(options: SharedStaleStoreOptions, observer: StoreObserver = {}) {
+  constructor(options: SharedStaleStoreOptions, observers: readonly StoreObserver[] = []) {
     this.#options = options;
-    this.#observer = observer;
+    this.#observers = observers;
     this.#redis = new Redis(options.url, {
       keyPrefix: options.keyPrefix,
       commandTimeout: options.timeoutMs,
@@ -54,13 +54,13 @@ export class SharedStaleStore {
 
   async get(key: string): Promise<StoredEntry | undefined> {
     if (this.#isOpen()) {
-      this.#observer.redisOperation?.('get', 'skipped');
+      this.#report('get', 'skipped');
       return undefined;
     }
     try {
       const text = await this.#redis.get(key);
       this.#succeeded();
-      this.#observer.redisOperation?.('get', text === null ? 'miss' : 'ok');
+      this.#report('get', text === null ? 'miss' : 'ok');
       return text === null ? undefined : (JSON.parse(text) as StoredEntry);
     } catch {
       this.#failed('get');
@@ -71,7 +71,7 @@ export class SharedStaleStore {
   /** Fire and forget: a request never waits for this write. */
   set(key: string, value: unknown, storedAt: number, ttlMs: number): void {
     if (this.#isOpen()) {
-      this.#observer.redisOperation?.('set', 'skipped');
+      this.#report('set', 'skipped');
       return;
     }
     const text = JSON.stringify({ value, storedAt } satisfies StoredEntry);
@@ -79,7 +79,7 @@ export class SharedStaleStore {
     this.#redis.set(key, text, 'PX', Math.max(1, Math.round(ttlMs))).then(
       () => {
         this.#succeeded();
-        this.#observer.redisOperation?.('set', 'ok');
+        this.#report('set', 'ok');
       },
       () => this.#failed('set'),
     );
@@ -98,11 +98,15 @@ export class SharedStaleStore {
   }
 
   #failed(operation: 'get' | 'set'): void {
-    this.#observer.redisOperation?.(operation, 'error');
+    this.#report(operation, 'error');
     this.#consecutiveFailures += 1;
     if (this.#consecutiveFailures >= FAILURES_TO_OPEN) {
       this.#openUntil = Date.now() + OPEN_MS;
       this.#consecutiveFailures = 0;
     }
+  }
+
+  #report(operation: 'get' | 'set', outcome: 'ok' | 'miss' | 'error' | 'skipped'): void {
+    for (const observer of this.#observers) observer.redisOperation?.(operation, outcome);
   }
 }

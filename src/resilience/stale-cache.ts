@@ -46,7 +46,7 @@ interface Entry<V> {
 }
 
 /**
- * Last known good value per key of one operation: the STALE fallback of Contract 3. Memory
+ * Last known good value per key of one operation: the STALE fallback of docs/architecture.md § Contract: degradation. Memory
  * first (LRU bounded in entries and bytes, with TTL); with Redis configured, written through (throttled, never awaited)
  * and read from Redis when memory has nothing, so a fresh replica can serve what another saw.
  */

@@ -1,13 +1,10 @@
+import type { CallSignal } from '../http/call-signal.js';
+
 /**
  * The part of `AbortSignal` the pipeline, its policies and undici use. A real `AbortSignal`
  * satisfies it; the pipeline itself uses the cheaper `CallAbort` below.
  */
-export interface CallSignal {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
+export type { CallSignal } from '../http/call-signal.js';
 
 /**
  * A one-shot abort signal without EventTarget: on Node 20 an `AbortController` with a listener

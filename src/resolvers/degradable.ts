@@ -1,12 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { GraphQLError } from 'graphql';
 import type { BallastContext } from '../context.js';
 import { UpstreamError, UpstreamTimeoutError } from '../errors.js';
-import type { DegradationReason } from '../errors.js';
+import { fallBack } from '../degradation/fallback.js';
 import type { BoundOperation } from '../sources/operation.js';
 import { fieldTimeout } from './field-timeout.js';
 import type { FieldTimeout } from './field-timeout.js';
-import type { SharedTimer } from './shared-timer.js';
+import type { SharedTimer } from '../loads/shared-timer.js';
 
 /**
  * Loads `key` for the field being resolved and never lets a source failure escape as anything
@@ -22,45 +21,19 @@ export function loadDegradable<V extends object>(
 ): Promise<V | null> | V | null {
   // Loaded earlier in this request (a cart's prices, by the time its products ask): no promise,
   // no timer, no DataLoader round.
-  const known = context.settled(operation, key);
+  const known = context.loads.settled(operation, key);
   if (known !== undefined) return known;
   // The breaker would refuse the call anyway: fall back at once, usually without a promise, so a
   // source that is down costs less than one that answers. One refusal per request is counted.
   if (operation.pipeline.failsFast) {
-    if (context.firstRefusal(operation)) operation.pipeline.reportRefused();
+    if (context.loads.firstRefusal(operation)) operation.pipeline.reportRefused();
     return fallBack(context, info, operation, key, 'CIRCUIT_OPEN');
   }
   // A `.then` chain rather than an async function: one promise less per field, on every field.
-  return withinFieldBudget(context.loaderFor(operation).load(key), context, info, operation).then(undefined, (error: unknown) => {
+  return withinFieldBudget(context.loads.loaderFor(operation).load(key), context, info, operation).then(undefined, (error: unknown) => {
     if (!(error instanceof UpstreamError)) throw error;
     return fallBack(context, info, operation, key, error.code);
   });
-}
-
-/** STALE from memory, else from the shared store (the only case that needs a promise), else DEFAULT or NULL. */
-function fallBack<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, key: string, reason: DegradationReason): V | Promise<V> {
-  const local = operation.stale.get(key);
-  if (local) return servedStale(context, info, operation, reason, local);
-  if (operation.stale.shared && context.deadline.remainingMs() > 0) {
-    return operation.stale.getAnywhere(key).then((found) => (found ? servedStale(context, info, operation, reason, found) : withoutStale(context, info, operation, key, reason)));
-  }
-  return withoutStale(context, info, operation, key, reason);
-}
-
-function servedStale<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, reason: DegradationReason, stale: { value: V; ageMs: number }): V {
-  context.degradation.record({ source: operation.operation.source, reason, fallback: 'STALE', path: info.path, staleAgeMs: stale.ageMs });
-  return stale.value;
-}
-
-function withoutStale<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, key: string, reason: DegradationReason): V {
-  const source = operation.operation.source;
-  const fallbackValue = operation.operation.defaultValue?.(key);
-  if (fallbackValue !== undefined) {
-    context.degradation.record({ source, reason, fallback: 'DEFAULT', path: info.path });
-    return fallbackValue;
-  }
-  context.degradation.record({ source, reason, fallback: 'NULL', path: info.path });
-  throw new GraphQLError(`${source} is unavailable (${reason})`, { extensions: { code: reason, source } });
 }
 
 /**
@@ -80,14 +53,14 @@ function withinFieldBudget<V extends object>(load: Promise<V | null>, context: B
 export function fieldTimer<V extends object>(context: BallastContext, own: FieldTimeout | undefined, operation: BoundOperation<V>): SharedTimer | undefined {
   if (!own) return undefined;
   const { coordinate, ms: fieldMs } = own;
-  const source = operation.operation.source;
-  return context.sharedTimer(coordinate, () => {
+  const source = operation.source;
+  return context.loads.sharedTimer(coordinate, () => {
     const remaining = context.deadline.remainingMs();
     if (fieldMs >= Math.min(remaining, operation.pipeline.timeoutMs)) return undefined;
     return {
       ms: fieldMs,
       reason: () => new UpstreamTimeoutError(source, `${coordinate} waited ${fieldMs} ms for ${source}`),
-      onFire: () => context.abandon(source),
+      onFire: () => context.loads.abandon(source),
     };
   });
 }

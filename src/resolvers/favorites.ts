@@ -39,7 +39,7 @@ async function entryOrError(load: () => CatalogProduct | null | Promise<CatalogP
 
 /** `ids` without those the catalog answered "not found"; failed ones stay, to be reported at their position. */
 async function knownToCatalog(context: BallastContext, ids: readonly string[]): Promise<string[]> {
-  const loaded = await context.loaderFor(context.operations.productById).loadMany(ids);
+  const loaded = await context.loads.loaderFor(context.operations.productById).loadMany(ids);
   return ids.filter((_id, index) => loaded[index] !== null);
 }
 

@@ -30,7 +30,7 @@ export function childLoad<Item, V extends object>(spec: {
     field: spec.field,
     start(context, items, own) {
       if (spec.operation.pipeline.failsFast) return undefined;
-      const pending = context.loaderFor(spec.operation).loadMany(items.map(spec.key));
+      const pending = context.loads.loaderFor(spec.operation).loadMany(items.map(spec.key));
       const timer = fieldTimer(context, own, spec.operation);
       return timer ? timer.race(pending) : pending;
     },

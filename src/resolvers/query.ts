@@ -82,7 +82,7 @@ function emptyConnection(resumed: boolean): ResolversTypes['ProductConnection'] 
 
 function toConnection(page: CatalogPage, items: CatalogProduct[], start: string | null, resumed: boolean, context: BallastContext): ResolversTypes['ProductConnection'] {
   // Later Product fields and favorites in the same request reuse these instead of asking again.
-  context.prime(context.operations.productById, items.map((item) => [item.id, item] as const));
+  context.loads.prime(context.operations.productById, items.map((item) => [item.id, item] as const));
   const secret = context.config.security.cursorSecret;
   // Edges and cursors (an HMAC each) are built only when the query selects them.
   return {

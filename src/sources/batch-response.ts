@@ -41,18 +41,7 @@ function unmatchedItems(source: string, count: number): UpstreamBadResponseError
   return new UpstreamBadResponseError(source, `${source} answered ${count} item(s) without a key: this key may be one of them`);
 }
 
-/** Parses a whole single-object answer (a cart, a favorites list, a page). */
-export function parseBody<T>(source: string, body: unknown, schema: z.ZodType<T>): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw badPayload(source, parsed.error);
-  return parsed.data;
-}
-
-/** A single-object answer about another key than asked (another user's cart) is a bad answer, never shown as this key's. */
-export function answerFor<T>(source: string, key: string, answeredKey: string, value: T): T {
-  if (answeredKey !== key) throw new UpstreamBadResponseError(source, `${source} answered for ${answeredKey} when asked for ${key}`);
-  return value;
-}
+export { answerFor, parseBody } from './object-response.js';
 
 /** Encodes ids for a `?ids=` list: a comma or slash inside an id cannot split or redirect the query. */
 export function idsParam(keys: readonly string[]): string {
@@ -68,9 +57,4 @@ function keyOf(raw: unknown, keyField: string): string | undefined {
 function badItem(source: string, key: string, error: z.ZodError): UpstreamBadResponseError {
   const issue = error.issues[0];
   return new UpstreamBadResponseError(source, `${source} item ${key}: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'invalid'}`);
-}
-
-function badPayload(source: string, error: z.ZodError): UpstreamBadResponseError {
-  const issue = error.issues[0];
-  return new UpstreamBadResponseError(source, `${source} answered an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`);
 }

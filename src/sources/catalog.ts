@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseBody } from './batch-response.js';
+import { parseBody } from './object-response.js';
 import { batchByKey, defineSource, idsParam } from './define.js';
 
 export const catalogProductSchema = z.object({

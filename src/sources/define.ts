@@ -1,15 +1,10 @@
 import type { z } from 'zod';
-import type { SourcePolicy } from '../config-schema.js';
+import type { PolicyOverrides } from '../resilience/policy.js';
 import type { UpstreamResponse } from '../http/upstream-client.js';
 import { idsParam, itemsByKey } from './batch-response.js';
 import type { LoadContext, SourceOperation } from './operation.js';
 
-/** Policy defaults a source may override in code; config and env still override these. */
-export type PolicyOverrides = Partial<Omit<SourcePolicy, 'url' | 'retry' | 'breaker' | 'bulkhead'>> & {
-  retry?: Partial<SourcePolicy['retry']>;
-  breaker?: Partial<SourcePolicy['breaker']>;
-  bulkhead?: Partial<SourcePolicy['bulkhead']>;
-};
+export type { PolicyOverrides } from '../resilience/policy.js';
 
 /** An operation as a source declares it; `defineSource` fills in `source` and `name`. */
 export type OperationDefinition<V extends object> = Omit<SourceOperation<V>, 'source' | 'name'>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { answerFor, parseBody } from './batch-response.js';
+import { answerFor, parseBody } from './object-response.js';
 import { defineSource, onePerKey } from './define.js';
 import { pathSegment } from './path-segment.js';
 

@@ -10,6 +10,9 @@ import { BoundOperation } from './operation.js';
 import type { SourceOperation } from './operation.js';
 import { SOURCES } from './registry.js';
 
+// The composition root of the sources: binds every operation of the registry (./registry.ts, the
+// list) to its source's pipeline and stale caches. The names alone are ./names.ts.
+
 type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never;
 type AllOperations = UnionToIntersection<(typeof SOURCES)[number]['operations']>;
 
@@ -29,17 +32,17 @@ export function createSources(
   config: BallastConfig,
   baseUrls: Record<SourceName, URL>,
   client: UpstreamClient,
-  observer: PipelineObserver & StoreObserver = {},
+  observers: ReadonlyArray<PipelineObserver & StoreObserver> = [],
   /** In a cluster worker without Redis: the host's store, kept by the primary. */
   hostStore?: StaleStore,
 ): SourceRegistry {
   const redis = config.redis;
-  const sharedStore = redis.url ? new SharedStaleStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, maxValueBytes: redis.maxValueBytes }, observer) : undefined;
+  const sharedStore = redis.url ? new SharedStaleStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, maxValueBytes: redis.maxValueBytes }, observers) : undefined;
   // Redis, when configured, already reaches every worker of every host.
   const store: StaleStore | undefined = sharedStore ?? hostStore;
   const writeIntervalMs = sharedStore ? redis.writeIntervalMs : config.cluster.staleWriteIntervalMs;
   const pipelines = Object.fromEntries(
-    SOURCE_NAMES.map((name) => [name, new ResiliencePipeline(name, baseUrls[name], config.sources[name], client, observer)]),
+    SOURCE_NAMES.map((name) => [name, new ResiliencePipeline(name, baseUrls[name], config.sources[name], client, observers)]),
   ) as Record<SourceName, ResiliencePipeline>;
   const bound = SOURCES.flatMap((source) =>
     Object.entries(source.operations).map(([name, operation]) => {

@@ -36,6 +36,11 @@ export interface SourceOperation<V extends object> {
 
 /** An operation bound at start-up to its source's pipeline and its own stale cache. */
 export class BoundOperation<V extends object> {
+  /** The operation's name, unique across sources (src/sources/registry.ts checks it). */
+  readonly name: string;
+  /** The source it calls: config key, metric label, `extensions.degraded[].source`. */
+  readonly source: string;
+  /** The definition as the source declared it. */
   readonly operation: SourceOperation<V>;
   readonly pipeline: ResiliencePipeline;
   readonly stale: StaleCache<V>;
@@ -47,6 +52,8 @@ export class BoundOperation<V extends object> {
     pipeline: ResiliencePipeline,
     options: { maxStaleMs: number; staleMaxEntries: number; staleMaxBytes?: number; maxBatchSize: number; currency: string; shared?: StaleCacheOptions['shared'] },
   ) {
+    this.name = operation.name;
+    this.source = operation.source;
     this.operation = operation;
     this.pipeline = pipeline;
     this.stale = new StaleCache<V>({ maxStaleMs: options.maxStaleMs, maxEntries: options.staleMaxEntries, ...(options.staleMaxBytes ? { maxBytes: options.staleMaxBytes } : {}), ...(options.shared ? { shared: options.shared } : {}) });

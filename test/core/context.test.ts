@@ -30,8 +30,8 @@ describe('request context: primed values', () => {
   it('answers keys primed before the loader exists without asking the operation', async () => {
     const { operation, asked } = countingOperation();
     const context = contextFor();
-    context.prime(operation, [['p-1', { id: 'p-1' }], ['p-2', { id: 'p-2' }]]);
-    const loader = context.loaderFor(operation);
+    context.loads.prime(operation, [['p-1', { id: 'p-1' }], ['p-2', { id: 'p-2' }]]);
+    const loader = context.loads.loaderFor(operation);
     expect(await loader.loadMany(['p-1', 'p-2', 'p-3'])).toEqual([{ id: 'p-1' }, { id: 'p-2' }, { id: 'p-3' }]);
     expect(asked).toEqual(['p-3']);
   });
@@ -39,8 +39,8 @@ describe('request context: primed values', () => {
   it('primes an existing loader at once', async () => {
     const { operation, asked } = countingOperation();
     const context = contextFor();
-    const loader = context.loaderFor(operation);
-    context.prime(operation, [['p-9', { id: 'p-9' }]]);
+    const loader = context.loads.loaderFor(operation);
+    context.loads.prime(operation, [['p-9', { id: 'p-9' }]]);
     expect(await loader.load('p-9')).toEqual({ id: 'p-9' });
     expect(asked).toEqual([]);
   });
@@ -48,11 +48,11 @@ describe('request context: primed values', () => {
   it('hands out what the request already loaded or primed, and nothing for keys it has not', async () => {
     const { operation } = countingOperation();
     const context = contextFor();
-    expect(context.settled(operation, 'p-1')).toBeUndefined();
-    context.prime(operation, [['p-2', { id: 'p-2' }]]);
-    expect(context.settled(operation, 'p-2')).toEqual({ id: 'p-2' });
-    await context.loaderFor(operation).load('p-1');
-    expect(context.settled(operation, 'p-1')).toEqual({ id: 'p-1' });
-    expect(contextFor().settled(operation, 'p-1')).toBeUndefined();
+    expect(context.loads.settled(operation, 'p-1')).toBeUndefined();
+    context.loads.prime(operation, [['p-2', { id: 'p-2' }]]);
+    expect(context.loads.settled(operation, 'p-2')).toEqual({ id: 'p-2' });
+    await context.loads.loaderFor(operation).load('p-1');
+    expect(context.loads.settled(operation, 'p-1')).toEqual({ id: 'p-1' });
+    expect(contextFor().loads.settled(operation, 'p-1')).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { responsePathAsArray } from 'graphql';
-import type { DegradationReason } from './errors.js';
+import type { DegradationReason } from '../errors.js';
 
 export type FallbackKind = 'STALE' | 'DEFAULT' | 'NULL';
 
@@ -15,7 +15,7 @@ export interface DegradedField {
   staleAgeMs?: number;
 }
 
-/** One entry of `extensions.degraded` (Contract 3): fields grouped by source, reason and fallback. */
+/** One entry of `extensions.degraded` (docs/architecture.md § Contract: degradation): fields grouped by source, reason and fallback. */
 export interface DegradationReportEntry {
   source: string;
   reason: DegradationReason;

@@ -1,0 +1,128 @@
+import type DataLoader from 'dataloader';
+import { AbandonedCallError, CallCancelledError } from '../errors.js';
+import type { CallScope } from '../resilience/pipeline.js';
+import type { BoundOperation } from '../sources/operation.js';
+import { SharedTimer } from './shared-timer.js';
+
+/** What a request's calls share: everything of `CallScope` but `onFinish`, which the loads own. */
+export type RequestCallScope = Omit<CallScope, 'onFinish'>;
+
+/** A field's own timer plan: `ms`, the error it fails with, and what to do when it fires. */
+export interface TimerPlan {
+  ms: number;
+  reason: () => Error;
+  onFire?: () => void;
+}
+
+interface InFlightCall {
+  source: string;
+  abort: (reason: Error) => void;
+}
+
+/**
+ * Everything one GraphQL request loads, in one place: its DataLoaders (one per operation), the
+ * values they settled or were primed with, the shared field timers and the upstream calls still
+ * in flight. Resolvers call this small API; `finish()` ends it all when the response is done
+ * (docs/architecture.md § The route of one request).
+ */
+export class RequestLoads {
+  readonly #scope: CallScope;
+  readonly #loaders = new Map<string, unknown>();
+  // Per operation name: what its loader has loaded, or was primed with, so far (see BoundOperation.createLoader).
+  readonly #settled = new Map<string, Map<string, unknown>>();
+  readonly #refused = new Set<string>();
+  readonly #timers = new Map<string, SharedTimer | undefined>();
+  readonly #inFlight = new Set<InFlightCall>();
+  readonly #abandoned = new Set<string>();
+
+  constructor(scope: RequestCallScope) {
+    this.#scope = { ...scope, onFinish: (source, abort) => this.#track(source, abort) };
+  }
+
+  /** This request's DataLoader for `operation`, created on first use. */
+  loaderFor<V extends object>(operation: BoundOperation<V>): DataLoader<string, V | null> {
+    const name = operation.name;
+    // Keyed by the operation's unique name, so a loader found here was built by this operation for V.
+    let loader = this.#loaders.get(name) as DataLoader<string, V | null> | undefined;
+    if (!loader) {
+      // Holds only this operation's values, so reading them back as V is sound.
+      const values = this.#settledFor(name) as Map<string, V | null>;
+      loader = operation.createLoader(this.#scope, values);
+      this.#loaders.set(name, loader);
+      // Before its first load, all a loader's settled values were primed: hand them over.
+      for (const [key, value] of values) loader.prime(key, value);
+    }
+    return loader;
+  }
+
+  /**
+   * Values this request already has for `operation` (a page's products for `productById`): its
+   * loader answers them without a call. Applied when the loader is first used, so a request that
+   * never asks pays nothing (priming builds a promise per key).
+   */
+  prime<V extends object>(operation: BoundOperation<V>, entries: ReadonlyArray<readonly [string, V]>): void {
+    const name = operation.name;
+    const values = this.#settledFor(name);
+    for (const [key, value] of entries) values.set(key, value);
+    const loader = this.#loaders.get(name) as DataLoader<string, unknown> | undefined;
+    if (loader) for (const [key, value] of entries) loader.prime(key, value);
+  }
+
+  /**
+   * The value this request already loaded (or primed) for `key`, `null` for "not found", or
+   * undefined when it has none yet: a field can then answer without a promise.
+   */
+  settled<V extends object>(operation: BoundOperation<V>, key: string): V | null | undefined {
+    return this.#settled.get(operation.name)?.get(key) as V | null | undefined;
+  }
+
+  /** True the first time in this request that a field of `operation` found its breaker refusing. */
+  firstRefusal<V extends object>(operation: BoundOperation<V>): boolean {
+    const name = operation.name;
+    if (this.#refused.has(name)) return false;
+    this.#refused.add(name);
+    return true;
+  }
+
+  /**
+   * The request's shared timer for a field coordinate, created by `plan` on first use; `plan`
+   * answers undefined when the field needs no timer of its own.
+   */
+  sharedTimer(coordinate: string, plan: () => TimerPlan | undefined): SharedTimer | undefined {
+    if (this.#timers.has(coordinate)) return this.#timers.get(coordinate);
+    const planned = plan();
+    const timer = planned && new SharedTimer(planned.ms, planned.reason, planned.onFire);
+    this.#timers.set(coordinate, timer);
+    return timer;
+  }
+
+  /** A field gave up on `source`: its calls still in flight at the end count as timeouts. */
+  abandon(source: string): void {
+    this.#abandoned.add(source);
+  }
+
+  /** Stops the timers and aborts every upstream call this request still has in flight. */
+  finish(): void {
+    for (const timer of this.#timers.values()) timer?.dispose();
+    for (const call of [...this.#inFlight]) {
+      call.abort(this.#abandoned.has(call.source) ? new AbandonedCallError(call.source, `${call.source}: a field stopped waiting, the call was abandoned`) : REQUEST_FINISHED);
+    }
+    this.#inFlight.clear();
+  }
+
+  #settledFor(name: string): Map<string, unknown> {
+    let values = this.#settled.get(name);
+    if (!values) this.#settled.set(name, (values = new Map()));
+    return values;
+  }
+
+  // A set entry per call is cheaper than an AbortSignal listener on Node 20.
+  #track(source: string, abort: (reason: Error) => void): () => void {
+    const call = { source, abort };
+    this.#inFlight.add(call);
+    return () => void this.#inFlight.delete(call);
+  }
+}
+
+/** The abort reason of calls outliving their request; one shared instance, since building an Error is not free. */
+const REQUEST_FINISHED = new CallCancelledError('request', 'the request that wanted this call has finished');

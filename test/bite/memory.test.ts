@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceName } from '../../src/config-schema.js';
@@ -11,6 +9,7 @@ import { SOURCES } from '../../src/sources/registry.js';
 import { postQuery } from '../helpers/harness.js';
 import { startBallastProcess } from '../helpers/process.js';
 import type { BallastProcess } from '../helpers/process.js';
+import { freePort } from '../helpers/ports.js';
 
 /**
  * A leak test in the manner of Hive Gateway's memtests: a real Ballast process, its heap measured
@@ -42,14 +41,6 @@ const FLAPS: Array<[SourceName, Fault]> = [
 let demo: DemoServices;
 let ballast: BallastProcess;
 let inspector: Inspector;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The Chrome DevTools protocol of the Ballast process: forced GC and heap usage. */
 class Inspector {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
@@ -6,6 +5,7 @@ import type { Harness } from '../helpers/harness.js';
 import { startBallastProcess } from '../helpers/process.js';
 import type { BallastProcess } from '../helpers/process.js';
 import { P1_NAME } from './raw-socket.js';
+import { freePort } from '../helpers/ports.js';
 
 /**
  * With `ops.port` set, /health, /ready and /metrics move to their own listener (loopback by
@@ -83,15 +83,6 @@ describe('ops listener of a Ballast process (OPS_PORT)', () => {
     expect((await fetch(`${ballast.url}/health`)).status).toBe(404);
   });
 });
-
-/** A port free right now on loopback (the process binds it a moment later). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('ops listener with two workers', () => {
   let ballast: BallastProcess;

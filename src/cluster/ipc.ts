@@ -61,20 +61,20 @@ export function serveFromWorker(handlers: Record<string, Handler>): void {
   process.on('message', (message: unknown) => {
     if (!isEnvelope(message)) return;
     if (message.ballast === 'response') settle(message);
-    else void answer(message, handlers, (reply) => process.send?.(reply));
+    else void answer(message, handlers, (reply) => sendToPrimary(reply));
   });
 }
 
 /** In a worker: ask the primary; rejects after `timeoutMs` (2 s by default) without an answer. */
 export function askPrimary(kind: string, payload?: unknown, timeoutMs?: number): Promise<unknown> {
-  return ask((message) => process.send?.(message), kind, payload, timeoutMs);
+  return ask((message) => sendToPrimary(message), kind, payload, timeoutMs);
 }
 
 /** In a worker: tell the primary something, expecting no answer. */
 export function notifyPrimary(kind: string, payload: unknown): void {
   // A draining worker is disconnected while it finishes requests: sending then would throw.
   if (!process.connected) return;
-  process.send?.({ ballast: 'notice', kind, id: '', payload } satisfies Envelope);
+  sendToPrimary({ ballast: 'notice', kind, id: '', payload } satisfies Envelope);
 }
 
 /** In the primary: answer a worker's requests with `handlers`, and route workers' answers. */
@@ -92,4 +92,13 @@ export async function askEveryWorker(kind: string, payload?: unknown): Promise<u
   const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && worker.isConnected());
   const answers = await Promise.allSettled(workers.map((worker) => ask((message) => worker.send(message), kind, payload)));
   return answers.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+}
+
+/**
+ * A message to the cluster primary. With a callback, a send that fails because the primary is
+ * already gone (it exits on a fatal start-up error while another worker still starts) is dropped
+ * instead of surfacing as an unhandled 'error' event with a stack trace on stderr.
+ */
+function sendToPrimary(message: unknown): void {
+  process.send?.(message, undefined, {}, () => undefined);
 }

@@ -83,14 +83,14 @@ export function serveFromPrimary(worker: Worker, handlers: Record<string, Handle
     if (!isEnvelope(message)) return;
     if (message.ballast === 'response') settle(message);
     else if (message.ballast === 'notice') notices[message.kind]?.(message.payload);
-    else void answer(message, handlers, (reply) => worker.send(reply));
+    else void answer(message, handlers, (reply) => sendToWorker(worker, reply));
   });
 }
 
 /** In the primary: ask every live worker, leaving out those that do not answer in time. */
 export async function askEveryWorker(kind: string, payload?: unknown): Promise<unknown[]> {
   const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && worker.isConnected());
-  const answers = await Promise.allSettled(workers.map((worker) => ask((message) => worker.send(message), kind, payload)));
+  const answers = await Promise.allSettled(workers.map((worker) => ask((message) => sendToWorker(worker, message), kind, payload)));
   return answers.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
 }
 
@@ -101,4 +101,9 @@ export async function askEveryWorker(kind: string, payload?: unknown): Promise<u
  */
 function sendToPrimary(message: unknown): void {
   process.send?.(message, undefined, {}, () => undefined);
+}
+
+/** A message to a worker that may have just died: a failed send is dropped (the ask times out) instead of throwing in the primary. */
+function sendToWorker(worker: { send(message: unknown, sendHandle: undefined, options: object, callback: (error: Error | null) => void): boolean }, message: unknown): void {
+  worker.send(message, undefined, {}, () => undefined);
 }

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createDemoData } from '../../src/demo/data.js';
 import type { DemoData } from '../../src/demo/data.js';
 import { formatMoney } from '../../src/resolvers/money.js';
-import { stockStatus } from '../../src/resolvers/inventory.js';
+import { s1Products } from '../servers/s1-response.js';
 
 /**
  * What one answer under load was: `exact` (every value the demo upstreams hold, nothing
@@ -32,17 +32,7 @@ const demoData = (): DemoData => (demo ??= createDemoData());
 
 /** Page `page` of `products(first: 20)` with price and inventory, from the demo data. */
 export function expectedPage(page: number): unknown[] {
-  const data = demoData();
-  return data.products.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE).map((product) => {
-    const amount = data.prices.get(product.id)!;
-    const available = data.stock.get(product.id)!;
-    return {
-      id: product.id,
-      name: product.name,
-      price: { amount, currency: 'USD', formatted: formatMoney(amount, 'USD') },
-      inventory: { available, status: stockStatus(available) },
-    };
-  });
+  return s1Products(PAGE_SIZE, page * PAGE_SIZE);
 }
 
 /** S2's `cart` of `userId` (totalQuantity, subtotal, lines with product id, name and price), from the demo data. */

@@ -2,9 +2,11 @@ import { createDemoData } from '../../src/demo/data.js';
 import { formatMoney } from '../../src/resolvers/money.js';
 import { stockStatus } from '../../src/resolvers/inventory.js';
 
+let demo: ReturnType<typeof createDemoData> | undefined;
+
 /** S1's products computed straight from the demo data, for the baselines that make no upstream call. */
 export function s1Products(count = 20, start = 0) {
-  const data = createDemoData();
+  const data = (demo ??= createDemoData());
   return data.products.slice(start, start + count).map((product) => {
     const amount = data.prices.get(product.id)!;
     const available = data.stock.get(product.id)!;

@@ -43,7 +43,20 @@ interface Entry<V> {
   value: V;
   storedAt: number;
   sharedAt: number;
+  /** `approximateBytes` of the key and value, as counted against `maxBytes`. */
+  bytes: number;
+  /** When `bytes` was measured: a rewrite of the key within `SIZE_REFRESH_MS` reuses it. */
+  sizedAt: number;
 }
+
+/**
+ * A hot key is rewritten on every successful call (each S1 request rewrites 40 prices and stock
+ * levels), and sizing a value costs a JSON.stringify: about 1.5% of S1's CPU when every write
+ * sized its value (bench/README.md, optimisation log). A key's value rarely changes size, so a
+ * rewrite within this window keeps the size measured last; a new key is always measured. The
+ * byte bound can be off by the growth of a value within one window, no more.
+ */
+const SIZE_REFRESH_MS = 1_000;
 
 /**
  * Last known good value per key of one operation: the STALE fallback of docs/architecture.md § Contract: degradation. Memory
@@ -59,7 +72,7 @@ export class StaleCache<V extends object> {
     this.#maxStaleMs = maxStaleMs;
     this.#cache =
       maxStaleMs > 0 && maxEntries > 0
-        ? new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry, key) => approximateBytes(key, entry.value), ttl: maxStaleMs })
+        ? new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry) => entry.bytes, ttl: maxStaleMs })
         : undefined;
     this.#shared = maxStaleMs > 0 ? shared : undefined;
   }
@@ -68,7 +81,9 @@ export class StaleCache<V extends object> {
     if (!this.#cache) return;
     const previous = this.#cache.get(key);
     const share = this.#shared !== undefined && (previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
-    this.#cache.set(key, { value, storedAt: now, sharedAt: share ? now : (previous?.sharedAt ?? 0) });
+    const resized = previous === undefined || now - previous.sizedAt >= SIZE_REFRESH_MS;
+    const bytes = resized ? approximateBytes(key, value) : previous.bytes;
+    this.#cache.set(key, { value, storedAt: now, sharedAt: share ? now : (previous?.sharedAt ?? 0), bytes, sizedAt: resized ? now : previous.sizedAt });
     if (share) this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs);
   }
 
@@ -91,7 +106,7 @@ export class StaleCache<V extends object> {
     if (ageMs > this.#maxStaleMs) return undefined;
     // Written by this same operation from values that passed its payload validation.
     const value = stored.value as V;
-    this.#cache.set(key, { value, storedAt: stored.storedAt, sharedAt: stored.storedAt });
+    this.#cache.set(key, { value, storedAt: stored.storedAt, sharedAt: stored.storedAt, bytes: approximateBytes(key, value), sizedAt: Date.now() });
     return { value, ageMs };
   }
 

@@ -2,15 +2,20 @@ import { expect } from 'vitest';
 import type { DemoService } from '../../src/demo/index.js';
 import type { GraphQLResponse } from '../helpers/harness.js';
 
-/** What the demo cart service holds for `userId` now, read straight from it (not through Ballast). */
+/**
+ * What the demo cart service holds for `userId` now, read straight from it (not through Ballast).
+ * Clears the service's fault first: the state is read, not the fault.
+ */
 export async function upstreamCart(service: DemoService, userId: string): Promise<Array<{ productId: string; quantity: number }>> {
+  service.clearFault();
   const response = await fetch(`${service.url}/carts/${userId}`);
   if (response.status === 404) return [];
   return ((await response.json()) as { items: Array<{ productId: string; quantity: number }> }).items;
 }
 
-/** What the demo favorites service holds for `userId` now. */
+/** What the demo favorites service holds for `userId` now (its fault cleared first). */
 export async function upstreamFavorites(service: DemoService, userId: string): Promise<string[]> {
+  service.clearFault();
   const response = await fetch(`${service.url}/favorites/${userId}`);
   if (response.status === 404) return [];
   return ((await response.json()) as { productIds: string[] }).productIds;

@@ -64,10 +64,11 @@ export class StaleCache<V extends object> {
     this.#shared = maxStaleMs > 0 ? shared : undefined;
   }
 
-  set(key: string, value: V, now = Date.now()): void {
+  /** `shareNow`: send it to the shared store whatever the write interval says (a write's answer replaces an older value fleet-wide). */
+  set(key: string, value: V, now = Date.now(), shareNow = false): void {
     if (!this.#cache) return;
     const previous = this.#cache.get(key);
-    const share = this.#shared !== undefined && (previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
+    const share = this.#shared !== undefined && (shareNow || previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
     this.#cache.set(key, { value, storedAt: now, sharedAt: share ? now : (previous?.sharedAt ?? 0) });
     if (share) this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs);
   }

@@ -64,7 +64,7 @@ export async function runWrite<V extends object>(context: BallastContext, info: 
     const status = error.status !== undefined && error.status < 500 ? { upstreamStatus: error.status } : {};
     throw new GraphQLError(`the write to ${error.source} failed (${error.code}); it may be retried with the same Idempotency-Key`, { extensions: { code: error.code, source: error.source, ...status } });
   }
-  operation.stale.set(key, value);
+  operation.stale.set(key, value, Date.now(), true);
   context.loads.replace(operation, key, value);
   return value;
 }

@@ -48,6 +48,19 @@ describe('the breaker and the bulkhead apply to writes', () => {
   });
 });
 
+describe("the request's deadline applies to writes", () => {
+  it('a write to a hung cart service answers DEADLINE_EXCEEDED by the deadline the client set', async () => {
+    harness = await startHarness();
+    harness.service('cart').setFault({ hang: true });
+    const started = performance.now();
+    const response = await harness.query(ADD, undefined, { 'x-ballast-deadline-ms': '300' });
+    expect(performance.now() - started).toBeLessThan(300 + 200);
+    expect(response.body.data).toEqual({ addToCart: null });
+    expect(onlyError(response)).toEqual({ code: 'DEADLINE_EXCEEDED', source: 'cart', path: ['addToCart'] });
+    expect(await upstreamCart(harness.service('cart'), 'u-1')).toEqual(U1_CART);
+  });
+});
+
 describe('who may write, and what input is refused before any call', () => {
   it('anonymous → UNAUTHENTICATED, another user → FORBIDDEN, the user themself → applied', async () => {
     harness = await startHarness({ identity: { mode: 'header' } });

@@ -68,6 +68,17 @@ describe('writes are retried with their idempotency key, and applied once', () =
     expect(await lineOf(harness, 'p-0002')).toBeUndefined();
   });
 
+  it('two writes in one request, the second refused: the first is applied and shown, the second null with its error', async () => {
+    harness.service('cart').replay([{}, { errorRate: 1, errorStatus: 409 }]);
+    const response = await harness.query(`mutation { first: addToCart(userId: "u-2", productId: "p-0002", quantity: 1) { cart { totalQuantity } } second: addToCart(userId: "u-2", productId: "p-0003", quantity: 1) { cart { totalQuantity } } }`);
+    const lines = await upstreamCart(harness.service('cart'), 'u-2');
+    const total = lines.reduce((sum, line) => sum + line.quantity, 0);
+    expect(response.body.data).toEqual({ first: { cart: { totalQuantity: total } }, second: null });
+    expect(onlyError(response)).toEqual({ code: 'UPSTREAM_BAD_RESPONSE', source: 'cart', path: ['second'] });
+    expect(lines.find((line) => line.productId === 'p-0002')?.quantity).toBe(1);
+    expect(lines.find((line) => line.productId === 'p-0003')).toBeUndefined();
+  });
+
   it('the same client Idempotency-Key sent twice applies the write once; each field of a request gets its own key', async () => {
     const headers = { 'idempotency-key': 'client-key-1' };
     const first = await harness.query(`mutation { a: addToCart(userId: "u-2", productId: "p-0002", quantity: 1) { cart { totalQuantity } } b: addToCart(userId: "u-2", productId: "p-0002", quantity: 1) { cart { totalQuantity } } }`, undefined, headers);

@@ -71,6 +71,15 @@ describe('every mutation end to end, against the state the demo services hold', 
     expect((read.body.data!.favorites as Array<{ id: string }>).map((product) => product.id)).toEqual(['p-0113', 'p-0003']);
   });
 
+  it('a product the cart service does not know: the service refuses it (422), sent once, the field null with its status', async () => {
+    const cart = harness.service('cart');
+    const response = await harness.query('mutation { addToCart(userId: "u-5", productId: "p-9999", quantity: 1) { cart { totalQuantity } } }');
+    expect(response.body.data).toEqual({ addToCart: null });
+    expect(response.body.errors!.map((error) => error.extensions)).toEqual([{ code: 'UPSTREAM_BAD_RESPONSE', source: 'cart', upstreamStatus: 422 }]);
+    expect(writesSeen(cart)).toHaveLength(1);
+    expect(await upstreamCart(cart, 'u-5')).toEqual([{ productId: 'p-0201', quantity: 2 }, { productId: 'p-0208', quantity: 3 }, { productId: 'p-0215', quantity: 1 }, { productId: 'p-0222', quantity: 2 }, { productId: 'p-0229', quantity: 3 }]);
+  });
+
   it('a degraded read after a write serves the written value as STALE, never the older one', async () => {
     const cart = harness.service('cart');
     await harness.query('{ cart(userId: "u-3") { totalQuantity } }');

@@ -60,6 +60,7 @@ export function defaultConfig(): BallastConfig {
     ops: { port: null, host: '127.0.0.1' },
     redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },
     tracing: { graphqlDocument: false },
+    writes: { maxQuantity: 99 },
     cluster: { shareStaleValues: true, staleWriteIntervalMs: 1_000, staleLookupTimeoutMs: 50, staleMaxBytes: 67_108_864 },
   };
 }

@@ -163,6 +163,11 @@ export const configSchema = z.strictObject({
     /** Record the GraphQL document as `graphql.document` on request spans (variables never are). */
     graphqlDocument: z.boolean(),
   }),
+  /** Mutations (docs/degradation.md, "Writes"). */
+  writes: z.strictObject({
+    /** Largest quantity `addToCart` may add and `updateCartLine` may set, in one mutation. */
+    maxQuantity: z.number().int().min(1).max(1_000_000),
+  }),
   /** Workers of one host (`--workers N`) without Redis share stale values through the primary. */
   cluster: z.strictObject({
     shareStaleValues: z.boolean(),

@@ -38,8 +38,8 @@ function claimOf(jwt: VerifiedToken | undefined, claim: string): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-/** Refuses to read `userId`'s data unless the caller is that user (or identity is off). */
-export function assertMayRead(caller: Caller, userId: string): void {
+/** Refuses to read (or, for mutations, change) `userId`'s data unless the caller is that user (or identity is off). */
+export function assertMayRead(caller: Caller, userId: string, action: 'read' | 'change' = 'read'): void {
   usableUserId(userId);
   if (caller.kind === 'anyone') return;
   if (caller.kind === 'anonymous' && caller.unverifiable) {
@@ -48,10 +48,10 @@ export function assertMayRead(caller: Caller, userId: string): void {
     });
   }
   if (caller.kind === 'anonymous') {
-    throw new GraphQLError('sign in to read user data', { extensions: { code: 'UNAUTHENTICATED' } });
+    throw new GraphQLError(`sign in to ${action} user data`, { extensions: { code: 'UNAUTHENTICATED' } });
   }
   if (caller.id !== userId) {
-    throw new GraphQLError('you may only read your own cart and favorites', { extensions: { code: 'FORBIDDEN' } });
+    throw new GraphQLError(`you may only ${action} your own cart and favorites`, { extensions: { code: 'FORBIDDEN' } });
   }
 }
 

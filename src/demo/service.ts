@@ -6,6 +6,9 @@ import type { DemoData } from './data.js';
 import { applyItemFaults, corruptTypes, hasItemFaults, FaultState, faultSchema, scenarioSchema } from './faults.js';
 import type { Fault } from './faults.js';
 import type { DemoAnswer, DemoRoute } from './routes.js';
+import { IdempotencyStore } from './idempotency.js';
+import { DEMO_WRITE_ROUTES } from './write-routes.js';
+import type { DemoWriteRoute } from './write-routes.js';
 
 export interface LatencyOptions {
   /** Latency of every answer, in ms. @default 0 */
@@ -23,6 +26,7 @@ export interface RecordedRequest {
 }
 
 const LOG_LIMIT = 1000;
+const KEY_REQUIRED: DemoAnswer = { status: 400, body: { error: 'writes need an Idempotency-Key header' } };
 const CONTROL_PREFIX = '/__control/';
 
 /**
@@ -37,6 +41,7 @@ export class DemoService {
   readonly #latency: Required<LatencyOptions>;
   readonly #server: Server;
   readonly #log: RecordedRequest[] = [];
+  readonly #idempotency = new IdempotencyStore();
   #requestCount = 0;
 
   constructor(name: SourceName, route: DemoRoute, data: DemoData, latency: LatencyOptions = {}) {
@@ -102,10 +107,35 @@ export class DemoService {
       void this.#control(url, request, response);
       return;
     }
+    const writeRoute = DEMO_WRITE_ROUTES[this.name];
+    if (writeRoute && request.method !== 'GET' && request.method !== 'HEAD') {
+      void this.#handleWrite(url, request, response, writeRoute);
+      return;
+    }
     this.#record(request);
     const { fault, shouldError } = this.faults.next();
     const delay = this.#latency.baseMs + Math.random() * this.#latency.jitterMs + (fault.latencyMs ?? 0);
     const answer = (): void => this.#answer(url, fault, shouldError, request, response);
+    if (fault.hang) return;
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
+  }
+
+  /**
+   * A write: applied once per `Idempotency-Key` (a replay gets the first answer again). Faults
+   * act as on reads; with `applyWriteFirst` the write is applied before they do.
+   */
+  async #handleWrite(url: URL, request: IncomingMessage, response: ServerResponse, route: DemoWriteRoute): Promise<void> {
+    this.#record(request);
+    const { fault, shouldError } = this.faults.next();
+    const body = await readJson(request);
+    const key = request.headers['idempotency-key'];
+    const method = request.method ?? 'POST';
+    const write = (): DemoAnswer =>
+      typeof key === 'string' && key !== '' ? this.#idempotency.run(key, `${method} ${url.pathname} ${JSON.stringify(body)}`, () => route(method, url, body, this.#data)) : KEY_REQUIRED;
+    const applied = fault.applyWriteFirst ? write() : undefined;
+    const delay = this.#latency.baseMs + Math.random() * this.#latency.jitterMs + (fault.latencyMs ?? 0);
+    const answer = (): void => this.#answer(url, fault, shouldError, request, response, () => applied ?? write());
     if (fault.hang) return;
     if (delay > 0) setTimeout(answer, delay);
     else answer();
@@ -117,7 +147,7 @@ export class DemoService {
     if (this.#log.length > LOG_LIMIT) this.#log.shift();
   }
 
-  #answer(url: URL, fault: Fault, shouldError: boolean, request: IncomingMessage, response: ServerResponse): void {
+  #answer(url: URL, fault: Fault, shouldError: boolean, request: IncomingMessage, response: ServerResponse, compute?: () => DemoAnswer): void {
     if (response.destroyed) return;
     if (fault.reset) {
       request.socket.resetAndDestroy();
@@ -134,7 +164,7 @@ export class DemoService {
       response.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1></body></html>');
       return;
     }
-    const answer = this.#route(url, this.#data);
+    const answer = compute ? compute() : this.#route(url, this.#data);
     const text = JSON.stringify(applyBodyFaults(answer, fault));
     if (fault.malformedJson) {
       response.writeHead(answer.status, { 'content-type': 'application/json' }).end(text.slice(0, Math.max(1, Math.floor(text.length / 2))));

@@ -16,6 +16,11 @@ export const faultSchema = z.strictObject({
   errorStatus: z.number().int().min(400).max(599).optional(),
   /** Sent as `Retry-After` (seconds) with error statuses. */
   retryAfterSeconds: z.number().int().min(0).optional(),
+  /**
+   * Writes only: apply the write (and remember its idempotency key) before the other faults act, so
+   * with `hang`, `reset`, `latencyMs` or `errorRate` the upstream did the work but the caller never hears.
+   */
+  applyWriteFirst: z.boolean().optional(),
   /** Reset the connection instead of answering. */
   reset: z.boolean().optional(),
   /** Answer 200 with a truncated JSON body. */

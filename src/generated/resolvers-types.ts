@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { CatalogProduct, MoneyValue, InventoryRecord, CartRecord, CartLine, ViewerValue } from '../resolvers/models.js';
+import type { CatalogProduct, MoneyValue, InventoryRecord, CartRecord, CartLine, ViewerValue, WritePayload } from '../resolvers/models.js';
 import type { BallastContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -12,6 +12,20 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+};
+
+/** The favorites as the favorites service answered the write: the write is in them. */
+export type AddFavoritePayload = {
+  __typename?: 'AddFavoritePayload';
+  /** The favorite products after the write; an entry is null when the catalog failed to answer for it. */
+  favorites?: Maybe<Array<Maybe<Product>>>;
+};
+
+/** The cart as the cart service answered the write: the write is in it. */
+export type AddToCartPayload = {
+  __typename?: 'AddToCartPayload';
+  /** The cart after the write. */
+  cart: Cart;
 };
 
 /** A user's shopping cart. */
@@ -54,6 +68,100 @@ export type Money = {
   currency: Scalars['String']['output'];
   /** Human-readable amount, e.g. `$19.99`. */
   formatted: Scalars['String']['output'];
+};
+
+/**
+ * Writes to a user's cart and favorites. A write is never degraded: when its service fails, the
+ * field is null with a coded errors[] entry (UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, CIRCUIT_OPEN,
+ * BULKHEAD_FULL, UPSTREAM_BAD_RESPONSE or DEADLINE_EXCEEDED, with `source`), never a stale or
+ * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
+ * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
+ * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds a product to the user's favorites (already there: nothing changes). */
+  addFavorite?: Maybe<AddFavoritePayload>;
+  /** Adds `quantity` units of a product to the cart (to its line if it has one already). */
+  addToCart?: Maybe<AddToCartPayload>;
+  /** Removes a product from the user's favorites (not there: nothing changes). */
+  removeFavorite?: Maybe<RemoveFavoritePayload>;
+  /** Removes a product's line from the cart; removing a line the cart does not have changes nothing. */
+  removeFromCart?: Maybe<RemoveFromCartPayload>;
+  /** Sets the quantity of a product's line, adding the line if the cart has none. */
+  updateCartLine?: Maybe<UpdateCartLinePayload>;
+};
+
+
+/**
+ * Writes to a user's cart and favorites. A write is never degraded: when its service fails, the
+ * field is null with a coded errors[] entry (UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, CIRCUIT_OPEN,
+ * BULKHEAD_FULL, UPSTREAM_BAD_RESPONSE or DEADLINE_EXCEEDED, with `source`), never a stale or
+ * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
+ * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
+ * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ */
+export type MutationAddFavoriteArgs = {
+  productId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes to a user's cart and favorites. A write is never degraded: when its service fails, the
+ * field is null with a coded errors[] entry (UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, CIRCUIT_OPEN,
+ * BULKHEAD_FULL, UPSTREAM_BAD_RESPONSE or DEADLINE_EXCEEDED, with `source`), never a stale or
+ * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
+ * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
+ * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ */
+export type MutationAddToCartArgs = {
+  productId: Scalars['ID']['input'];
+  quantity?: Scalars['Int']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes to a user's cart and favorites. A write is never degraded: when its service fails, the
+ * field is null with a coded errors[] entry (UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, CIRCUIT_OPEN,
+ * BULKHEAD_FULL, UPSTREAM_BAD_RESPONSE or DEADLINE_EXCEEDED, with `source`), never a stale or
+ * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
+ * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
+ * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ */
+export type MutationRemoveFavoriteArgs = {
+  productId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes to a user's cart and favorites. A write is never degraded: when its service fails, the
+ * field is null with a coded errors[] entry (UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, CIRCUIT_OPEN,
+ * BULKHEAD_FULL, UPSTREAM_BAD_RESPONSE or DEADLINE_EXCEEDED, with `source`), never a stale or
+ * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
+ * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
+ * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ */
+export type MutationRemoveFromCartArgs = {
+  productId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes to a user's cart and favorites. A write is never degraded: when its service fails, the
+ * field is null with a coded errors[] entry (UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, CIRCUIT_OPEN,
+ * BULKHEAD_FULL, UPSTREAM_BAD_RESPONSE or DEADLINE_EXCEEDED, with `source`), never a stale or
+ * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
+ * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
+ * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ */
+export type MutationUpdateCartLineArgs = {
+  productId: Scalars['ID']['input'];
+  quantity: Scalars['Int']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 /**
@@ -188,6 +296,20 @@ export type Rating = {
   count: Scalars['Int']['output'];
 };
 
+/** The favorites as the favorites service answered the write: the write is in them. */
+export type RemoveFavoritePayload = {
+  __typename?: 'RemoveFavoritePayload';
+  /** The favorite products after the write; an entry is null when the catalog failed to answer for it. */
+  favorites?: Maybe<Array<Maybe<Product>>>;
+};
+
+/** The cart as the cart service answered the write: the write is in it. */
+export type RemoveFromCartPayload = {
+  __typename?: 'RemoveFromCartPayload';
+  /** The cart after the write. */
+  cart: Cart;
+};
+
 /** Stock level buckets. */
 export type StockStatus =
   /** More than a handful in stock. */
@@ -198,6 +320,13 @@ export type StockStatus =
   | 'OUT_OF_STOCK'
   /** The inventory service could not be asked. */
   | 'UNKNOWN';
+
+/** The cart as the cart service answered the write: the write is in it. */
+export type UpdateCartLinePayload = {
+  __typename?: 'UpdateCartLinePayload';
+  /** The cart after the write. */
+  cart: Cart;
+};
 
 /** The user making the request. */
 export type Viewer = {
@@ -287,6 +416,8 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AddFavoritePayload: ResolverTypeWrapper<WritePayload>;
+  AddToCartPayload: ResolverTypeWrapper<WritePayload>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Cart: ResolverTypeWrapper<CartRecord>;
   CartItem: ResolverTypeWrapper<CartLine>;
@@ -295,6 +426,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Inventory: ResolverTypeWrapper<InventoryRecord>;
   Money: ResolverTypeWrapper<MoneyValue>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<CatalogProduct>;
@@ -302,13 +434,18 @@ export type ResolversTypes = {
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Rating: ResolverTypeWrapper<Rating>;
+  RemoveFavoritePayload: ResolverTypeWrapper<WritePayload>;
+  RemoveFromCartPayload: ResolverTypeWrapper<WritePayload>;
   StockStatus: StockStatus;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  UpdateCartLinePayload: ResolverTypeWrapper<WritePayload>;
   Viewer: ResolverTypeWrapper<ViewerValue>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AddFavoritePayload: WritePayload;
+  AddToCartPayload: WritePayload;
   Boolean: Scalars['Boolean']['output'];
   Cart: CartRecord;
   CartItem: CartLine;
@@ -317,6 +454,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Inventory: InventoryRecord;
   Money: MoneyValue;
+  Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Product: CatalogProduct;
@@ -324,7 +462,10 @@ export type ResolversParentTypes = {
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   Query: Record<PropertyKey, never>;
   Rating: Rating;
+  RemoveFavoritePayload: WritePayload;
+  RemoveFromCartPayload: WritePayload;
   String: Scalars['String']['output'];
+  UpdateCartLinePayload: WritePayload;
   Viewer: ViewerValue;
 };
 
@@ -333,6 +474,14 @@ export type TimeoutDirectiveArgs = {
 };
 
 export type TimeoutDirectiveResolver<Result, Parent, ContextType = BallastContext, Args = TimeoutDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AddFavoritePayloadResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['AddFavoritePayload'] = ResolversParentTypes['AddFavoritePayload']> = {
+  favorites?: Resolver<Maybe<Array<Maybe<ResolversTypes['Product']>>>, ParentType, ContextType>;
+};
+
+export type AddToCartPayloadResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['AddToCartPayload'] = ResolversParentTypes['AddToCartPayload']> = {
+  cart?: Resolver<ResolversTypes['Cart'], ParentType, ContextType>;
+};
 
 export type CartResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Cart'] = ResolversParentTypes['Cart']> = {
   items?: Resolver<Array<ResolversTypes['CartItem']>, ParentType, ContextType>;
@@ -355,6 +504,14 @@ export type MoneyResolvers<ContextType = BallastContext, ParentType extends Reso
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   formatted?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addFavorite?: Resolver<Maybe<ResolversTypes['AddFavoritePayload']>, ParentType, ContextType, RequireFields<MutationAddFavoriteArgs, 'productId' | 'userId'>>;
+  addToCart?: Resolver<Maybe<ResolversTypes['AddToCartPayload']>, ParentType, ContextType, RequireFields<MutationAddToCartArgs, 'productId' | 'quantity' | 'userId'>>;
+  removeFavorite?: Resolver<Maybe<ResolversTypes['RemoveFavoritePayload']>, ParentType, ContextType, RequireFields<MutationRemoveFavoriteArgs, 'productId' | 'userId'>>;
+  removeFromCart?: Resolver<Maybe<ResolversTypes['RemoveFromCartPayload']>, ParentType, ContextType, RequireFields<MutationRemoveFromCartArgs, 'productId' | 'userId'>>;
+  updateCartLine?: Resolver<Maybe<ResolversTypes['UpdateCartLinePayload']>, ParentType, ContextType, RequireFields<MutationUpdateCartLineArgs, 'productId' | 'quantity' | 'userId'>>;
 };
 
 export type NodeResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
@@ -405,6 +562,18 @@ export type RatingResolvers<ContextType = BallastContext, ParentType extends Res
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type RemoveFavoritePayloadResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['RemoveFavoritePayload'] = ResolversParentTypes['RemoveFavoritePayload']> = {
+  favorites?: Resolver<Maybe<Array<Maybe<ResolversTypes['Product']>>>, ParentType, ContextType>;
+};
+
+export type RemoveFromCartPayloadResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['RemoveFromCartPayload'] = ResolversParentTypes['RemoveFromCartPayload']> = {
+  cart?: Resolver<ResolversTypes['Cart'], ParentType, ContextType>;
+};
+
+export type UpdateCartLinePayloadResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['UpdateCartLinePayload'] = ResolversParentTypes['UpdateCartLinePayload']> = {
+  cart?: Resolver<ResolversTypes['Cart'], ParentType, ContextType>;
+};
+
 export type ViewerResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
   favorites?: Resolver<Maybe<Array<Maybe<ResolversTypes['Product']>>>, ParentType, ContextType>;
@@ -412,10 +581,13 @@ export type ViewerResolvers<ContextType = BallastContext, ParentType extends Res
 };
 
 export type Resolvers<ContextType = BallastContext> = {
+  AddFavoritePayload?: AddFavoritePayloadResolvers<ContextType>;
+  AddToCartPayload?: AddToCartPayloadResolvers<ContextType>;
   Cart?: CartResolvers<ContextType>;
   CartItem?: CartItemResolvers<ContextType>;
   Inventory?: InventoryResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
@@ -423,6 +595,9 @@ export type Resolvers<ContextType = BallastContext> = {
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Rating?: RatingResolvers<ContextType>;
+  RemoveFavoritePayload?: RemoveFavoritePayloadResolvers<ContextType>;
+  RemoveFromCartPayload?: RemoveFromCartPayloadResolvers<ContextType>;
+  UpdateCartLinePayload?: UpdateCartLinePayloadResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };
 

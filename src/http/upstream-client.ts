@@ -14,15 +14,20 @@ export interface UpstreamRequest {
   source: string;
   /** Base URL from config; its path, if any, prefixes `path`. */
   baseUrl: URL;
-  method: 'GET' | 'POST';
+  method: UpstreamMethod;
   /** Path and query, already encoded by the caller (see `buildPath`). */
   path: string;
   headers: Record<string, string>;
+  /** Sent as a JSON body (writes); absent: no body. */
+  body?: unknown;
   /** Aborts the request; its `reason` becomes the rejection. */
   signal: CallSignal;
   /** Non-2xx statuses the caller handles itself (e.g. 404 = empty cart); answered with `body: null`. */
   acceptStatuses?: readonly number[];
 }
+
+/** GET reads; PUT, POST and DELETE are the writes of docs/architecture.md § Contract: the upstream REST services. */
+export type UpstreamMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface UpstreamResponse {
   status: number;
@@ -62,10 +67,12 @@ export class UpstreamClient {
     const path = joinPath(request.baseUrl.pathname, request.path);
     let response: Dispatcher.ResponseData;
     try {
+      const hasBody = request.body !== undefined;
       response = await pool.request({
         method: request.method,
         path,
-        headers: request.headers,
+        headers: hasBody ? { ...request.headers, 'content-type': 'application/json' } : request.headers,
+        ...(hasBody ? { body: JSON.stringify(request.body) } : {}),
         // undici needs only `aborted`, `reason` and the listener methods of a signal (its
         // api/abort-signal.js), which the pipeline's cheaper CallAbort has.
         signal: request.signal as AbortSignal,

@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import { AbandonedCallError, CallCancelledError } from '../errors.js';
-import type { CallScope } from '../resilience/pipeline.js';
+import type { CallScope, CallSpec } from '../resilience/pipeline.js';
 import type { BoundOperation } from '../sources/operation.js';
 import { SharedTimer } from './shared-timer.js';
 
@@ -74,6 +74,25 @@ export class RequestLoads {
    */
   settled<V extends object>(operation: BoundOperation<V>, key: string): V | null | undefined {
     return this.#settled.get(operation.name)?.get(key) as V | null | undefined;
+  }
+
+  /**
+   * One write through `operation`'s source pipeline (bulkhead, breaker, timeouts, deadline,
+   * retries when `spec.idempotent`), counted against the request's allowance; never batched.
+   */
+  write<V extends object, T>(operation: BoundOperation<V>, spec: CallSpec<T>): Promise<T> {
+    this.#scope.admit?.(operation.source);
+    return operation.pipeline.call(spec, this.#scope);
+  }
+
+  /**
+   * After a write: `value` is what this request knows for `key` from now on, replacing whatever
+   * its loader loaded or was primed with before, so later fields read the written value.
+   */
+  replace<V extends object>(operation: BoundOperation<V>, key: string, value: V): void {
+    this.#settledFor(operation.name).set(key, value);
+    const loader = this.#loaders.get(operation.name) as DataLoader<string, unknown> | undefined;
+    loader?.clear(key).prime(key, value);
   }
 
   /** True the first time in this request that a field of `operation` found its breaker refusing. */

@@ -1,6 +1,6 @@
 import type { SourcePolicy } from './policy.js';
 import { CallCancelledError, DeadlineExceededError, UpstreamBadResponseError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
-import type { UpstreamClient, UpstreamResponse } from '../http/upstream-client.js';
+import type { UpstreamClient, UpstreamMethod, UpstreamResponse } from '../http/upstream-client.js';
 import { SourceBreaker } from './breaker.js';
 import type { BreakerState } from './breaker.js';
 import { Bulkhead } from './bulkhead.js';
@@ -13,15 +13,19 @@ import type { CallSignal } from './timeout.js';
 
 /** One REST request a source wants made, and how to read its answer. */
 export interface CallSpec<T = UpstreamResponse> {
-  method: 'GET' | 'POST';
+  method: UpstreamMethod;
   /** Path and query, every user-supplied part already encoded. */
   path: string;
+  /** JSON body of a write. */
+  body?: unknown;
+  /** Headers of this call alone (a write's `Idempotency-Key`); they win over the request's. */
+  headers?: Record<string, string>;
   /**
    * The route as a template for traces (`url.template`), e.g. `/carts/{userId}`; ids in the path
    * would make every span name unique. @default the path without its query string
    */
   route?: string;
-  /** Only idempotent calls are retried. GET is. */
+  /** Only idempotent calls are retried. GET is; a write is when it carries an idempotency key. */
   idempotent: boolean;
   /** Non-2xx statuses the source reads itself (404 = empty cart). */
   acceptStatuses?: readonly number[];
@@ -198,7 +202,7 @@ export class ResiliencePipeline {
     const started = performance.now();
     let status: number | undefined;
     try {
-      const headers = { ...scope.headers(this.source), [DEADLINE_HEADER]: String(Math.max(0, Math.floor(endsAt - performance.now()))) };
+      const headers = { ...scope.headers(this.source), ...spec.headers, [DEADLINE_HEADER]: String(Math.max(0, Math.floor(endsAt - performance.now()))) };
       // The upstream's parent is this attempt, not the client's span (that one is the request's parent).
       span?.inject(headers);
       const response = await this.#client.request({
@@ -207,6 +211,7 @@ export class ResiliencePipeline {
         method: spec.method,
         path: spec.path,
         headers,
+        ...(spec.body !== undefined ? { body: spec.body } : {}),
         signal: attempt.signal,
         ...(spec.acceptStatuses ? { acceptStatuses: spec.acceptStatuses } : {}),
       });

@@ -77,11 +77,12 @@ export class StaleCache<V extends object> {
     this.#shared = maxStaleMs > 0 ? shared : undefined;
   }
 
-  set(key: string, value: V, now = Date.now()): void {
+  /** `shareNow`: send it to the shared store whatever the write interval says (a write's answer replaces an older value fleet-wide). */
+  set(key: string, value: V, now = Date.now(), shareNow = false): void {
     if (!this.#cache) return;
     const previous = this.#cache.get(key);
-    const share = this.#shared !== undefined && (previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
-    const resized = previous === undefined || now - previous.sizedAt >= SIZE_REFRESH_MS;
+    const share = this.#shared !== undefined && (shareNow || previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
+    const resized = previous === undefined || shareNow || now - previous.sizedAt >= SIZE_REFRESH_MS;
     const bytes = resized ? approximateBytes(key, value) : previous.bytes;
     this.#cache.set(key, { value, storedAt: now, sharedAt: share ? now : (previous?.sharedAt ?? 0), bytes, sizedAt: resized ? now : previous.sizedAt });
     if (share) this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs);

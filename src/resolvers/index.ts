@@ -8,6 +8,7 @@ import { Query } from './query.js';
 import { Viewer } from './viewer.js';
 import { reviewsResolvers } from './reviews.js';
 import { relayResolvers } from './node.js';
+import { mutationResolvers } from './mutations.js';
 // ballast:resolver-imports (npm run new-source adds imports above this line)
 
 /** Resolvers of one type per file; files for added sources extend types (`Product.rating`) and are merged here. */
@@ -15,6 +16,7 @@ const parts: Resolvers[] = [
   { Query, Product, Inventory, Money, Cart, CartItem, Viewer },
   reviewsResolvers,
   relayResolvers,
+  mutationResolvers,
   // ballast:resolver-list (npm run new-source adds resolver maps above this line)
 ];
 

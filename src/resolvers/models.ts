@@ -13,3 +13,8 @@ export interface MoneyValue {
 export interface ViewerValue {
   id: string;
 }
+
+/** What a mutation answered: whose data it changed; the payload's fields read the written value back from the request's loads. */
+export interface WritePayload {
+  userId: string;
+}

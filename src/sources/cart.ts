@@ -3,6 +3,7 @@ import { answerFor, parseBody } from './object-response.js';
 import { defineSource, onePerKey } from './define.js';
 import { GRAPHQL_INT_MAX, positiveInt32 } from './int32.js';
 import { pathSegment } from './path-segment.js';
+import type { WriteSpec } from './write.js';
 
 const cartSchema = z.object({
   userId: z.string(),
@@ -30,3 +31,38 @@ export const cart = defineSource({
     }),
   },
 });
+
+/** Reads a write's answer: the whole cart, which must be `userId`'s. */
+function cartAfterWrite(userId: string): (response: { body: unknown }) => CartRecord {
+  return ({ body }) => {
+    const record = parseBody('cart', body, cartSchema);
+    return answerFor('cart', userId, record.userId, record);
+  };
+}
+
+/** The cart service's writes (docs/architecture.md § Contract: the upstream REST services); each answers the cart. */
+export const cartWrites = {
+  /** `POST /carts/{userId}/lines {productId, quantity}`: adds to the product's line. */
+  addLine: (userId: string, productId: string, quantity: number): WriteSpec<CartRecord> => ({
+    method: 'POST',
+    path: `/carts/${pathSegment(userId)}/lines`,
+    route: '/carts/{userId}/lines',
+    body: { productId, quantity },
+    parse: cartAfterWrite(userId),
+  }),
+  /** `PUT /carts/{userId}/lines/{productId} {quantity}`: sets the line's quantity. */
+  setLine: (userId: string, productId: string, quantity: number): WriteSpec<CartRecord> => ({
+    method: 'PUT',
+    path: `/carts/${pathSegment(userId)}/lines/${pathSegment(productId)}`,
+    route: '/carts/{userId}/lines/{productId}',
+    body: { quantity },
+    parse: cartAfterWrite(userId),
+  }),
+  /** `DELETE /carts/{userId}/lines/{productId}`: removes the line. */
+  removeLine: (userId: string, productId: string): WriteSpec<CartRecord> => ({
+    method: 'DELETE',
+    path: `/carts/${pathSegment(userId)}/lines/${pathSegment(productId)}`,
+    route: '/carts/{userId}/lines/{productId}',
+    parse: cartAfterWrite(userId),
+  }),
+};

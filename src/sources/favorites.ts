@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { answerFor, parseBody } from './object-response.js';
 import { defineSource, onePerKey } from './define.js';
 import { pathSegment } from './path-segment.js';
+import type { WriteSpec } from './write.js';
 
 const favoritesSchema = z.object({ userId: z.string(), productIds: z.array(z.string()) });
 export type FavoritesRecord = z.infer<typeof favoritesSchema>;
@@ -22,3 +23,22 @@ export const favorites = defineSource({
     }),
   },
 });
+
+/** `PUT` adds, `DELETE` removes `/favorites/{userId}/{productId}`; both answer the user's favorites. */
+function favoriteWrite(method: 'PUT' | 'DELETE', userId: string, productId: string): WriteSpec<FavoritesRecord> {
+  return {
+    method,
+    path: `/favorites/${pathSegment(userId)}/${pathSegment(productId)}`,
+    route: '/favorites/{userId}/{productId}',
+    parse: ({ body }) => {
+      const record = parseBody('favorites', body, favoritesSchema);
+      return answerFor('favorites', userId, record.userId, record);
+    },
+  };
+}
+
+/** The favorites service's writes (docs/architecture.md § Contract: the upstream REST services). */
+export const favoritesWrites = {
+  add: (userId: string, productId: string): WriteSpec<FavoritesRecord> => favoriteWrite('PUT', userId, productId),
+  remove: (userId: string, productId: string): WriteSpec<FavoritesRecord> => favoriteWrite('DELETE', userId, productId),
+};

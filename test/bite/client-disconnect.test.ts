@@ -15,7 +15,7 @@ import { metricValue, scrape } from './helpers.js';
  */
 
 /** Long enough that only the client's disconnect, never a timeout, can end the call within the test. */
-const LONG_MS = 20_000;
+const LONG_MS = 8_000;
 /** How soon the upstream must see its connection closed once the client has left. */
 const CANCEL_WITHIN_MS = 2_000;
 const PRICE_QUERY = '{ product(id: "p-0001") { id price { amount } } }';

@@ -127,7 +127,7 @@ afterAll(async () => {
   for (const page of [listed, unlisted]) await new Promise<void>((resolve) => page?.server.close(() => resolve()));
 });
 // Request logs are cleared after every test, even a failing one, so counts never carry over.
-afterEach(() => harness.reset());
+afterEach(() => harness?.reset());
 
 async function openShop(origin: string): Promise<{ page: Page; seen: SeenResponse[] }> {
   const page = await browser.newPage();

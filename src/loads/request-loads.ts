@@ -34,6 +34,8 @@ export class RequestLoads {
   readonly #timers = new Map<string, SharedTimer | undefined>();
   readonly #inFlight = new Set<InFlightCall>();
   readonly #abandoned = new Set<string>();
+  // Set by finish(): a call or timer asked for afterwards (resolvers still running for a client that left) is not started.
+  #finished = false;
 
   constructor(scope: RequestCallScope) {
     this.#scope = { ...scope, onFinish: (source, abort) => this.#track(source, abort) };
@@ -108,7 +110,7 @@ export class RequestLoads {
    * answers undefined when the field needs no timer of its own.
    */
   sharedTimer(coordinate: string, plan: () => TimerPlan | undefined): SharedTimer | undefined {
-    if (this.#timers.has(coordinate)) return this.#timers.get(coordinate);
+    if (this.#timers.has(coordinate) || this.#finished) return this.#timers.get(coordinate);
     const planned = plan();
     const timer = planned && new SharedTimer(planned.ms, planned.reason, planned.onFire);
     this.#timers.set(coordinate, timer);
@@ -120,8 +122,13 @@ export class RequestLoads {
     this.#abandoned.add(source);
   }
 
-  /** Stops the timers and aborts every upstream call this request still has in flight. */
+  /**
+   * Stops the timers and aborts every upstream call this request still has in flight, as
+   * `cancelled`; a call made after this is aborted as it starts. Called when the response is
+   * done, or earlier when the client disconnects; calling it again does nothing more.
+   */
   finish(): void {
+    this.#finished = true;
     for (const timer of this.#timers.values()) timer?.dispose();
     for (const call of [...this.#inFlight]) {
       call.abort(this.#abandoned.has(call.source) ? new AbandonedCallError(call.source, `${call.source}: a field stopped waiting, the call was abandoned`) : REQUEST_FINISHED);
@@ -137,11 +144,17 @@ export class RequestLoads {
 
   // A set entry per call is cheaper than an AbortSignal listener on Node 20.
   #track(source: string, abort: (reason: Error) => void): () => void {
+    if (this.#finished) {
+      abort(REQUEST_FINISHED);
+      return noop;
+    }
     const call = { source, abort };
     this.#inFlight.add(call);
     return () => void this.#inFlight.delete(call);
   }
 }
+
+function noop(): void {}
 
 /** The abort reason of calls outliving their request; one shared instance, since building an Error is not free. */
 const REQUEST_FINISHED = new CallCancelledError('request', 'the request that wanted this call has finished');

@@ -6,24 +6,39 @@ import type { BallastContext } from '../context.js';
  * The request's lifecycle, apart from what reads it: names the operation when execution starts
  * (logs and metrics read `context.operationName` when the response goes out), and ends the
  * request's loads when the last result is out, so any upstream call still in flight is aborted,
- * not orphaned (docs/architecture.md § The route of one request). No other plugin relies on
- * running before or after this one.
+ * not orphaned (docs/architecture.md § The route of one request). A client that disconnects
+ * first (the server aborts `request.signal` when the response closes unfinished) ends them at
+ * once: its calls and bulkhead slots are not held until their timeouts. No other plugin relies
+ * on running before or after this one.
  */
 export function useRequestLifecycle(): Plugin<BallastContext> {
   return {
     onExecute({ args }) {
       const context = args.contextValue;
       context.operationName = getOperationAST(args.document, args.operationName)?.name?.value ?? 'anonymous';
+      const finish = finishOnClientAbort(context);
       return {
         onExecuteDone({ result }) {
           if (!isAsyncIterableResult(result)) {
-            context.finish();
+            finish();
             return undefined;
           }
-          return { onEnd: () => context.finish() };
+          return { onEnd: finish };
         },
       };
     },
+  };
+}
+
+/** Ends the context's loads when its client disconnects; returns the normal end, which also drops that listener. */
+function finishOnClientAbort(context: BallastContext): () => void {
+  const signal = context.request.signal;
+  const cancel = (): void => context.finish();
+  if (signal.aborted) cancel();
+  else signal.addEventListener('abort', cancel, { once: true });
+  return () => {
+    signal.removeEventListener('abort', cancel);
+    context.finish();
   };
 }
 

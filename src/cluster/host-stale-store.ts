@@ -31,10 +31,11 @@ export class HostStaleStore implements StaleStore {
     this.#lookupTimeoutMs = options.lookupTimeoutMs;
   }
 
-  set(key: string, value: unknown, storedAt: number, ttlMs: number): void {
-    if (this.#writes.length >= MAX_PER_TURN) return;
+  set(key: string, value: unknown, storedAt: number, ttlMs: number): boolean {
+    if (this.#writes.length >= MAX_PER_TURN) return false;
     this.#writes.push({ key, text: JSON.stringify(value), storedAt, ttlMs });
     this.#scheduleFlush();
+    return true;
   }
 
   get(key: string): Promise<{ value: unknown; storedAt: number } | undefined> {

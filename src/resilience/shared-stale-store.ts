@@ -68,14 +68,18 @@ export class SharedStaleStore {
     }
   }
 
-  /** Fire and forget: a request never waits for this write. */
-  set(key: string, value: unknown, storedAt: number, ttlMs: number): void {
-    if (this.#isOpen()) {
+  /**
+   * Fire and forget: a request never waits for this write. False when nothing was sent: with no
+   * offline queue, a SET before the connection is ready would be dropped, and the cache would then
+   * not offer the key again for a whole write interval.
+   */
+  set(key: string, value: unknown, storedAt: number, ttlMs: number): boolean {
+    if (this.#isOpen() || this.#redis.status !== 'ready') {
       this.#report('set', 'skipped');
-      return;
+      return false;
     }
     const text = JSON.stringify({ value, storedAt } satisfies StoredEntry);
-    if (Buffer.byteLength(text) > this.#options.maxValueBytes) return;
+    if (Buffer.byteLength(text) > this.#options.maxValueBytes) return true;
     this.#redis.set(key, text, 'PX', Math.max(1, Math.round(ttlMs))).then(
       () => {
         this.#succeeded();
@@ -83,6 +87,7 @@ export class SharedStaleStore {
       },
       () => this.#failed('set'),
     );
+    return true;
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,8 @@ import { LRUCache } from 'lru-cache';
  */
 export interface StaleStore {
   get(key: string): Promise<{ value: unknown; storedAt: number } | undefined>;
-  set(key: string, value: unknown, storedAt: number, ttlMs: number): void;
+  /** Hands the value on; false when it could not be (not connected, full), so the cache offers it again on its next write. */
+  set(key: string, value: unknown, storedAt: number, ttlMs: number): boolean;
   close(): Promise<void>;
 }
 
@@ -81,11 +82,12 @@ export class StaleCache<V extends object> {
   set(key: string, value: V, now = Date.now(), shareNow = false): void {
     if (!this.#cache) return;
     const previous = this.#cache.get(key);
-    const share = this.#shared !== undefined && (shareNow || previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
+    const due = this.#shared !== undefined && (shareNow || previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
+    // A value the store could not take (Redis still connecting) is offered again on the next write, not a write interval later.
+    const share = due && this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs);
     const resized = previous === undefined || shareNow || now - previous.sizedAt >= SIZE_REFRESH_MS;
     const bytes = resized ? approximateBytes(key, value) : previous.bytes;
     this.#cache.set(key, { value, storedAt: now, sharedAt: share ? now : (previous?.sharedAt ?? 0), bytes, sizedAt: resized ? now : previous.sizedAt });
-    if (share) this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs);
   }
 
   /** The value and its age from memory, or undefined when none is known or it is older than `maxStaleMs`. */

@@ -20,7 +20,7 @@ const SECRET_DETAIL = 'redis at 10.0.0.7:6379 refused AUTH for user ballast-prod
 /** A shared stale store that fails the way a broken backend would: with an internal message. */
 const brokenStore: StaleStore = {
   get: () => Promise.reject(new Error(SECRET_DETAIL)),
-  set: () => undefined,
+  set: () => true,
   close: () => Promise.resolve(),
 };
 

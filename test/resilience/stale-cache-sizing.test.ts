@@ -20,7 +20,7 @@ describe('stale cache sizing', () => {
   });
 
   it('measures the value it takes from the shared store', async () => {
-    const store = { get: async () => ({ value: large, storedAt: Date.now() }), set: () => undefined, close: async () => undefined };
+    const store = { get: async () => ({ value: large, storedAt: Date.now() }), set: () => true, close: async () => undefined };
     const cache = new StaleCache<{ text: string }>({ maxStaleMs: 60_000, maxEntries: 100, shared: { store, namespace: 'n:', writeIntervalMs: 1_000 } });
     expect((await cache.getAnywhere('k'))?.value).toBe(large);
     expect(cache.bytes).toBe(approximateBytes('k', large));

@@ -98,6 +98,16 @@ export type Product = Node & {
   price?: Maybe<Money>;
   /** From the reviews service; null when it is unavailable and no stale value is known. */
   rating?: Maybe<Rating>;
+  /** From the shipping service (declared, no TypeScript); null when it is unavailable and no stale value is known. */
+  shipping?: Maybe<ShippingEstimate>;
+  /** Delivery options, one call per product; null when the shipping service is unavailable. */
+  shippingOptions?: Maybe<Array<ShippingOption>>;
+};
+
+
+/** A product of the catalog, with its price and stock joined in from their own services. */
+export type ProductShippingArgs = {
+  country?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A page of products (Relay-style connection). */
@@ -187,6 +197,35 @@ export type Rating = {
   /** How many reviews the average is over. */
   count: Scalars['Int']['output'];
 };
+
+/** A delivery estimate for one product, from the shipping service. */
+export type ShippingEstimate = {
+  __typename?: 'ShippingEstimate';
+  /** Carrier expected to deliver, e.g. `UPS`; null when not yet known. */
+  carrier?: Maybe<Scalars['String']['output']>;
+  /** Cost of delivery in minor units (cents). */
+  costCents: Scalars['Int']['output'];
+  /** Days until delivery. */
+  days: Scalars['Int']['output'];
+};
+
+/** One way a product can be delivered. */
+export type ShippingOption = {
+  __typename?: 'ShippingOption';
+  /** Cost in minor units (cents). */
+  costCents: Scalars['Int']['output'];
+  /** Days until delivery. */
+  days: Scalars['Int']['output'];
+  /** How fast. */
+  speed: ShippingSpeed;
+};
+
+/** How fast a delivery option is. */
+export type ShippingSpeed =
+  /** Faster, at a higher cost. */
+  | 'EXPRESS'
+  /** The usual delivery. */
+  | 'STANDARD';
 
 /** Stock level buckets. */
 export type StockStatus =
@@ -302,6 +341,9 @@ export type ResolversTypes = {
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Rating: ResolverTypeWrapper<Rating>;
+  ShippingEstimate: ResolverTypeWrapper<ShippingEstimate>;
+  ShippingOption: ResolverTypeWrapper<ShippingOption>;
+  ShippingSpeed: ShippingSpeed;
   StockStatus: StockStatus;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Viewer: ResolverTypeWrapper<ViewerValue>;
@@ -324,9 +366,28 @@ export type ResolversParentTypes = {
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   Query: Record<PropertyKey, never>;
   Rating: Rating;
+  ShippingEstimate: ShippingEstimate;
+  ShippingOption: ShippingOption;
   String: Scalars['String']['output'];
   Viewer: ViewerValue;
 };
+
+export type FallbackDirectiveArgs = {
+  default: Scalars['String']['input'];
+};
+
+export type FallbackDirectiveResolver<Result, Parent, ContextType = BallastContext, Args = FallbackDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RestDirectiveArgs = {
+  batchKey?: Maybe<Scalars['String']['input']>;
+  from?: Scalars['String']['input'];
+  keyField?: Maybe<Scalars['String']['input']>;
+  keyParam?: Maybe<Scalars['String']['input']>;
+  path: Scalars['String']['input'];
+  source: Scalars['String']['input'];
+};
+
+export type RestDirectiveResolver<Result, Parent, ContextType = BallastContext, Args = RestDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type TimeoutDirectiveArgs = {
   ms: Scalars['Int']['input'];
@@ -376,6 +437,8 @@ export type ProductResolvers<ContextType = BallastContext, ParentType extends Re
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   rating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
+  shipping?: Resolver<Maybe<ResolversTypes['ShippingEstimate']>, ParentType, ContextType, RequireFields<ProductShippingArgs, 'country'>>;
+  shippingOptions?: Resolver<Maybe<Array<ResolversTypes['ShippingOption']>>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -405,6 +468,18 @@ export type RatingResolvers<ContextType = BallastContext, ParentType extends Res
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ShippingEstimateResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ShippingEstimate'] = ResolversParentTypes['ShippingEstimate']> = {
+  carrier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  costCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  days?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ShippingOptionResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ShippingOption'] = ResolversParentTypes['ShippingOption']> = {
+  costCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  days?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  speed?: Resolver<ResolversTypes['ShippingSpeed'], ParentType, ContextType>;
+};
+
 export type ViewerResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
   favorites?: Resolver<Maybe<Array<Maybe<ResolversTypes['Product']>>>, ParentType, ContextType>;
@@ -423,9 +498,13 @@ export type Resolvers<ContextType = BallastContext> = {
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Rating?: RatingResolvers<ContextType>;
+  ShippingEstimate?: ShippingEstimateResolvers<ContextType>;
+  ShippingOption?: ShippingOptionResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = BallastContext> = {
+  fallback?: FallbackDirectiveResolver<any, any, ContextType>;
+  rest?: RestDirectiveResolver<any, any, ContextType>;
   timeout?: TimeoutDirectiveResolver<any, any, ContextType>;
 };

@@ -1,7 +1,6 @@
 import { isObjectType } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import type { BallastConfig } from './config-schema.js';
-import { SOURCE_NAMES } from './config-schema.js';
 import { DeclarationError } from './declared/declarations.js';
 import { ALL_SOURCE_NAMES } from './declared/names.js';
 import { ConfigError } from './config.js';
@@ -13,7 +12,7 @@ import { urlVariableOf } from './sources/registry.js';
  * `ballast check-config` both call this, so check-config never says OK to a config that then
  * refuses to start. Throws `ConfigError` on the first problem.
  */
-export function checkStartup(config: BallastConfig, env: NodeJS.ProcessEnv, schema?: GraphQLSchema, demoSources: readonly string[] = SOURCE_NAMES): void {
+export function checkStartup(config: BallastConfig, env: NodeJS.ProcessEnv, schema?: GraphQLSchema, demoSources: readonly string[] = ALL_SOURCE_NAMES): void {
   checkFieldTimeouts(config, schema ?? declaredSchema());
   checkUpstreams(config, env, demoSources);
 }
@@ -43,7 +42,7 @@ export function checkFieldTimeouts(config: BallastConfig, schema: GraphQLSchema)
  * demo. `demoSources` are the sources the demo can stand in for; main.ts passes the demo's list,
  * so this module does not import the demo (docs/architecture.md § Layers).
  */
-export function checkUpstreams(config: BallastConfig, env: NodeJS.ProcessEnv, demoSources: readonly string[] = SOURCE_NAMES): void {
+export function checkUpstreams(config: BallastConfig, env: NodeJS.ProcessEnv, demoSources: readonly string[] = ALL_SOURCE_NAMES): void {
   const policies = config.sources as Record<string, BallastConfig['sources']['catalog']>;
   const missing = ALL_SOURCE_NAMES.filter((name) => policies[name]?.url === undefined);
   if (missing.length === 0) return;

@@ -55,7 +55,10 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'shipping.graphql'), SDL);
   process.env.BALLAST_SCHEMA_DIR = dir;
   const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  harness = await startHarness({ sources: { shipping: { url, maxStaleMs: 0, retry: { maxAttempts: 1 } } } });
+  // Generous timeouts: these tests are about shapes, and a loaded machine must not turn them into timeouts.
+  harness = await startHarness({ sources: { shipping: { url, maxStaleMs: 0, timeoutMs: 1800, attemptTimeoutMs: 1800, retry: { maxAttempts: 1 } } } });
+  // Warm: the first call opens the connection pool.
+  expect((await harness.query(`{ product(id: "p-0001") { zone(code: "EU") { kind } } }`)).body.data).toEqual({ product: { zone: { kind: 'ABROAD' } } });
 });
 afterAll(async () => {
   await harness.close();

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Fault } from '../../src/demo/index.js';
 import { startHarness } from '../helpers/harness.js';
 import type { DegradedEntry, Harness } from '../helpers/harness.js';
@@ -42,8 +42,16 @@ describe('a declared source failing', () => {
   let healthy: Data;
   beforeAll(async () => {
     harness = await startHarness({ sources: { shipping: POLICY } });
-    const { body } = await harness.query(QUERY);
-    expect(body.errors).toBeUndefined();
+    // The first calls of a cold gateway on a loaded machine may outlast the 200 ms attempts: poll
+    // until one whole answer is healthy, then take it as the reference.
+    const body = await vi.waitFor(
+      async () => {
+        const answer = (await harness.query(QUERY)).body;
+        if (answer.errors || answer.extensions?.degraded) throw new Error('not healthy yet');
+        return answer;
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     healthy = body.data as Data;
     expect(healthy.products.nodes[0]).toEqual({ id: 'p-0001', name: expect.any(String), price: { amount: expect.any(Number) }, shipping: { days: 3, costCents: 399, carrier: 'DHL' }, shippingOptions: [{ speed: 'STANDARD', days: 3 }, { speed: 'EXPRESS', days: 1 }] });
   });

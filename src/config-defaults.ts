@@ -1,10 +1,13 @@
 import type { BallastConfig, SourceName, SourcePolicy } from './config-schema.js';
 import { policyWithOverrides } from './resilience/policy.js';
 import { SOURCES } from './sources/registry.js';
+import { DECLARED_SOURCE_NAMES } from './declared/names.js';
 
 /** The code defaults; a config file and the environment override them key by key. */
 export function defaultConfig(): BallastConfig {
   const sources = Object.fromEntries(SOURCES.map((source) => [source.name, policyWithOverrides(source.policy)])) as Record<SourceName, SourcePolicy>;
+  // Declared sources (`@rest` in the SDL) start from the plain defaults; config overrides them like any source.
+  for (const name of DECLARED_SOURCE_NAMES) (sources as Record<string, SourcePolicy>)[name] = policyWithOverrides({});
   return {
     port: 4000,
     host: '0.0.0.0',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isHttpUrl } from './http/http-url.js';
 import { sourcePolicySchema } from './resilience/policy.js';
 import type { SourceName } from './sources/names.js';
-import { SOURCE_NAMES } from './sources/names.js';
+import { ALL_SOURCE_NAMES } from './declared/names.js';
 
 // A source's policy lives in src/resilience/policy.ts, the names in src/sources/names.ts; re-exported
 // here so the config keeps one entry point.
@@ -141,7 +141,8 @@ export const configSchema = z.strictObject({
   fieldTimeouts: z.record(z.string().regex(/^[A-Z]\w*\.\w+$/, 'keys look like Type.field'), positiveMs),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD'),
   sources: z.strictObject(
-    Object.fromEntries(SOURCE_NAMES.map((name) => [name, sourcePolicySchema])) as Record<SourceName, typeof sourcePolicySchema>,
+    // Declared sources (`@rest` in the SDL) join the coded ones by name: docs/adding-a-data-source.md.
+    Object.fromEntries(ALL_SOURCE_NAMES.map((name) => [name, sourcePolicySchema])) as Record<SourceName, typeof sourcePolicySchema>,
   ),
   security: securitySchema,
   identity: identitySchema,
@@ -184,7 +185,7 @@ export const configSchema = z.strictObject({
     context.addIssue({ code: 'custom', path: ['identity', 'jwt'], message: 'identity.mode "jwt" needs one of secret, publicKey or jwksUrl' });
   }
   // One attempt can never outlast the whole call; a bigger value is a misunderstanding, not a policy.
-  for (const name of SOURCE_NAMES) {
+  for (const name of ALL_SOURCE_NAMES as SourceName[]) {
     const { timeoutMs, attemptTimeoutMs } = config.sources[name];
     if (attemptTimeoutMs > timeoutMs) {
       context.addIssue({ code: 'custom', path: ['sources', name, 'attemptTimeoutMs'], message: `longer than sources.${name}.timeoutMs (${timeoutMs}); an attempt cannot outlast the whole call` });

@@ -3,9 +3,10 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { defaultConfig } from './config-defaults.js';
-import { configSchema, isHttpUrl, SOURCE_NAMES } from './config-schema.js';
+import { configSchema, isHttpUrl } from './config-schema.js';
 import { redactUrlsIn } from './redact.js';
 import { SOURCES } from './sources/registry.js';
+import { ALL_SOURCE_NAMES, DECLARED_SOURCE_NAMES } from './declared/names.js';
 import type { BallastConfig } from './config-schema.js';
 
 export type { BallastConfig, SourceName, SourcePolicy } from './config-schema.js';
@@ -120,7 +121,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
   if (env.REDIS_URL) set(['redis', 'url'], env.REDIS_URL);
   if (env.OPS_PORT !== undefined && env.OPS_PORT !== '') set(['ops', 'port'], parseNumber('OPS_PORT', env.OPS_PORT));
   if (env.OPS_HOST) set(['ops', 'host'], env.OPS_HOST);
-  for (const source of SOURCES) {
+  for (const source of [...SOURCES, ...DECLARED_SOURCE_NAMES.map((name) => ({ name, urlVariable: `${name.toUpperCase()}_URL` }))]) {
     const value = env[source.urlVariable];
     if (value === undefined || value === '') continue;
     if (!isHttpUrl(value)) throw new ConfigError(`${source.urlVariable}=${value} is not an absolute http:// or https:// URL`);
@@ -157,7 +158,7 @@ function describeIssue(issue: z.core.$ZodIssue, config: JsonObject): string {
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
     const where = path.length ? `${path.join('.')}.` : '';
-    const known = path.length === 1 && path[0] === 'sources' ? ` (known sources: ${SOURCE_NAMES.join(', ')})` : '';
+    const known = path.length === 1 && path[0] === 'sources' ? ` (known sources: ${ALL_SOURCE_NAMES.join(', ')})` : '';
     return `config: unknown key ${issue.keys.map((key) => where + key).join(', ')}${known}`;
   }
   if (issue.code === 'invalid_key') {

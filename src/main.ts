@@ -5,7 +5,8 @@ import { runPrimary } from './cluster/primary.js';
 import { runWorker } from './cluster/worker.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { BallastConfig, SourceName } from './config-schema.js';
-import { SOURCE_NAMES } from './config-schema.js';
+import { ALL_SOURCE_NAMES } from './declared/names.js';
+import type { DemoSourceName } from './demo/routes.js';
 import { inProcessDemoControl } from './demo/control.js';
 import { startDemoServices } from './demo/index.js';
 import { DEMO_ROUTES } from './demo/routes.js';
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   reloadOnHangup(reloadable, (server, opsServer) => {
     const next = loadConfig(env, values.config);
     // Sources the running demo services stand in for keep them; the server keeps its port.
-    for (const name of SOURCE_NAMES) next.sources[name].url ??= demo?.urls[name];
+    for (const name of ALL_SOURCE_NAMES as SourceName[]) next.sources[name].url ??= demo?.urls[name];
     return createGateway(next, { server, opsServer, ...(demo ? { demo: inProcessDemoControl(demo) } : {}) });
   });
   installShutdown(async () => {
@@ -93,9 +94,9 @@ async function main(): Promise<void> {
 /** Starts demo services for every source without a configured URL and points the config at them. */
 async function startDemoFor(config: BallastConfig): Promise<DemoServices | undefined> {
   // checkStartup refused production without URLs and sources without a demo service.
-  const missing = SOURCE_NAMES.filter((name) => config.sources[name].url === undefined);
+  const missing = (ALL_SOURCE_NAMES as SourceName[]).filter((name) => config.sources[name].url === undefined);
   if (missing.length === 0) return undefined;
-  const demo = await startDemoServices({ sources: missing, latency: { baseMs: 5, jitterMs: 10 } });
+  const demo = await startDemoServices({ sources: missing as DemoSourceName[], latency: { baseMs: 5, jitterMs: 10 } });
   for (const name of missing) config.sources[name].url = demo.urls[name];
   return demo;
 }
@@ -103,7 +104,7 @@ async function startDemoFor(config: BallastConfig): Promise<DemoServices | undef
 /** The effective policy of every source, one block each: what `check-config` prints. */
 function describePolicies(config: BallastConfig): string {
   const lines = [`config OK · mode ${config.mode} · port ${config.port} · deadline ${config.deadlineMs} ms · identity ${config.identity.mode}`];
-  for (const name of SOURCE_NAMES) {
+  for (const name of ALL_SOURCE_NAMES as SourceName[]) {
     const policy = config.sources[name];
     lines.push(
       `${name}${policy.critical ? ' (critical)' : ''}: ${policy.url === undefined ? 'embedded demo' : redactUrl(policy.url)}`,
@@ -129,7 +130,7 @@ function workerCount(value: string | undefined): number {
 function printBanner(config: BallastConfig, url: string, demo: DemoServices | undefined, workers: number): void {
   const headline = `Ballast listening on ${url}/graphql (${config.mode} mode, deadline ${config.deadlineMs} ms, ${workers} worker${workers === 1 ? '' : 's'})`;
   if (config.mode === 'production') {
-    const sources = Object.fromEntries(SOURCE_NAMES.map((name) => [name, { kind: demo?.services[name] ? 'demo' : 'real', url: redactUrl(config.sources[name].url ?? '') }]));
+    const sources = Object.fromEntries((ALL_SOURCE_NAMES as SourceName[]).map((name) => [name, { kind: demo?.services[name] ? 'demo' : 'real', url: redactUrl(config.sources[name].url ?? '') }]));
     lifecycleLog().info({ url, mode: config.mode, deadlineMs: config.deadlineMs, workers, identity: config.identity.mode, staleCache: config.redis.url ? 'redis' : 'memory', sources }, headline);
     return;
   }
@@ -138,7 +139,7 @@ function printBanner(config: BallastConfig, url: string, demo: DemoServices | un
   const opsUrl = config.ops.port === null ? url : `http://${config.ops.host}:${config.ops.port}`;
   lines.push(`Metrics: ${opsUrl}/metrics · health: ${opsUrl}/health · readiness: ${opsUrl}/ready`);
   lines.push('Sources:');
-  for (const name of SOURCE_NAMES) {
+  for (const name of ALL_SOURCE_NAMES as SourceName[]) {
     const kind = demo?.services[name as SourceName] ? 'demo' : 'real';
     const policy = config.sources[name];
     lines.push(`  ${name.padEnd(10)} ${kind.padEnd(5)} ${redactUrl(policy.url ?? '')}  timeout ${policy.timeoutMs} ms, ${policy.retry.maxAttempts} attempts, breaker ${policy.breaker.enabled ? 'on' : 'off'}`);

@@ -5,6 +5,9 @@ import type { GraphQLSchema } from 'graphql';
 import { createSchema } from 'graphql-yoga';
 import type { BallastContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
+import { loadDeclarations } from './declared/declarations.js';
+import { declaredResolvers } from './declared/resolvers.js';
+import { readTypeDefs } from './declared/schema-files.js';
 
 /** The SDL folder, found from this file whether it runs from src/ (tsx, vitest) or dist/src/. */
 export const SCHEMA_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../schema/' : '../schema/', import.meta.url));
@@ -16,7 +19,11 @@ export function loadTypeDefs(directory = SCHEMA_DIR): string[] {
     .map((file) => readFileSync(join(directory, file), 'utf8'));
 }
 
-/** The executable schema: every .graphql file of schema/ and the resolvers of src/resolvers/. */
-export function createBallastSchema(): GraphQLSchema {
-  return createSchema<BallastContext>({ typeDefs: loadTypeDefs(), resolvers });
+/**
+ * The executable schema: every .graphql file of schema/ (or BALLAST_SCHEMA_DIR), the resolvers of
+ * src/resolvers/ and one per `@rest` field (docs/adding-a-data-source.md). Throws `DeclarationError`
+ * on a bad declaration.
+ */
+export function createBallastSchema(typeDefs: readonly string[] = readTypeDefs()): GraphQLSchema {
+  return createSchema<BallastContext>({ typeDefs: [...typeDefs], resolvers: [resolvers, declaredResolvers(loadDeclarations(typeDefs))] });
 }

@@ -6,7 +6,8 @@ import type { DocumentNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { CORSOptions, YogaServerInstance } from 'graphql-yoga';
 import type { BallastConfig, SourceName } from './config-schema.js';
-import { SOURCE_NAMES } from './config-schema.js';
+import { ALL_SOURCE_NAMES } from './declared/names.js';
+import { readTypeDefs } from './declared/schema-files.js';
 import { ConfigError } from './config.js';
 import { createContext } from './context.js';
 import type { BallastContext } from './context.js';
@@ -99,13 +100,15 @@ export interface Gateway {
 export function createGateway(config: BallastConfig, options: GatewayOptions = {}): Gateway {
   const telemetry = new Telemetry(options.logger ?? createLogger(config.logLevel), { warningIntervalMs: options.warningIntervalMs });
   const client = new UpstreamClient();
-  const sources = createSources(config, sourceUrls(config), client, telemetry.observers, options.hostStaleStore);
+  // One read of the SDL for both the schema and the declared sources' operations (a reload reads it again).
+  const typeDefs = readTypeDefs();
+  const sources = createSources(config, sourceUrls(config), client, telemetry.observers, options.hostStaleStore, typeDefs);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const development = config.mode === 'development';
   const { security } = config;
   const yoga = createYoga<Record<string, never>, BallastContext>({
-    schema: createBallastSchema(),
+    schema: createBallastSchema(typeDefs),
     context: ({ request }) => createContext({ config, operations: sources.operations }, request),
     plugins: [
       useHealth(state),
@@ -224,9 +227,10 @@ function usesIncrementalDelivery(document: DocumentNode): boolean {
 }
 
 function sourceUrls(config: BallastConfig): Record<SourceName, URL> {
-  const missing = SOURCE_NAMES.filter((name) => !config.sources[name].url);
+  const policies = config.sources as Record<string, BallastConfig['sources'][SourceName]>;
+  const missing = ALL_SOURCE_NAMES.filter((name) => !policies[name]?.url);
   if (missing.length) throw new ConfigError(`no URL for ${missing.join(', ')}: set ${missing.map(urlVariableOf).join(', ')}`);
-  return Object.fromEntries(SOURCE_NAMES.map((name) => [name, new URL(config.sources[name].url!)])) as Record<SourceName, URL>;
+  return Object.fromEntries(ALL_SOURCE_NAMES.map((name) => [name, new URL(policies[name]!.url!)])) as Record<SourceName, URL>;
 }
 
 async function listen(server: Server, port: number, host: string): Promise<string> {

@@ -1,7 +1,8 @@
 import { isObjectType } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import type { BallastConfig } from './config-schema.js';
-import { SOURCE_NAMES } from './config-schema.js';
+import { DeclarationError } from './declared/declarations.js';
+import { ALL_SOURCE_NAMES } from './declared/names.js';
 import { ConfigError } from './config.js';
 import { createBallastSchema } from './schema.js';
 import { urlVariableOf } from './sources/registry.js';
@@ -11,9 +12,19 @@ import { urlVariableOf } from './sources/registry.js';
  * `ballast check-config` both call this, so check-config never says OK to a config that then
  * refuses to start. Throws `ConfigError` on the first problem.
  */
-export function checkStartup(config: BallastConfig, env: NodeJS.ProcessEnv, schema: GraphQLSchema = createBallastSchema(), demoSources: readonly string[] = SOURCE_NAMES): void {
-  checkFieldTimeouts(config, schema);
+export function checkStartup(config: BallastConfig, env: NodeJS.ProcessEnv, schema?: GraphQLSchema, demoSources: readonly string[] = ALL_SOURCE_NAMES): void {
+  checkFieldTimeouts(config, schema ?? declaredSchema());
   checkUpstreams(config, env, demoSources);
+}
+
+/** The schema, a bad `@rest` declaration refused as a config error: one line, exit code 2. */
+function declaredSchema(): GraphQLSchema {
+  try {
+    return createBallastSchema();
+  } catch (error) {
+    if (error instanceof DeclarationError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** Every `fieldTimeouts` key names a field of an object type of the built schema. */
@@ -31,8 +42,9 @@ export function checkFieldTimeouts(config: BallastConfig, schema: GraphQLSchema)
  * demo. `demoSources` are the sources the demo can stand in for; main.ts passes the demo's list,
  * so this module does not import the demo (docs/architecture.md § Layers).
  */
-export function checkUpstreams(config: BallastConfig, env: NodeJS.ProcessEnv, demoSources: readonly string[] = SOURCE_NAMES): void {
-  const missing = SOURCE_NAMES.filter((name) => config.sources[name].url === undefined);
+export function checkUpstreams(config: BallastConfig, env: NodeJS.ProcessEnv, demoSources: readonly string[] = ALL_SOURCE_NAMES): void {
+  const policies = config.sources as Record<string, BallastConfig['sources']['catalog']>;
+  const missing = ALL_SOURCE_NAMES.filter((name) => policies[name]?.url === undefined);
   if (missing.length === 0) return;
   // Production must never quietly answer from made-up data.
   if (config.mode === 'production' && env.BALLAST_DEMO !== '1') {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DOC_PATH, renderExamples } from '../scripts/degradation-examples.js';
 import { defaultConfig } from '../src/config-defaults.js';
 import { loadConfig, SOURCE_NAMES } from '../src/config.js';
+import { DECLARED_SOURCE_NAMES } from '../src/declared/names.js';
 import { SOURCES } from '../src/sources/registry.js';
 import { SDK_ENV_VARIABLES } from '../src/observability/tracing-sdk.js';
 
@@ -61,6 +62,7 @@ describe('docs tell the truth', () => {
     const variablesInCode = new Set([
       ...[...code.values()].flatMap((text) => [...matches(text, /\benv\.([A-Z][A-Z0-9_]*[A-Z0-9])\b/g), ...matches(text, /_VARIABLE = '([A-Z][A-Z0-9_]+)'/g)]),
       ...SOURCES.map((source) => source.urlVariable),
+      ...DECLARED_SOURCE_NAMES.map((name) => `${name.toUpperCase()}_URL`),
       // Read by the OpenTelemetry SDK itself, not by Ballast's code.
       ...SDK_ENV_VARIABLES,
     ]);

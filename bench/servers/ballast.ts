@@ -1,6 +1,6 @@
 import { resolveConfig } from '../../src/config.js';
 import type { ConfigOverrides } from '../../src/config.js';
-import { SOURCE_NAMES } from '../../src/config-schema.js';
+import { ALL_SOURCE_NAMES as SOURCE_NAMES } from '../../src/declared/names.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createGateway } from '../../src/server.js';
 import { announceReady, stopOnSignal } from './ready.js';

@@ -7,6 +7,7 @@ import { lifecycleLog } from '../observability/logger.js';
 import { mergeStatuses } from '../plugins/dashboard-status.js';
 import type { DashboardStatus } from '../plugins/dashboard-status.js';
 import { SOURCES } from '../sources/registry.js';
+import { DECLARED_SOURCE_NAMES } from '../declared/names.js';
 import { loadConfig } from '../config.js';
 import type { FailureSample } from '../observability/failure-samples.js';
 import { HostStaleDepot } from './host-stale-depot.js';
@@ -100,7 +101,7 @@ export function runPrimary(config: BallastConfig, options: PrimaryOptions): void
 
 function workerEnvironment(config: BallastConfig, demo: PrimaryDemo | undefined): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const source of SOURCES) {
+  for (const source of allSources()) {
     const url = config.sources[source.name].url;
     if (url) env[source.urlVariable] = url;
   }
@@ -109,6 +110,12 @@ function workerEnvironment(config: BallastConfig, demo: PrimaryDemo | undefined)
   // accept each other's cursors. Without a configured secret, the primary picks one for them.
   if (!config.security.cursorSecret) env.BALLAST__security__cursorSecret = JSON.stringify(randomBytes(32).toString('base64url'));
   return env;
+}
+
+/** Coded sources and those declared with `@rest` in the SDL (docs/adding-a-data-source.md), with their URL variables. */
+function allSources(): Array<{ name: (typeof SOURCES)[number]['name']; urlVariable: string }> {
+  const declared = DECLARED_SOURCE_NAMES.map((name) => ({ name: name as (typeof SOURCES)[number]['name'], urlVariable: `${name.toUpperCase()}_URL` }));
+  return [...SOURCES, ...declared];
 }
 
 /**
@@ -124,7 +131,7 @@ function reloadedEnvironment(running: BallastConfig, options: PrimaryOptions): R
     lifecycleLog().error(`reload refused, keeping the running config: ${(error as Error).message}`);
     return undefined;
   }
-  for (const source of SOURCES) next.sources[source.name].url ??= options.demo?.urls[source.name] ?? running.sources[source.name].url;
+  for (const source of allSources()) next.sources[source.name].url ??= options.demo?.urls[source.name] ?? running.sources[source.name].url;
   return { ...workerEnvironment(next, options.demo), PORT: String(running.port), HOST: running.host };
 }
 

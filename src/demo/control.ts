@@ -1,4 +1,4 @@
-import type { SourceName } from '../sources/names.js';
+import type { DemoSourceName as SourceName } from './routes.js';
 import type { DemoServices } from './index.js';
 import type { DemoControl } from '../faults/contract.js';
 

@@ -1,7 +1,7 @@
-import type { SourceName } from '../sources/names.js';
 import { SOURCE_NAMES } from '../sources/names.js';
 import { createDemoData } from './data.js';
-import { DEMO_ROUTES } from './routes.js';
+import { DECLARED_DEMO_NAMES, DEMO_ROUTES } from './routes.js';
+import type { DemoSourceName as SourceName } from './routes.js';
 import { DemoService } from './service.js';
 import type { LatencyOptions } from './service.js';
 
@@ -33,7 +33,7 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
   const started: Partial<Record<SourceName, DemoService>> = {};
   const urls: Partial<Record<SourceName, string>> = {};
   try {
-    for (const name of options.sources ?? SOURCE_NAMES.filter((source) => DEMO_ROUTES[source])) {
+    for (const name of options.sources ?? [...SOURCE_NAMES, ...DECLARED_DEMO_NAMES].filter((source) => DEMO_ROUTES[source])) {
       const route = DEMO_ROUTES[name];
       if (!route) throw new Error(`${name} has no demo service: set its URL`);
       const service = new DemoService(name, route, data, options.latency);

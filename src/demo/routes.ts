@@ -2,6 +2,7 @@ import type { SourceName } from '../sources/names.js';
 import type { DemoData } from './data.js';
 import type { DemoAnswer, DemoRoute } from './route.js';
 import { reviewsRoute } from './reviews-route.js';
+import { shippingRoute } from './shipping-route.js';
 // ballast:demo-imports (npm run new-source adds imports above this line)
 
 export type { DemoAnswer, DemoRoute } from './route.js';
@@ -69,13 +70,23 @@ const favorites = userRoute('favorites', (userId, data) => {
   return productIds ? { status: 200, body: { userId, productIds } } : notFound;
 });
 
+/**
+ * Demo upstreams of sources declared in the SDL (`@rest`, docs/adding-a-data-source.md): Ballast has
+ * no TypeScript for them, only the demo service standing in for the real one.
+ */
+export const DECLARED_DEMO_NAMES = ['shipping'] as const;
+
+/** A source the demo can stand in for: a coded one, or one of DECLARED_DEMO_NAMES. */
+export type DemoSourceName = SourceName | (typeof DECLARED_DEMO_NAMES)[number];
+
 /** The demo service of each source; a source without one needs its URL set. */
-export const DEMO_ROUTES: Partial<Record<SourceName, DemoRoute>> = {
+export const DEMO_ROUTES: Partial<Record<DemoSourceName, DemoRoute>> = {
   catalog,
   inventory,
   pricing,
   cart,
   favorites,
   reviews: reviewsRoute,
+  shipping: shippingRoute,
   // ballast:demo-routes (npm run new-source adds routes above this line)
 };

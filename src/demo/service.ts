@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SourceName } from '../sources/names.js';
+import type { DemoSourceName as SourceName } from './routes.js';
 import type { DemoData } from './data.js';
 import { applyItemFaults, corruptTypes, hasItemFaults, FaultState, faultSchema, scenarioSchema } from './faults.js';
 import type { Fault } from './faults.js';

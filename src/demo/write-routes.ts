@@ -1,4 +1,4 @@
-import type { SourceName } from '../sources/names.js';
+import type { DemoSourceName as SourceName } from './routes.js';
 import type { DemoData } from './data.js';
 import type { DemoAnswer } from './route.js';
 

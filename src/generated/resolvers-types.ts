@@ -206,6 +206,16 @@ export type Product = Node & {
   price?: Maybe<Money>;
   /** From the reviews service; null when it is unavailable and no stale value is known. */
   rating?: Maybe<Rating>;
+  /** From the shipping service (declared, no TypeScript); null when it is unavailable and no stale value is known. */
+  shipping?: Maybe<ShippingEstimate>;
+  /** Delivery options, one call per product; null when the shipping service is unavailable. */
+  shippingOptions?: Maybe<Array<ShippingOption>>;
+};
+
+
+/** A product of the catalog, with its price and stock joined in from their own services. */
+export type ProductShippingArgs = {
+  country?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A page of products (Relay-style connection). */
@@ -309,6 +319,35 @@ export type RemoveFromCartPayload = {
   /** The cart after the write. */
   cart: Cart;
 };
+
+/** A delivery estimate for one product, from the shipping service. */
+export type ShippingEstimate = {
+  __typename?: 'ShippingEstimate';
+  /** Carrier expected to deliver, e.g. `UPS`; null when not yet known. */
+  carrier?: Maybe<Scalars['String']['output']>;
+  /** Cost of delivery in minor units (cents). */
+  costCents: Scalars['Int']['output'];
+  /** Days until delivery. */
+  days: Scalars['Int']['output'];
+};
+
+/** One way a product can be delivered. */
+export type ShippingOption = {
+  __typename?: 'ShippingOption';
+  /** Cost in minor units (cents). */
+  costCents: Scalars['Int']['output'];
+  /** Days until delivery. */
+  days: Scalars['Int']['output'];
+  /** How fast. */
+  speed: ShippingSpeed;
+};
+
+/** How fast a delivery option is. */
+export type ShippingSpeed =
+  /** Faster, at a higher cost. */
+  | 'EXPRESS'
+  /** The usual delivery. */
+  | 'STANDARD';
 
 /** Stock level buckets. */
 export type StockStatus =
@@ -436,6 +475,9 @@ export type ResolversTypes = {
   Rating: ResolverTypeWrapper<Rating>;
   RemoveFavoritePayload: ResolverTypeWrapper<WritePayload>;
   RemoveFromCartPayload: ResolverTypeWrapper<WritePayload>;
+  ShippingEstimate: ResolverTypeWrapper<ShippingEstimate>;
+  ShippingOption: ResolverTypeWrapper<ShippingOption>;
+  ShippingSpeed: ShippingSpeed;
   StockStatus: StockStatus;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UpdateCartLinePayload: ResolverTypeWrapper<WritePayload>;
@@ -464,10 +506,29 @@ export type ResolversParentTypes = {
   Rating: Rating;
   RemoveFavoritePayload: WritePayload;
   RemoveFromCartPayload: WritePayload;
+  ShippingEstimate: ShippingEstimate;
+  ShippingOption: ShippingOption;
   String: Scalars['String']['output'];
   UpdateCartLinePayload: WritePayload;
   Viewer: ViewerValue;
 };
+
+export type FallbackDirectiveArgs = {
+  default: Scalars['String']['input'];
+};
+
+export type FallbackDirectiveResolver<Result, Parent, ContextType = BallastContext, Args = FallbackDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RestDirectiveArgs = {
+  batchKey?: Maybe<Scalars['String']['input']>;
+  from?: Scalars['String']['input'];
+  keyField?: Maybe<Scalars['String']['input']>;
+  keyParam?: Maybe<Scalars['String']['input']>;
+  path: Scalars['String']['input'];
+  source: Scalars['String']['input'];
+};
+
+export type RestDirectiveResolver<Result, Parent, ContextType = BallastContext, Args = RestDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type TimeoutDirectiveArgs = {
   ms: Scalars['Int']['input'];
@@ -533,6 +594,8 @@ export type ProductResolvers<ContextType = BallastContext, ParentType extends Re
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   rating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
+  shipping?: Resolver<Maybe<ResolversTypes['ShippingEstimate']>, ParentType, ContextType, RequireFields<ProductShippingArgs, 'country'>>;
+  shippingOptions?: Resolver<Maybe<Array<ResolversTypes['ShippingOption']>>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -570,6 +633,18 @@ export type RemoveFromCartPayloadResolvers<ContextType = BallastContext, ParentT
   cart?: Resolver<ResolversTypes['Cart'], ParentType, ContextType>;
 };
 
+export type ShippingEstimateResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ShippingEstimate'] = ResolversParentTypes['ShippingEstimate']> = {
+  carrier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  costCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  days?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ShippingOptionResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ShippingOption'] = ResolversParentTypes['ShippingOption']> = {
+  costCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  days?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  speed?: Resolver<ResolversTypes['ShippingSpeed'], ParentType, ContextType>;
+};
+
 export type UpdateCartLinePayloadResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['UpdateCartLinePayload'] = ResolversParentTypes['UpdateCartLinePayload']> = {
   cart?: Resolver<ResolversTypes['Cart'], ParentType, ContextType>;
 };
@@ -597,10 +672,14 @@ export type Resolvers<ContextType = BallastContext> = {
   Rating?: RatingResolvers<ContextType>;
   RemoveFavoritePayload?: RemoveFavoritePayloadResolvers<ContextType>;
   RemoveFromCartPayload?: RemoveFromCartPayloadResolvers<ContextType>;
+  ShippingEstimate?: ShippingEstimateResolvers<ContextType>;
+  ShippingOption?: ShippingOptionResolvers<ContextType>;
   UpdateCartLinePayload?: UpdateCartLinePayloadResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = BallastContext> = {
+  fallback?: FallbackDirectiveResolver<any, any, ContextType>;
+  rest?: RestDirectiveResolver<any, any, ContextType>;
   timeout?: TimeoutDirectiveResolver<any, any, ContextType>;
 };

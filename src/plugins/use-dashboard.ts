@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { SourceName } from '../config-schema.js';
-import { SOURCE_NAMES } from '../config-schema.js';
+import { ALL_SOURCE_NAMES } from '../declared/names.js';
 import { faultSchema } from '../faults/contract.js';
 import type { GatewayState } from '../gateway-state.js';
 import { sampleToFault } from '../observability/failure-samples.js';
@@ -69,14 +69,15 @@ function samples(state: GatewayState, source: string | undefined): Promise<Failu
 /** This process's view: what the dashboard shows, and what a cluster primary merges over workers. */
 export async function localStatus(state: GatewayState, faultControl = state.config.mode === 'development' && state.demo !== undefined): Promise<DashboardStatus> {
   const demo = state.demo;
-  const faults = await Promise.all(SOURCE_NAMES.map((name) => (faultControl && demo?.sources.includes(name) ? demo.currentFault(name).catch(() => null) : null)));
+  const faults = await Promise.all(ALL_SOURCE_NAMES.map((name) => (faultControl && demo?.sources.includes(name) ? demo.currentFault(name).catch(() => null) : null)));
   return {
     generatedAt: new Date().toISOString(),
     mode: state.config.mode,
     draining: state.draining,
     faultControl,
     workers: 1,
-    sources: SOURCE_NAMES.map((name, index) => {
+    // Declared sources (`@rest`) have rows too: their pipelines share the map under their names.
+    sources: (ALL_SOURCE_NAMES as SourceName[]).map((name, index) => {
       const pipeline = state.sources.pipelines[name];
       return {
         name,
@@ -93,5 +94,5 @@ export async function localStatus(state: GatewayState, faultControl = state.conf
 }
 
 function isSource(name: string): name is SourceName {
-  return (SOURCE_NAMES as readonly string[]).includes(name);
+  return ALL_SOURCE_NAMES.includes(name);
 }

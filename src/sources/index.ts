@@ -9,6 +9,8 @@ import type { StaleStore } from '../resilience/stale-cache.js';
 import { BoundOperation } from './operation.js';
 import type { SourceOperation } from './operation.js';
 import { SOURCES } from './registry.js';
+import { bindDeclaredSources } from '../declared/bind.js';
+import { readTypeDefs } from '../declared/schema-files.js';
 
 // The composition root of the sources: binds every operation of the registry (./registry.ts, the
 // list) to its source's pipeline and stale caches. The names alone are ./names.ts.
@@ -35,6 +37,8 @@ export function createSources(
   observers: ReadonlyArray<PipelineObserver & StoreObserver> = [],
   /** In a cluster worker without Redis: the host's store, kept by the primary. */
   hostStore?: StaleStore,
+  /** The SDL whose `@rest` fields become operations of declared sources. */
+  typeDefs: readonly string[] = readTypeDefs(),
 ): SourceRegistry {
   const redis = config.redis;
   const sharedStore = redis.url ? new SharedStaleStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, maxValueBytes: redis.maxValueBytes }, observers) : undefined;
@@ -52,8 +56,11 @@ export function createSources(
       return [name, new BoundOperation(operation as SourceOperation<object>, pipelines[source.name], options)] as const;
     }),
   );
+  // Declared sources' pipelines join the same map (dashboard, /health and metrics iterate it), their
+  // operations the same object under `Type.field` names; coded names keep their types.
+  const declared = bindDeclaredSources(typeDefs, { config, baseUrls, client, observers, pipelines, ...(store ? { shared: { store, writeIntervalMs } } : {}) });
   // Built from the same SOURCES the Operations type is derived from, name for name.
-  const operations = Object.fromEntries(bound) as unknown as Operations;
+  const operations = Object.fromEntries([...bound, ...declared]) as unknown as Operations;
   return {
     pipelines,
     operations,

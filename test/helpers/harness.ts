@@ -1,5 +1,5 @@
-import type { SourceName } from '../../src/config-schema.js';
-import { SOURCE_NAMES } from '../../src/config-schema.js';
+import { ALL_SOURCE_NAMES } from '../../src/declared/names.js';
+import type { DemoSourceName as SourceName } from '../../src/demo/routes.js';
 import { resolveConfig } from '../../src/config.js';
 import type { ConfigOverrides } from '../../src/config.js';
 import { inProcessDemoControl } from '../../src/demo/control.js';
@@ -42,7 +42,7 @@ export interface Harness {
 /** Real demo upstreams on loopback port 0 and a real Ballast in front of them. */
 export async function startHarness(overrides: ConfigOverrides = {}, options: GatewayOptions = {}): Promise<Harness> {
   const demo = await startDemoServices();
-  const sources = Object.fromEntries(SOURCE_NAMES.map((name) => [name, { url: demo.urls[name] }]));
+  const sources = Object.fromEntries(ALL_SOURCE_NAMES.map((name) => [name, { url: demo.urls[name as SourceName] }]));
   const config = resolveConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', sources }, overrides);
   const gateway = createGateway(config, { logger: createLogger('silent'), processMetrics: false, demo: inProcessDemoControl(demo), ...options });
   const url = await gateway.listen();

@@ -1,7 +1,7 @@
 import { exportSPKI } from 'jose';
 import type { CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SOURCE_NAMES } from '../../src/config-schema.js';
+import { ALL_SOURCE_NAMES as SOURCE_NAMES } from '../../src/declared/names.js';
 import { resolveConfig } from '../../src/config.js';
 import type { ConfigOverrides } from '../../src/config.js';
 import { createDemoData } from '../../src/demo/data.js';

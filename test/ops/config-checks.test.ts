@@ -81,7 +81,7 @@ describe('check-config runs the start-up checks', () => {
       level: 60,
       pid: expect.any(Number),
       exitCode: 2,
-      msg: 'ballast: production mode needs real upstreams: set INVENTORY_URL, PRICING_URL, CART_URL, FAVORITES_URL, REVIEWS_URL (or BALLAST_DEMO=1 to run the demo services anyway)',
+      msg: 'ballast: production mode needs real upstreams: set INVENTORY_URL, PRICING_URL, CART_URL, FAVORITES_URL, REVIEWS_URL, SHIPPING_URL (or BALLAST_DEMO=1 to run the demo services anyway)',
     });
   });
 
@@ -136,7 +136,7 @@ describe('start-up failures end in one line and exit code 2', () => {
 
 /** URLs nothing listens on: production starts without demo services, and never gets to call them. */
 function realUpstreams(): Record<string, string> {
-  const names = ['CATALOG', 'INVENTORY', 'PRICING', 'CART', 'FAVORITES', 'REVIEWS'];
+  const names = ['CATALOG', 'INVENTORY', 'PRICING', 'CART', 'FAVORITES', 'REVIEWS', 'SHIPPING'];
   return Object.fromEntries(names.map((name) => [`${name}_URL`, `http://127.0.0.1:9/${name.toLowerCase()}`]));
 }
 

@@ -66,6 +66,8 @@ async function productionEnv(): Promise<Record<string, string>> {
   // The inventory breaker opens on the first failed call: its log line is written inside a request.
   const env: Record<string, string> = { BALLAST_MODE: 'production', BALLAST_LOG_LEVEL: 'info', BALLAST__sources__inventory__breaker__volumeThreshold: '1' };
   for (const source of SOURCES) env[source.urlVariable] = demo.urls[source.name]!;
+  // The shipping source is declared in the SDL (schema/shipping.graphql), not in SOURCES.
+  env.SHIPPING_URL = demo.urls.shipping!;
   env.CATALOG_URL = demo.urls.catalog!.replace('http://', 'http://user:s3cret@');
   return env;
 }

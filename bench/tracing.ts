@@ -89,8 +89,15 @@ async function start(variant: Variant, upstreams: Record<string, string>, pinned
     env: { BENCH_UPSTREAMS: JSON.stringify(upstreams), ...tracingEnv },
     nodeFlags: WORKER_NODE_FLAGS,
   });
-  const cursors = await walkCursors(child.info.url as string);
-  return { variant, child, receiver, cursors, sent: cursors.length };
+  try {
+    const cursors = await walkCursors(child.info.url as string);
+    return { variant, child, receiver, cursors, sent: cursors.length };
+  } catch (error) {
+    // Not yet in the caller's list of running children: stop it here, or it outlives the bench.
+    await child.stop();
+    receiver?.server.close();
+    throw error;
+  }
 }
 
 /** Every variant warmed up, then `rounds` rounds of each in turn; CPU summed over its own rounds. */

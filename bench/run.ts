@@ -26,6 +26,11 @@ if (args.includes('--overload')) {
   await import('./overload.js');
   process.exit(0);
 }
+// `npm run bench -- --tracing`: what tracing costs, off against 10% and 100% sampled (bench/tracing.ts).
+if (args.includes('--tracing')) {
+  await import('./tracing.js');
+  process.exit(0);
+}
 const quick = args.includes('--quick');
 /**
  * The quick run checks answers, not speed: few clients, so a busy CI machine does not push

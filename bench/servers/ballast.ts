@@ -2,6 +2,7 @@ import { resolveConfig } from '../../src/config.js';
 import type { ConfigOverrides } from '../../src/config.js';
 import { ALL_SOURCE_NAMES as SOURCE_NAMES } from '../../src/declared/names.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { startTracing, stopTracing } from '../../src/observability/tracing.js';
 import { createGateway } from '../../src/server.js';
 import { announceReady, stopOnSignal } from './ready.js';
 
@@ -40,8 +41,13 @@ function overrides(): ConfigOverrides {
 }
 
 // S4's 200 ms field timeout applies to every variant, so the scenarios are the same for all.
+// On only when the harness names an OTLP endpoint (bench/tracing.ts), before the gateway, as main.ts does.
+await startTracing(process.env);
 const config = resolveConfig({ port: 0, host: '127.0.0.1', mode: 'production', logLevel: 'warn', fieldTimeouts: { 'Product.inventory': 200 } }, overrides());
 const gateway = createGateway(config, { logger: createLogger('warn') });
 const url = await gateway.listen();
 announceReady({ url: `${url}/graphql` });
-stopOnSignal(() => gateway.close({ graceMs: 500 }));
+stopOnSignal(async () => {
+  await gateway.close({ graceMs: 500 });
+  await stopTracing(); // exports the spans still queued, so the bench counts every one
+});

@@ -1,33 +1,13 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServices } from '../../src/demo/index.js';
 import type { DemoServices } from '../../src/demo/index.js';
 import { activeTracing, startTracing, tracingConfigured, tracingCounters } from '../../src/observability/tracing.js';
 import { urlVariableOf } from '../../src/sources/registry.js';
 import { postQuery, startHarness } from '../helpers/harness.js';
+import { startOtlpReceiver as startReceiver, spansIn } from '../helpers/otlp.js';
+import type { ExportedSpan } from '../helpers/otlp.js';
 import { startBallastProcess } from '../helpers/process.js';
 import type { BallastProcess } from '../helpers/process.js';
-
-/** One span as the OTLP/JSON exporter sends it, attributes flattened. */
-interface ExportedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-  attributes: Record<string, string | number | boolean>;
-  events: Array<{ name: string; attributes: Record<string, string | number | boolean> }>;
-}
-
-type OtlpAttribute = { key: string; value: { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number } };
-interface OtlpBody {
-  resourceSpans: Array<{
-    resource: { attributes: OtlpAttribute[] };
-    scopeSpans: Array<{ spans: Array<Omit<ExportedSpan, 'attributes' | 'events'> & { attributes?: OtlpAttribute[]; events?: Array<{ name: string; attributes?: OtlpAttribute[] }> }> }>;
-  }>;
-}
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -36,47 +16,6 @@ const CLIENT_SPAN_ID = '00f067aa0ba902b7';
 const SECRET_TOKEN = 'Bearer secret-token-4711';
 const SECRET_COOKIE = 'session=cookie-value-0815';
 const PRICE_CHECK = 'query PriceCheck($id: ID!) { product(id: $id) { name price { amount currency } } }';
-
-/** A real OTLP/HTTP receiver: keeps every JSON body POSTed to /v1/traces. */
-async function startReceiver(): Promise<{ url: string; bodies: string[]; server: Server }> {
-  const bodies: string[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (request.method === 'POST' && request.url === '/v1/traces') bodies.push(Buffer.concat(chunks).toString('utf8'));
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, server };
-}
-
-function flatten(attributes: OtlpAttribute[] = []): Record<string, string | number | boolean> {
-  const flat: Record<string, string | number | boolean> = {};
-  for (const { key, value } of attributes) {
-    flat[key] = value.stringValue ?? value.boolValue ?? (value.intValue !== undefined ? Number(value.intValue) : value.doubleValue!);
-  }
-  return flat;
-}
-
-function spansIn(bodies: readonly string[]): ExportedSpan[] {
-  return bodies.flatMap((body) =>
-    (JSON.parse(body) as OtlpBody).resourceSpans.flatMap((resourceSpans) =>
-      resourceSpans.scopeSpans.flatMap((scope) =>
-        scope.spans.map((span) => ({
-          traceId: span.traceId,
-          spanId: span.spanId,
-          parentSpanId: span.parentSpanId ?? '',
-          name: span.name,
-          kind: span.kind,
-          attributes: flatten(span.attributes),
-          events: (span.events ?? []).map((event) => ({ name: event.name, attributes: flatten(event.attributes) })),
-        })),
-      ),
-    ),
-  );
-}
 
 describe('tracing on: OTLP/HTTP export of a degraded request', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;

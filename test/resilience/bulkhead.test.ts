@@ -47,4 +47,69 @@ describe('Bulkhead', () => {
     gate.resolve();
     await first;
   });
+
+  // The cases below kill mutants the three above let live (docs/testing.md, "Scores measured").
+  it('says in its refusal how many calls are in flight and waiting', async () => {
+    const bulkhead = new Bulkhead('inventory', { maxConcurrent: 2, maxQueue: 1 });
+    const gate = deferred();
+    const signal = new AbortController().signal;
+    const runs = [1, 2, 3].map(() => bulkhead.run(() => gate.promise, signal));
+    await expect(bulkhead.run(async () => 4, signal)).rejects.toThrow('inventory has 2 calls in flight and 1 waiting');
+    gate.resolve();
+    await Promise.all(runs);
+  });
+
+  it('refuses at once, without queueing, a call whose signal has already aborted', async () => {
+    const bulkhead = new Bulkhead('s', { maxConcurrent: 1, maxQueue: 5 });
+    const gate = deferred();
+    const first = bulkhead.run(() => gate.promise, new AbortController().signal);
+    const controller = new AbortController();
+    controller.abort(new Error('deadline passed'));
+    let ran = false;
+    await expect(bulkhead.run(async () => (ran = true), controller.signal)).rejects.toThrow('deadline passed');
+    expect(bulkhead.queued).toBe(0);
+    gate.resolve();
+    await first;
+    expect(ran).toBe(false);
+    expect(bulkhead.inUse).toBe(0);
+  });
+
+  it('takes back its abort listener once a waiter gets its slot, so a long-lived signal holds nothing', async () => {
+    const bulkhead = new Bulkhead('s', { maxConcurrent: 1, maxQueue: 5 });
+    const gate = deferred();
+    const first = bulkhead.run(() => gate.promise, new AbortController().signal);
+    const listeners = new Set<() => void>();
+    const signal = {
+      aborted: false,
+      reason: undefined,
+      addEventListener: (type: string, listener: () => void) => void (type === 'abort' && listeners.add(listener)),
+      removeEventListener: (type: string, listener: () => void) => void (type === 'abort' && listeners.delete(listener)),
+    };
+    const waiting = bulkhead.run(async () => 'second', signal);
+    expect(listeners.size).toBe(1);
+    gate.resolve();
+    await first;
+    await expect(waiting).resolves.toBe('second');
+    expect(listeners.size).toBe(0);
+    expect(bulkhead.inUse).toBe(0);
+  });
+
+  it('lets the second of two waiters leave without disturbing the first', async () => {
+    const bulkhead = new Bulkhead('s', { maxConcurrent: 1, maxQueue: 5 });
+    const gate = deferred();
+    const first = bulkhead.run(() => gate.promise, new AbortController().signal);
+    const order: string[] = [];
+    const keeps = bulkhead.run(async () => void order.push('keeps'), new AbortController().signal);
+    const controller = new AbortController();
+    const leaves = bulkhead.run(async () => void order.push('leaves'), controller.signal);
+    controller.abort(new Error('gave up'));
+    await expect(leaves).rejects.toThrow('gave up');
+    expect(bulkhead.queued).toBe(1);
+    gate.resolve();
+    await first;
+    await keeps;
+    expect(order).toEqual(['keeps']);
+    expect(bulkhead.inUse).toBe(0);
+  });
 });
+

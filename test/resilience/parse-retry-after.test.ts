@@ -13,4 +13,20 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter('-1')).toBeUndefined();
   });
+  // Each case below kills a mutant the three above let live (docs/testing.md, "Scores measured").
+  it('reads several digits, surrounding spaces and the first of repeated headers', () => {
+    expect(parseRetryAfter('120')).toBe(120_000);
+    expect(parseRetryAfter(' 7 ')).toBe(7000);
+    expect(parseRetryAfter(['3', '9'])).toBe(3000);
+  });
+  it('refuses a fraction or a number with a tail rather than reading its digits', () => {
+    expect(parseRetryAfter('2.5')).toBeUndefined();
+    expect(parseRetryAfter('5x')).toBeUndefined();
+    expect(parseRetryAfter('')).toBeUndefined();
+    expect(parseRetryAfter('   ')).toBeUndefined();
+  });
+  it('reads an HTTP-date in capitals (header values are not case-normalised)', () => {
+    const now = Date.parse('2026-11-28T10:00:00Z');
+    expect(parseRetryAfter('SAT, 28 NOV 2026 10:00:03 GMT', now)).toBe(3000);
+  });
 });

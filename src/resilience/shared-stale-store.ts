@@ -74,8 +74,13 @@ export class SharedStaleStore {
    * not offer the key again for a whole write interval.
    */
   set(key: string, value: unknown, storedAt: number, ttlMs: number): boolean {
-    if (this.#isOpen() || this.#redis.status !== 'ready') {
+    if (this.#isOpen()) {
       this.#report('set', 'skipped');
+      return false;
+    }
+    // Not connected (yet, or any more): the SET would fail at once; count it as the failure it is.
+    if (this.#redis.status !== 'ready') {
+      this.#failed('set');
       return false;
     }
     const text = JSON.stringify({ value, storedAt } satisfies StoredEntry);

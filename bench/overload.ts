@@ -56,6 +56,8 @@ interface OverloadRow extends LoadRow {
   ballastCpu: number;
   /** Mean time inside Ballast (its own histogram): far below p99 means requests waited before Ballast saw them. */
   serverMeanMs: number;
+  /** Refusals by the rule that refused them (ballast_requests_shed_total), e.g. `queue_delay 70`. */
+  shedReasons: string;
 }
 
 async function main(): Promise<void> {
@@ -103,7 +105,12 @@ async function measure(child: Child, url: string, connections: number): Promise<
   const after = { totals: await serverTotals(url), cpu: child.cpuMicros(), at: performance.now() };
   const serverMeanMs = Math.round(((after.totals.seconds - before.totals.seconds) / Math.max(1, after.totals.count - before.totals.count)) * 1000);
   const ballastCpu = (after.cpu - before.cpu) / ((after.at - before.at) * 1000);
-  return { ...row, serverMeanMs, ballastCpu };
+  const shedReasons = Object.entries(after.totals.shed)
+    .map(([reason, count]) => [reason, count - (before.totals.shed[reason] ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  return { ...row, serverMeanMs, ballastCpu, shedReasons: shedReasons || '–' };
 }
 
 /** One autocannon run, timing every response itself so the 2xx answers get their own percentiles. */
@@ -154,11 +161,12 @@ async function load(url: string, connections: number, duration: number): Promise
   };
 }
 
-/** Sum and count of ballast_graphql_request_duration_seconds over every label, from /metrics. */
-async function serverTotals(graphqlUrl: string): Promise<{ seconds: number; count: number }> {
+/** Sum and count of ballast_graphql_request_duration_seconds over every label, and refusals by reason, from /metrics. */
+async function serverTotals(graphqlUrl: string): Promise<{ seconds: number; count: number; shed: Record<string, number> }> {
   const text = await (await fetch(new URL('/metrics', graphqlUrl))).text();
   const total = (name: string) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((sum, match) => sum + Number(match[1]), 0);
-  return { seconds: total('ballast_graphql_request_duration_seconds_sum'), count: total('ballast_graphql_request_duration_seconds_count') };
+  const shed = Object.fromEntries([...text.matchAll(/^ballast_requests_shed_total\{reason="(\w+)"\} (\d+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
+  return { seconds: total('ballast_graphql_request_duration_seconds_sum'), count: total('ballast_graphql_request_duration_seconds_count'), shed };
 }
 
 /** `p` of already sorted `values`. */
@@ -172,8 +180,8 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
   const lines = [
     `Overload, S1, ${seconds} s per point after a ${WARM_UP_SECONDS} s warm-up, deadline ${DEADLINE_MS} ms, ${os.cpus().length} cores, Node ${process.version}, ${pinned ? 'Ballast on CPU 0, load + upstreams on CPU 1' : 'no pinning'}; 1x = ${capacityClients} clients${fixedClients ? ' (--clients)' : ' (capacity sweep)'}; load average at the end ${load1!.toFixed(1)} / ${load5!.toFixed(1)} (1 / 5 min)`,
     '',
-    '| Ballast | load | clients | goodput (2xx/s) | p50 2xx ms | p99 2xx ms | p99.9 2xx ms | max 2xx ms | 2xx after deadline | 503/s | 503 with Retry-After | errors + timeouts | Ballast CPU | mean ms inside Ballast |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| Ballast | load | clients | goodput (2xx/s) | p50 2xx ms | p99 2xx ms | p99.9 2xx ms | max 2xx ms | 2xx after deadline | 503/s | 503 with Retry-After | errors + timeouts | Ballast CPU | mean ms inside Ballast | shed by reason |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
     ...rows.map((row) =>
       [
         '',
@@ -191,6 +199,7 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
         row.errors,
         `${Math.round(row.ballastCpu * 100)}%`,
         row.serverMeanMs,
+        row.shedReasons,
         '',
       ].join(' | ').trim(),
     ),

@@ -43,6 +43,8 @@ export class QueueDelayLimit {
   /** When the process last made progress: a completion, or the start of a busy period. */
   #lastProgress: number;
   #inFlight = 0;
+  /** Utilisation of the recent intervals, covering at least the target: a queue kept the loop busy that long. */
+  #recent: { ms: number; utilisation: number }[] = [];
 
   constructor(
     private readonly settings: QueueDelaySettings,
@@ -89,7 +91,7 @@ export class QueueDelayLimit {
   #roll(now: number): void {
     const elapsed = now - this.#intervalStart;
     if (elapsed < this.settings.intervalMs) return;
-    const busy = this.utilisation() >= this.settings.minUtilisation;
+    const busy = this.#busyOverTarget(elapsed, this.utilisation());
     this.#overloaded = busy && this.#late(now);
     this.#limit = this.#overloaded ? Math.floor((this.#completed * this.settings.targetMs) / elapsed) : Number.POSITIVE_INFINITY;
     this.#intervalStart = now;
@@ -97,9 +99,25 @@ export class QueueDelayLimit {
     this.#fastestMs = Number.POSITIVE_INFINITY;
   }
 
-  /** The fastest completion of the interval exceeded the target, or nothing completed for longer than it. */
+  /**
+   * True when the loop was busy on average over the last `targetMs` (not just this interval): a
+   * request that queued for the CPU that long kept it busy all along, while a burst of answers
+   * after a slow upstream's wait fills one interval only.
+   */
+  #busyOverTarget(elapsedMs: number, utilisation: number): boolean {
+    this.#recent.push({ ms: elapsedMs, utilisation });
+    let spanMs = this.#recent.reduce((sum, interval) => sum + interval.ms, 0);
+    while (spanMs - this.#recent[0]!.ms >= this.settings.targetMs) spanMs -= this.#recent.shift()!.ms;
+    const busyMs = this.#recent.reduce((sum, interval) => sum + interval.ms * interval.utilisation, 0);
+    return busyMs >= spanMs * this.settings.minUtilisation;
+  }
+
+  /**
+   * The fastest completion of the interval exceeded the target, or nothing completed for longer
+   * than it while others waited (one request alone, e.g. the first after a cold start, is no queue).
+   */
   #late(now: number): boolean {
     if (this.#completed > 0) return this.#fastestMs > this.settings.targetMs;
-    return this.#inFlight > 0 && now - this.#lastProgress > this.settings.targetMs;
+    return this.#inFlight > 1 && now - this.#lastProgress > this.settings.targetMs;
   }
 }

@@ -371,6 +371,38 @@ describe('queue-delay rule (CoDel-like), injected clock and utilisation', () => 
     expect(limit.shouldShed(0)).toBe(false);
   });
 
+  it('judges the loop busy over the whole target, so the burst of answers after a slow upstream does not shed; one request alone is no queue', () => {
+    let now = 0;
+    const busyByInterval = [0.1, 0.1, 1, 1, 1, 1];
+    let interval = 0;
+    const limit = new QueueDelayLimit({ targetMs: 300, intervalMs: 100, minUtilisation: 0.9 }, () => now, () => busyByInterval[interval++]!);
+    for (let inFlight = 0; inFlight < 10; inFlight++) limit.admitted(inFlight + 1);
+    // Waiting on an upstream for 700 ms: the loop is idle, then busy answering everyone at once.
+    for (const at of [100, 200]) {
+      now = at;
+      expect(limit.shouldShed(10)).toBe(false);
+    }
+    now = 250;
+    limit.completed(700, 9);
+    now = 300;
+    expect(limit.shouldShed(9)).toBe(false);
+    // Busy for the whole 300 ms target with the fastest still over it: a queue for the CPU.
+    for (const at of [350, 450, 550]) {
+      now = at;
+      limit.completed(700, 9);
+      limit.admitted(10);
+    }
+    now = 600;
+    expect(limit.shouldShed(10)).toBe(true);
+
+    const alone = limitAt();
+    alone.limit.admitted(1);
+    alone.at(100);
+    expect(alone.limit.shouldShed(1)).toBe(false);
+    alone.at(250);
+    expect(alone.limit.shouldShed(1)).toBe(false);
+  });
+
   const step = fc.record({ dtMs: fc.integer({ min: 0, max: 250 }), sojournMs: fc.integer({ min: 0, max: 5000 }), inFlight: fc.integer({ min: 0, max: 2000 }), utilisation: fc.double({ min: 0, max: 1, noNaN: true }) });
 
   it('property: never sheds while the loop is below minUtilisation, whatever the delays', () => {
@@ -516,7 +548,7 @@ describe('a real Ballast process under CPU overload', () => {
   }
 
   it('sheds on queue delay with 503 OVERLOADED + Retry-After, never answers a 2xx far past the deadline, and serves normally afterwards', { timeout: 90_000 }, async () => {
-    await runOverload({ BALLAST__server__maxEventLoopDelayMs: '0', BALLAST__server__adaptiveLimit: 'false' }, CLIENTS, true, 'queue_delay', 'Ballast is overloaded (requests are queueing for the CPU); retry later');
+    await runOverload({ BALLAST__server__maxEventLoopDelayMs: '0', BALLAST__server__adaptiveLimit: 'false', BALLAST__server__queueShedding__enabled: 'true' }, CLIENTS, true, 'queue_delay', 'Ballast is overloaded (requests are queueing for the CPU); retry later');
   });
 
   // Its floor of 32 slots needs more clients before it sheds; it does not hold the time bounds

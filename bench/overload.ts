@@ -1,42 +1,64 @@
 /**
- * `npx tsx bench/overload.ts [--seconds=N]` (or `npm run bench -- --overload`): Ballast as
- * shipped (admission control on) and with admission control off, each at 1x, 2x and 4x its
- * capacity in concurrent clients, on S1 over the demo upstreams. Reports goodput (2xx answers per
- * second) and p99 of the 2xx answers and of all answers; bench/README.md keeps the figures.
+ * `npx tsx bench/overload.ts [--seconds=N] [--clients=N] [--variants=shipped,queued,unshed] [--cpu-prof]`
+ * (or `npm run bench -- --overload`): Ballast as shipped (admission control on) and with admission
+ * control off, each at 1x, 2x and 4x its capacity in concurrent closed-loop clients, on S1 over the
+ * demo upstreams. 1x is measured, not assumed: after a JIT warm-up, a sweep of client counts finds
+ * the smallest one within 5% of the peak goodput (`--clients=N` skips the sweep). Per point it
+ * reports goodput (2xx/s), p50/p99/p99.9 of the 2xx answers, the share of 2xx answered after the
+ * deadline, 503/s (and how many carried Retry-After), errors + timeouts, and the CPU Ballast used.
+ * Prints a markdown table for bench/README.md ("Overload").
  */
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { buildServers, pinSelf, startChild } from './harness/child.js';
+import type { Child } from './harness/child.js';
 import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
+import { defaultConfig } from '../src/config-defaults.js';
 import { SCENARIOS } from './scenarios.js';
 
-/**
- * 1x: 75 concurrent clients, about where one Ballast core reaches its peak throughput on S1 (the
- * main bench runs 50); 4x is then the 300 concurrent clients that pushed p99 past the deadline.
- */
-const CAPACITY_CONNECTIONS = 75;
 const MULTIPLES = [1, 2, 4];
+const SWEEP_CLIENTS = [4, 8, 16, 32, 64, 128];
+const SWEEP_SECONDS = 3;
+const WARM_UP_SECONDS = 5;
+const DEADLINE_MS = defaultConfig().deadlineMs;
 const VARIANTS = [
-  { id: 'shedding', arg: 'shipped', title: 'as shipped (admission control on)' },
-  { id: 'no shedding', arg: 'unshed', title: 'admission control off' },
+  { id: 'shedding', arg: 'shipped' },
+  { id: 'shedding + queue delay', arg: 'queued' },
+  { id: 'no shedding', arg: 'unshed' },
 ];
 
 const args = process.argv.slice(2);
-const seconds = Number(args.find((arg) => arg.startsWith('--seconds='))?.split('=')[1] ?? 5);
+const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+const seconds = Number(option('seconds') ?? 10);
+const fixedClients = option('clients') === undefined ? undefined : Number(option('clients'));
+const variantIds = option('variants')?.split(',');
+const cpuProf = args.includes('--cpu-prof');
 const S1 = SCENARIOS.find((scenario) => scenario.id === 'S1')!;
 
-interface OverloadRow {
-  variant: string;
-  multiple: number;
+interface LoadRow {
   connections: number;
   goodput: number;
-  shedPerSecond: number;
+  p50OkMs: number;
   p99OkMs: number;
-  p99AllMs: number;
+  p999OkMs: number;
   maxOkMs: number;
+  /** Share of the 2xx answers that arrived after the deadline: the broken promise. */
+  lateShare: number;
+  shedPerSecond: number;
+  /** 503s that carried Retry-After (every one should). */
+  shedWithRetryAfter: number;
   errors: number;
+}
+
+interface OverloadRow extends LoadRow {
+  variant: string;
+  multiple: number;
+  /** Share of one core Ballast used during the run: near 1 means Ballast is the bottleneck. */
+  ballastCpu: number;
   /** Mean time inside Ballast (its own histogram): far below p99 means requests waited before Ballast saw them. */
   serverMeanMs: number;
+  /** Refusals by the rule that refused them (ballast_requests_shed_total), e.g. `queue_delay 70`. */
+  shedReasons: string;
 }
 
 async function main(): Promise<void> {
@@ -44,19 +66,19 @@ async function main(): Promise<void> {
   const pinned = os.availableParallelism() > 1 && pinSelf(1);
   const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? 1 : undefined });
   const rows: OverloadRow[] = [];
+  let capacityClients = fixedClients;
   try {
-    for (const variant of VARIANTS) {
-      const child = await startChild(variant.id, 'bench/servers/ballast.ts', [variant.arg], { cpu: pinned ? 0 : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(demo.info.urls) }, nodeFlags: WORKER_NODE_FLAGS });
+    for (const variant of VARIANTS.filter((each) => !variantIds || variantIds.includes(each.arg))) {
+      const nodeFlags = cpuProf ? [...WORKER_NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir=bench/results/cpu-prof'] : WORKER_NODE_FLAGS;
+      const child = await startChild(variant.id, 'bench/servers/ballast.ts', [variant.arg], { cpu: pinned ? 0 : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(demo.info.urls) }, nodeFlags });
       try {
         const url = child.info.url as string;
-        await load(url, CAPACITY_CONNECTIONS, 2); // warm-up
+        await load(url, 32, WARM_UP_SECONDS); // JIT warm-up: graphql-jit compiles, V8 optimises the hot paths
+        capacityClients ??= await findCapacity(url);
         for (const multiple of MULTIPLES) {
-          const before = await serverTotals(url);
-          const row = await load(url, CAPACITY_CONNECTIONS * multiple, seconds);
-          const after = await serverTotals(url);
-          const serverMeanMs = Math.round(((after.seconds - before.seconds) / Math.max(1, after.count - before.count)) * 1000);
-          rows.push({ variant: variant.id, multiple, ...row, serverMeanMs });
-          console.error(`${variant.id} ${multiple}x: goodput ${Math.round(row.goodput)}/s, p99 ok ${row.p99OkMs} ms, shed ${Math.round(row.shedPerSecond)}/s`);
+          const row = await measure(child, url, capacityClients * multiple);
+          rows.push({ variant: variant.id, multiple, ...row });
+          console.error(`${variant.id} ${multiple}x: goodput ${Math.round(row.goodput)}/s, p99 ok ${row.p99OkMs} ms, late ${(row.lateShare * 100).toFixed(1)}%, shed ${Math.round(row.shedPerSecond)}/s, Ballast CPU ${row.ballastCpu.toFixed(2)}`);
         }
       } finally {
         await child.stop();
@@ -65,14 +87,39 @@ async function main(): Promise<void> {
   } finally {
     await demo.stop();
   }
-  console.log(render(rows, pinned));
+  console.log(render(rows, pinned, capacityClients!));
 }
 
-/** One autocannon run, timing every response itself so the 2xx answers get their own p99. */
-async function load(url: string, connections: number, duration: number): Promise<Omit<OverloadRow, 'variant' | 'multiple' | 'serverMeanMs'>> {
+/** The smallest client count whose goodput is within 5% of the best of the sweep: more only queues. */
+async function findCapacity(url: string): Promise<number> {
+  const sweep: { clients: number; goodput: number }[] = [];
+  for (const clients of SWEEP_CLIENTS) sweep.push({ clients, goodput: (await load(url, clients, SWEEP_SECONDS)).goodput });
+  const peak = Math.max(...sweep.map((point) => point.goodput));
+  const knee = sweep.find((point) => point.goodput >= peak * 0.95)!;
+  console.error(`capacity sweep: ${sweep.map((point) => `${point.clients} → ${Math.round(point.goodput)}/s`).join(', ')}; 1x = ${knee.clients} clients`);
+  return knee.clients;
+}
+
+async function measure(child: Child, url: string, connections: number): Promise<Omit<OverloadRow, 'variant' | 'multiple'>> {
+  const before = { totals: await serverTotals(url), cpu: child.cpuMicros(), at: performance.now() };
+  const row = await load(url, connections, seconds);
+  const after = { totals: await serverTotals(url), cpu: child.cpuMicros(), at: performance.now() };
+  const serverMeanMs = Math.round(((after.totals.seconds - before.totals.seconds) / Math.max(1, after.totals.count - before.totals.count)) * 1000);
+  const ballastCpu = (after.cpu - before.cpu) / ((after.at - before.at) * 1000);
+  const shedReasons = Object.entries(after.totals.shed)
+    .map(([reason, count]) => [reason, count - (before.totals.shed[reason] ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  return { ...row, serverMeanMs, ballastCpu, shedReasons: shedReasons || '–' };
+}
+
+/** One autocannon run, timing every response itself so the 2xx answers get their own percentiles. */
+async function load(url: string, connections: number, duration: number): Promise<LoadRow> {
   const okLatencies: number[] = [];
-  const allLatencies: number[] = [];
   let shed = 0;
+  let shedWithRetryAfter = 0;
+  const retryAfterSeen = new WeakMap<object, boolean>();
   let instance!: autocannon.Instance;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
     const options = {
@@ -82,47 +129,81 @@ async function load(url: string, connections: number, duration: number): Promise
       body: JSON.stringify({ query: S1.query }),
       connections,
       duration,
-      timeout: 10,
+      // Below the run's length, so a request that never answers shows as a timeout.
+      timeout: Math.max(1, Math.min(duration - 1, 5)),
+      setupClient: (client: autocannon.Client) => {
+        // At run time autocannon passes http-parser-js's info object (raw header list), not its typed headers.
+        const onHeaders = (parsed: { headers: string[] }) => retryAfterSeen.set(client, parsed.headers.some((name, i) => i % 2 === 0 && name.toLowerCase() === 'retry-after'));
+        client.on('headers', onHeaders as unknown as (headers: object) => void);
+      },
     };
     instance = autocannon(options, (error, result) => (error ? reject(error as Error) : resolve(result)));
   });
-  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-    allLatencies.push(responseTime);
+  instance.on('response', (client, statusCode, _bytes, responseTime) => {
     if (statusCode >= 200 && statusCode < 300) okLatencies.push(responseTime);
-    else if (statusCode === 503) shed++;
+    else if (statusCode === 503) {
+      shed++;
+      if (retryAfterSeen.get(client)) shedWithRetryAfter++;
+    }
   });
   const result = await finished;
+  okLatencies.sort((a, b) => a - b);
   return {
     connections,
     goodput: okLatencies.length / duration,
-    shedPerSecond: shed / duration,
+    p50OkMs: percentile(okLatencies, 0.5),
     p99OkMs: percentile(okLatencies, 0.99),
-    p99AllMs: percentile(allLatencies, 0.99),
-    maxOkMs: Math.round(Math.max(0, ...okLatencies)),
+    p999OkMs: percentile(okLatencies, 0.999),
+    maxOkMs: Math.round(okLatencies.at(-1) ?? Number.NaN),
+    lateShare: okLatencies.length ? okLatencies.filter((ms) => ms > DEADLINE_MS).length / okLatencies.length : 0,
+    shedPerSecond: shed / duration,
+    shedWithRetryAfter,
     errors: result.errors + result.timeouts,
   };
 }
 
-/** Sum and count of ballast_graphql_request_duration_seconds over every label, from /metrics. */
-async function serverTotals(graphqlUrl: string): Promise<{ seconds: number; count: number }> {
+/** Sum and count of ballast_graphql_request_duration_seconds over every label, and refusals by reason, from /metrics. */
+async function serverTotals(graphqlUrl: string): Promise<{ seconds: number; count: number; shed: Record<string, number> }> {
   const text = await (await fetch(new URL('/metrics', graphqlUrl))).text();
   const total = (name: string) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((sum, match) => sum + Number(match[1]), 0);
-  return { seconds: total('ballast_graphql_request_duration_seconds_sum'), count: total('ballast_graphql_request_duration_seconds_count') };
+  const shed = Object.fromEntries([...text.matchAll(/^ballast_requests_shed_total\{reason="(\w+)"\} (\d+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
+  return { seconds: total('ballast_graphql_request_duration_seconds_sum'), count: total('ballast_graphql_request_duration_seconds_count'), shed };
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+/** `p` of already sorted `values`. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!);
 }
 
-function render(rows: OverloadRow[], pinned: boolean): string {
+function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): string {
+  const [load1, load5] = os.loadavg();
   const lines = [
-    `Overload, S1, ${seconds} s per load, ${os.cpus().length} cores, Node ${process.version}, ${pinned ? 'Ballast on CPU 0, load + upstreams on CPU 1' : 'no pinning'}; 1x = ${CAPACITY_CONNECTIONS} clients`,
+    `Overload, S1, ${seconds} s per point after a ${WARM_UP_SECONDS} s warm-up, deadline ${DEADLINE_MS} ms, ${os.cpus().length} cores, Node ${process.version}, ${pinned ? 'Ballast on CPU 0, load + upstreams on CPU 1' : 'no pinning'}; 1x = ${capacityClients} clients${fixedClients ? ' (--clients)' : ' (capacity sweep)'}; load average at the end ${load1!.toFixed(1)} / ${load5!.toFixed(1)} (1 / 5 min)`,
     '',
-    '| Ballast | load | clients | goodput (2xx/s) | p99 of 2xx ms | max 2xx ms | p99 of all ms | 503/s | errors | mean ms inside Ballast |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((row) => `| ${row.variant} | ${row.multiple}x | ${row.connections} | ${Math.round(row.goodput)} | ${row.p99OkMs} | ${row.maxOkMs} | ${row.p99AllMs} | ${Math.round(row.shedPerSecond)} | ${row.errors} | ${row.serverMeanMs} |`),
+    '| Ballast | load | clients | goodput (2xx/s) | p50 2xx ms | p99 2xx ms | p99.9 2xx ms | max 2xx ms | 2xx after deadline | 503/s | 503 with Retry-After | errors + timeouts | Ballast CPU | mean ms inside Ballast | shed by reason |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    ...rows.map((row) =>
+      [
+        '',
+        row.variant,
+        `${row.multiple}x`,
+        row.connections,
+        Math.round(row.goodput),
+        row.p50OkMs,
+        row.p99OkMs,
+        row.p999OkMs,
+        row.maxOkMs,
+        `${(row.lateShare * 100).toFixed(1)}%`,
+        Math.round(row.shedPerSecond),
+        row.shedPerSecond > 0 ? `${Math.round((row.shedWithRetryAfter / (row.shedPerSecond * seconds)) * 100)}%` : '–',
+        row.errors,
+        `${Math.round(row.ballastCpu * 100)}%`,
+        row.serverMeanMs,
+        row.shedReasons,
+        '',
+      ].join(' | ').trim(),
+    ),
   ];
   return lines.join('\n');
 }

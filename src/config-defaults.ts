@@ -59,6 +59,10 @@ export function defaultConfig(): BallastConfig {
       adaptiveLimit: true,
       maxEventLoopDelayMs: 250,
       overloadRetryAfterSeconds: 1,
+      // Off by default until measured on a quiet machine: on a busy host the utilisation gate also
+      // saw slow-upstream waits as busy (docs/security.md). A quarter of the deadline leaves room
+      // for the wait before Node reads the request and for the answer's write.
+      queueShedding: { enabled: false, targetFraction: 0.25, intervalMs: 100, minUtilisation: 0.9 },
     },
     ops: { port: null, host: '127.0.0.1' },
     redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },

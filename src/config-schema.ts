@@ -123,6 +123,16 @@ export const serverSchema = z.strictObject({
   maxEventLoopDelayMs: ms,
   /** `Retry-After` (seconds) on an OVERLOADED refusal. */
   overloadRetryAfterSeconds: z.number().int().min(1).max(3600),
+  /** CoDel-like shedding while the CPU is saturated and every request queues longer than a fraction of the deadline. */
+  queueShedding: z.strictObject({
+    enabled: z.boolean(),
+    /** The queue-delay target as a fraction of `deadlineMs`. */
+    targetFraction: z.number().gt(0).max(1),
+    /** How often the rule is evaluated (the minimum delay is taken over one interval). */
+    intervalMs: positiveMs,
+    /** Event-loop utilisation (0–1) below which nothing is shed: slowness is then upstream, not a queue. */
+    minUtilisation: z.number().min(0).max(1),
+  }),
 }).refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] });
 
 /** Separate listener for /health, /ready and /metrics; port null serves them on the public port. */

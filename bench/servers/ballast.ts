@@ -34,7 +34,10 @@ function overrides(): ConfigOverrides {
       return { sources: perSource({}) };
     // bench/overload.ts: as shipped but with admission control off, to compare shedding against none.
     case 'unshed':
-      return { sources: perSource({}), server: { maxInFlight: 1_000_000, adaptiveLimit: false, maxEventLoopDelayMs: 0 } };
+      return { sources: perSource({}), server: { maxInFlight: 1_000_000, adaptiveLimit: false, maxEventLoopDelayMs: 0, queueShedding: { enabled: false } } };
+    // bench/overload.ts: as shipped plus queue-delay shedding (server.queueShedding, off by default).
+    case 'queued':
+      return { sources: perSource({}), server: { queueShedding: { enabled: true } } };
     default:
       throw new Error(`unknown Ballast variant ${variant}`);
   }

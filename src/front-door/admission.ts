@@ -2,11 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BallastConfig } from '../config-schema.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { EventLoopLag } from './event-loop-lag.js';
+import { QueueDelayLimit } from './queue-delay.js';
 import type { Refusal } from './refusal.js';
 import { writeRefusal } from './refusal.js';
 
 /** Why a request was shed; the label of `ballast_requests_shed_total`. */
-export type ShedReason = 'in_flight' | 'latency' | 'event_loop_delay' | 'rate_limited';
+export type ShedReason = 'in_flight' | 'latency' | 'event_loop_delay' | 'queue_delay' | 'rate_limited';
 
 /** The reasons admission control itself refuses for (rate limits are refused in Yoga). */
 type OverloadReason = Exclude<ShedReason, 'rate_limited'>;
@@ -19,12 +20,14 @@ const NEVER_SHED = new Set(['/health', '/ready', '/metrics']);
  * refused at once with 503 OVERLOADED and Retry-After, before its body is read or parsed — when
  * `maxInFlight` requests are being handled already, when more are in flight than the process
  * completes in half the deadline while requests take longer than that (AdaptiveLimit), or while
- * the event loop lags more than `maxEventLoopDelayMs` (docs/security.md).
+ * the event loop lags more than `maxEventLoopDelayMs`, or while the CPU is saturated and requests
+ * queue longer than a fraction of the deadline (QueueDelayLimit, `queueShedding`; docs/security.md).
  */
 export class Admission {
   #inFlight = 0;
   readonly #lag: EventLoopLag | undefined;
   readonly #adaptive: AdaptiveLimit | undefined;
+  readonly #queue: QueueDelayLimit | undefined;
 
   constructor(
     private readonly limits: BallastConfig['server'],
@@ -33,6 +36,8 @@ export class Admission {
   ) {
     this.#lag = limits.maxEventLoopDelayMs > 0 ? new EventLoopLag() : undefined;
     this.#adaptive = limits.adaptiveLimit ? new AdaptiveLimit(limits.maxInFlight, deadlineMs / 2) : undefined;
+    const { enabled, targetFraction, intervalMs, minUtilisation } = limits.queueShedding;
+    this.#queue = enabled ? new QueueDelayLimit({ targetMs: deadlineMs * targetFraction, intervalMs, minUtilisation }) : undefined;
   }
 
   get inFlight(): number {
@@ -49,10 +54,13 @@ export class Admission {
       return false;
     }
     this.#inFlight++;
+    this.#queue?.admitted(this.#inFlight);
     const admitted = performance.now();
     response.once('close', () => {
       this.#inFlight--;
-      this.#adaptive?.completed(performance.now() - admitted);
+      const sojournMs = performance.now() - admitted;
+      this.#adaptive?.completed(sojournMs);
+      this.#queue?.completed(sojournMs, this.#inFlight);
     });
     return true;
   }
@@ -65,6 +73,7 @@ export class Admission {
     if (this.#inFlight >= this.limits.maxInFlight) return 'in_flight';
     if (this.#adaptive && this.#inFlight >= this.#adaptive.limit) return 'latency';
     if (this.#lag && this.#lag.lagMs > this.limits.maxEventLoopDelayMs) return 'event_loop_delay';
+    if (this.#queue?.shouldShed(this.#inFlight)) return 'queue_delay';
     return undefined;
   }
 
@@ -78,6 +87,7 @@ const REASON_TEXT: Record<OverloadReason, (maxInFlight: number) => string> = {
   in_flight: (maxInFlight) => `${maxInFlight} requests in flight`,
   latency: () => 'requests are taking over half their deadline',
   event_loop_delay: () => 'the event loop is behind',
+  queue_delay: () => 'requests are queueing for the CPU',
 };
 
 export function pathOf(url: string | undefined): string {

@@ -10,6 +10,7 @@ const layerZones = [
   { target: './src/sources', from: ['./src/loads', './src/resolvers'], message: 'sources/ never imports a request\'s loads or a resolver' },
   { target: './src/loads', from: './src/resolvers', message: 'a request\'s loads never import a resolver' },
   { target: './src/degradation', from: './src/resolvers', message: 'the fallback order never imports a resolver' },
+  { target: './src/cluster', from: './src/plugins', message: 'cluster/ reads the dashboard\'s status model from src/dashboard/status.ts, never a plugin' },
 ];
 
 export default tseslint.config(

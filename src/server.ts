@@ -23,7 +23,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { useDashboard } from './plugins/use-dashboard.js';
+import { useDashboard } from './dashboard/plugin.js';
 import { useIdentity } from './plugins/use-identity.js';
 import { useJitErrorCompatibility } from './plugins/use-jit-error-compatibility.js';
 import { useRequestLimits } from './plugins/use-request-limits.js';

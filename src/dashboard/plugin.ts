@@ -5,9 +5,9 @@ import { faultSchema } from '../faults/contract.js';
 import type { GatewayState } from '../gateway-state.js';
 import { sampleToFault } from '../observability/failure-samples.js';
 import type { FailureSample } from '../observability/failure-samples.js';
-import type { DashboardStatus } from './dashboard-status.js';
-import { DASHBOARD_HTML } from './dashboard-page.js';
-import { json, text } from './respond.js';
+import { localStatus } from './status.js';
+import { DASHBOARD_HTML } from './page.js';
+import { json, text } from '../plugins/respond.js';
 
 export interface DashboardOptions {
   /** Fault buttons: only with embedded demo services. @default true in development */
@@ -64,32 +64,6 @@ async function faultRoute(state: GatewayState, faultControl: boolean, request: R
 /** Every worker's samples in a cluster, so each request shows the same ones; else this process's. */
 function samples(state: GatewayState, source: string | undefined): Promise<FailureSample[]> | FailureSample[] {
   return state.fleet ? state.fleet.samples(source) : state.telemetry.samples.list(source);
-}
-
-/** This process's view: what the dashboard shows, and what a cluster primary merges over workers. */
-export async function localStatus(state: GatewayState, faultControl = state.config.mode === 'development' && state.demo !== undefined): Promise<DashboardStatus> {
-  const demo = state.demo;
-  const faults = await Promise.all(SOURCE_NAMES.map((name) => (faultControl && demo?.sources.includes(name) ? demo.currentFault(name).catch(() => null) : null)));
-  return {
-    generatedAt: new Date().toISOString(),
-    mode: state.config.mode,
-    draining: state.draining,
-    faultControl,
-    workers: 1,
-    sources: SOURCE_NAMES.map((name, index) => {
-      const pipeline = state.sources.pipelines[name];
-      return {
-        name,
-        kind: demo?.sources.includes(name) ? 'demo' : 'real',
-        critical: state.config.sources[name].critical,
-        state: pipeline.breaker?.state ?? 'DISABLED',
-        breakers: [{ pid: process.pid, state: pipeline.breaker?.state ?? 'DISABLED' }],
-        bulkheadInUse: pipeline.bulkhead.inUse,
-        fault: faults[index] ?? null,
-        stats: state.telemetry.live.snapshot(name),
-      };
-    }),
-  };
 }
 
 function isSource(name: string): name is SourceName {

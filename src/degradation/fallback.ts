@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { BallastContext } from '../context.js';
-import type { DegradationReason } from '../errors.js';
+import type { DegradationReason } from './reasons.js';
 import type { BoundOperation } from '../sources/operation.js';
 
 // The fallback order of docs/architecture.md § Contract: degradation, in one place:

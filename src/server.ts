@@ -41,7 +41,7 @@ import { useTelemetry } from './plugins/use-telemetry.js';
 import { useTracing } from './plugins/use-tracing.js';
 import { createBallastSchema } from './schema.js';
 import { createSources } from './sources/index.js';
-import type { StaleStore } from './resilience/stale-cache.js';
+import type { StaleStore } from './degradation/stale-cache.js';
 import { urlVariableOf } from './sources/registry.js';
 
 /**

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CallScope, CallSpec, ResiliencePipeline } from '../resilience/pipeline.js';
-import { StaleCache } from '../resilience/stale-cache.js';
-import type { StaleCacheOptions } from '../resilience/stale-cache.js';
+import { StaleCache } from '../degradation/stale-cache.js';
+import type { StaleCacheOptions } from '../degradation/stale-cache.js';
 
 /** Makes one REST request through the source's resilience pipeline and returns what `spec.parse` made of it. */
 export type Fetch = <T>(spec: CallSpec<T>) => Promise<T>;

@@ -40,7 +40,7 @@ import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
 import { useTelemetry } from './plugins/use-telemetry.js';
 import { useTracing } from './plugins/use-tracing.js';
 import { createBallastSchema } from './schema.js';
-import { createSources } from './sources/index.js';
+import { createSources } from './sources/bind.js';
 import type { StaleStore } from './degradation/stale-cache.js';
 import { urlVariableOf } from './sources/registry.js';
 

@@ -10,8 +10,9 @@ import { BoundOperation } from './operation.js';
 import type { SourceOperation } from './operation.js';
 import { SOURCES } from './registry.js';
 
-// The composition root of the sources: binds every operation of the registry (./registry.ts, the
-// list) to its source's pipeline and stale caches. The names alone are ./names.ts.
+// The composition root of the sources, named for what it does: binds every operation of the
+// registry (./registry.ts, the list) to its source's pipeline and stale caches. The names alone
+// are ./names.ts.
 
 type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never;
 type AllOperations = UnionToIntersection<(typeof SOURCES)[number]['operations']>;

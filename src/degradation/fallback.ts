@@ -25,7 +25,7 @@ function servedStale<V extends object>(context: BallastContext, info: GraphQLRes
 
 function withoutStale<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, key: string, reason: DegradationReason): V {
   const source = operation.source;
-  const fallbackValue = operation.operation.defaultValue?.(key);
+  const fallbackValue = operation.definition.defaultValue?.(key);
   if (fallbackValue !== undefined) {
     context.degradation.record({ source, reason, fallback: 'DEFAULT', path: info.path });
     return fallbackValue;

@@ -1,6 +1,7 @@
 import type { BreakerState } from '../resilience/breaker.js';
 import type { SourceLiveStats } from '../observability/live-stats.js';
 import type { Fault } from '../faults/contract.js';
+import type { BallastConfig } from '../config-schema.js';
 import { SOURCE_NAMES } from '../config-schema.js';
 import type { GatewayState } from '../gateway-state.js';
 
@@ -30,8 +31,11 @@ export interface DashboardStatus {
   sources: SourceStatus[];
 }
 
+/** What the status of this process reads about the running gateway. */
+export type StatusState = Pick<GatewayState, 'demo' | 'draining' | 'sources' | 'telemetry'> & { config: Pick<BallastConfig, 'mode' | 'sources'> };
+
 /** This process's view: what the dashboard shows, and what a cluster primary merges over workers. */
-export async function localStatus(state: GatewayState, faultControl = state.config.mode === 'development' && state.demo !== undefined): Promise<DashboardStatus> {
+export async function localStatus(state: StatusState, faultControl = state.config.mode === 'development' && state.demo !== undefined): Promise<DashboardStatus> {
   const demo = state.demo;
   const faults = await Promise.all(SOURCE_NAMES.map((name) => (faultControl && demo?.sources.includes(name) ? demo.currentFault(name).catch(() => null) : null)));
   return {

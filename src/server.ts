@@ -5,9 +5,7 @@ import { visit } from 'graphql';
 import type { DocumentNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { CORSOptions, YogaServerInstance } from 'graphql-yoga';
-import type { BallastConfig, SourceName } from './config-schema.js';
-import { SOURCE_NAMES } from './config-schema.js';
-import { ConfigError } from './config.js';
+import type { BallastConfig } from './config-schema.js';
 import { createContext } from './context.js';
 import type { BallastContext } from './context.js';
 import type { DemoControl } from './faults/contract.js';
@@ -42,7 +40,7 @@ import { useTracing } from './plugins/use-tracing.js';
 import { createBallastSchema } from './schema.js';
 import { createSources } from './sources/bind.js';
 import type { StaleStore } from './degradation/stale-cache.js';
-import { urlVariableOf } from './sources/registry.js';
+import { sourceBaseUrls } from './source-urls.js';
 
 /**
  * Any one of these headers marks a request as not a "simple" cross-site one (CSRF prevention):
@@ -99,7 +97,7 @@ export interface Gateway {
 export function createGateway(config: BallastConfig, options: GatewayOptions = {}): Gateway {
   const telemetry = new Telemetry(options.logger ?? createLogger(config.logLevel), { warningIntervalMs: options.warningIntervalMs });
   const client = new UpstreamClient();
-  const sources = createSources(config, sourceUrls(config), client, telemetry.observers, options.hostStaleStore);
+  const sources = createSources(config, sourceBaseUrls(config), client, telemetry.observers, options.hostStaleStore);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const development = config.mode === 'development';
@@ -217,12 +215,6 @@ function usesIncrementalDelivery(document: DocumentNode): boolean {
     incremental.set(document, found);
   }
   return found;
-}
-
-function sourceUrls(config: BallastConfig): Record<SourceName, URL> {
-  const missing = SOURCE_NAMES.filter((name) => !config.sources[name].url);
-  if (missing.length) throw new ConfigError(`no URL for ${missing.join(', ')}: set ${missing.map(urlVariableOf).join(', ')}`);
-  return Object.fromEntries(SOURCE_NAMES.map((name) => [name, new URL(config.sources[name].url!)])) as Record<SourceName, URL>;
 }
 
 async function listen(server: Server, port: number, host: string): Promise<string> {

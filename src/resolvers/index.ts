@@ -7,7 +7,7 @@ import { Product } from './product.js';
 import { Query } from './query.js';
 import { Viewer } from './viewer.js';
 import { reviewsResolvers } from './reviews.js';
-import { relayResolvers } from './node.js';
+import { relayResolvers } from './relay.js';
 // ballast:resolver-imports (npm run new-source adds imports above this line)
 
 /** Resolvers of one type per file; files for added sources extend types (`Product.rating`) and are merged here. */

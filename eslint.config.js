@@ -10,6 +10,13 @@ const layerZones = [
   { target: './src/sources', from: ['./src/loads', './src/resolvers'], message: 'sources/ never imports a request\'s loads or a resolver' },
   { target: './src/loads', from: './src/resolvers', message: 'a request\'s loads never import a resolver' },
   { target: './src/degradation', from: './src/resolvers', message: 'the fallback order never imports a resolver' },
+  // src/degradation/ sits above the sources (its fallback order reads a request's loads), but its
+  // leaf modules sit below: every layer may name a reason code, and the sources fill the stale stores.
+  { target: './src/http', from: './src/degradation', except: ['./reasons.ts'], message: 'http/ may import only src/degradation/reasons.ts' },
+  { target: './src/resilience', from: './src/degradation', except: ['./reasons.ts'], message: 'resilience/ may import only src/degradation/reasons.ts' },
+  { target: ['./src/sources', './src/loads'], from: './src/degradation', except: ['./reasons.ts', './stale-cache.ts', './shared-stale-store.ts'], message: 'sources/ and loads/ may import only the reason codes and the stale stores of src/degradation/' },
+  { target: './src/degradation/reasons.ts', from: './src', message: 'the reason codes are a leaf module: every layer imports them' },
+  { target: './src/cluster', from: './src/plugins', message: 'cluster/ reads the dashboard\'s status model from src/dashboard/status.ts, never a plugin' },
 ];
 
 export default tseslint.config(

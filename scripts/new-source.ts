@@ -2,6 +2,8 @@
  * `npm run new-source -- <name>`: scaffolds a data source, wired in and resilient by default:
  * src/sources/<name>.ts, schema/<name>.graphql, src/resolvers/<name>.ts, a demo service
  * (src/demo/<name>-route.ts) and test/sources/<name>.test.ts; then regenerates resolver types.
+ * Resolvers follow the one rule of docs/adding-a-data-source.md: src/resolvers/<name>.ts resolves
+ * what schema/<name>.graphql declares or extends (here `extend type Product`, so one map).
  * Walkthrough: docs/adding-a-data-source.md.
  */
 import { execFileSync } from 'node:child_process';

@@ -7,7 +7,7 @@ import { requestSpanOf } from './observability/tracing.js';
 import type { VerifiedToken } from './identity.js';
 import { Deadline } from './resilience/deadline.js';
 import { DEADLINE_HEADER } from './resilience/pipeline.js';
-import type { Operations } from './sources/index.js';
+import type { Operations } from './sources/bind.js';
 import { RequestLoads } from './loads/request-loads.js';
 
 /** What every resolver of one GraphQL request shares. */

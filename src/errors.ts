@@ -1,14 +1,14 @@
+import type { DegradationReason } from './degradation/reasons.js';
+
+// The codes and their meaning live in src/degradation/reasons.ts; re-exported for the layers that
+// import them with the error classes.
+export type { DegradationReason } from './degradation/reasons.js';
+
 /**
- * Why an upstream call failed, as the reason codes of docs/architecture.md § Contract: degradation. Every failure that
- * leaves the resilience pipeline is an `UpstreamError`, so fallbacks and reports switch on `code`.
+ * Why an upstream call failed, as an error class per reason code (src/degradation/reasons.ts).
+ * Every failure that leaves the resilience pipeline is an `UpstreamError`, so fallbacks and reports
+ * switch on `code`.
  */
-export type DegradationReason =
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'CIRCUIT_OPEN'
-  | 'BULKHEAD_FULL'
-  | 'UPSTREAM_BAD_RESPONSE'
-  | 'DEADLINE_EXCEEDED';
 
 export interface UpstreamErrorOptions {
   status?: number;

@@ -2,7 +2,7 @@ import type { BallastConfig } from './config-schema.js';
 import type { DemoControl } from './faults/contract.js';
 import type { FailureSample } from './observability/failure-samples.js';
 import type { Telemetry } from './observability/telemetry.js';
-import type { SourceRegistry } from './sources/index.js';
+import type { SourceRegistry } from './sources/bind.js';
 
 /** The other workers of a cluster, as seen from one of them. */
 export interface Fleet {

@@ -25,7 +25,7 @@ export type Caller = { kind: 'anyone' } | { kind: 'anonymous'; unverifiable?: tr
  * user's data; with "header" the trusted gateway in front names the user; with "jwt" the verified
  * token's `userClaim` does (tokens are verified by src/plugins/use-identity.ts before this runs).
  */
-export function callerOf(config: BallastConfig, request: Request, jwt: VerifiedToken | undefined): Caller {
+export function callerOf(config: Pick<BallastConfig, 'identity'>, request: Request, jwt: VerifiedToken | undefined): Caller {
   const identity = config.identity;
   if (identity.mode === 'none') return { kind: 'anyone' };
   const id = identity.mode === 'header' ? request.headers.get(identity.header) : claimOf(jwt, identity.jwt.userClaim);

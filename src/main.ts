@@ -18,6 +18,7 @@ import { createGateway } from './server.js';
 import { startTracing, stopTracing } from './observability/tracing.js';
 import { ReloadableGateway, reloadOnHangup } from './reload.js';
 import { checkStartup } from './startup-checks.js';
+import { withSourceUrls } from './source-urls.js';
 
 const HELP = `Usage: ballast [--config FILE] [--port N] [--workers N]
        ballast check-config [FILE]
@@ -64,25 +65,25 @@ async function main(): Promise<void> {
   checkStartup(config, process.env, undefined, Object.keys(DEMO_ROUTES));
   const workers = workerCount(values.workers ?? process.env.BALLAST_WORKERS);
   const demo = await startDemoFor(config);
+  const resolved = withSourceUrls(config, demo?.urls);
   if (workers > 1) {
-    runPrimary(config, {
+    runPrimary(resolved, {
       workers,
       demo,
       configPath: values.config,
-      onListening: (address) => printBanner(config, `http://${address.address && address.address !== '0.0.0.0' && address.address !== '::' ? address.address : 'localhost'}:${address.port}`, demo, workers),
+      onListening: (address) => printBanner(resolved, `http://${address.address && address.address !== '0.0.0.0' && address.address !== '::' ? address.address : 'localhost'}:${address.port}`, demo, workers),
     });
     return;
   }
   await startTracing(process.env);
-  const gateway = createGateway(config, demo ? { demo: inProcessDemoControl(demo) } : {});
+  const gateway = createGateway(resolved, demo ? { demo: inProcessDemoControl(demo) } : {});
   const url = await gateway.listen();
-  printBanner(config, url, demo, 1);
+  printBanner(resolved, url, demo, 1);
   const reloadable = new ReloadableGateway(gateway);
   reloadOnHangup(reloadable, (server, opsServer) => {
     const next = loadConfig(env, values.config);
     // Sources the running demo services stand in for keep them; the server keeps its port.
-    for (const name of ALL_SOURCE_NAMES as SourceName[]) next.sources[name].url ??= demo?.urls[name];
-    return createGateway(next, { server, opsServer, ...(demo ? { demo: inProcessDemoControl(demo) } : {}) });
+    return createGateway(withSourceUrls(next, demo?.urls), { server, opsServer, ...(demo ? { demo: inProcessDemoControl(demo) } : {}) });
   });
   installShutdown(async () => {
     await reloadable.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) });
@@ -91,14 +92,12 @@ async function main(): Promise<void> {
   });
 }
 
-/** Starts demo services for every source without a configured URL and points the config at them. */
+/** Starts demo services for every source without a configured URL (withSourceUrls points the config at them). */
 async function startDemoFor(config: BallastConfig): Promise<DemoServices | undefined> {
   // checkStartup refused production without URLs and sources without a demo service.
   const missing = (ALL_SOURCE_NAMES as SourceName[]).filter((name) => config.sources[name].url === undefined);
   if (missing.length === 0) return undefined;
-  const demo = await startDemoServices({ sources: missing as DemoSourceName[], latency: { baseMs: 5, jitterMs: 10 } });
-  for (const name of missing) config.sources[name].url = demo.urls[name];
-  return demo;
+  return startDemoServices({ sources: missing as DemoSourceName[], latency: { baseMs: 5, jitterMs: 10 } });
 }
 
 /** The effective policy of every source, one block each: what `check-config` prints. */

@@ -5,10 +5,8 @@ import { visit } from 'graphql';
 import type { DocumentNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { CORSOptions, YogaServerInstance } from 'graphql-yoga';
-import type { BallastConfig, SourceName } from './config-schema.js';
-import { ALL_SOURCE_NAMES } from './declared/names.js';
+import type { BallastConfig } from './config-schema.js';
 import { readTypeDefs } from './declared/schema-files.js';
-import { ConfigError } from './config.js';
 import { createContext } from './context.js';
 import type { BallastContext } from './context.js';
 import type { DemoControl } from './faults/contract.js';
@@ -24,7 +22,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { useDashboard } from './plugins/use-dashboard.js';
+import { useDashboard } from './dashboard/plugin.js';
 import { useIdentity } from './plugins/use-identity.js';
 import { useJitErrorCompatibility } from './plugins/use-jit-error-compatibility.js';
 import { useRequestLimits } from './plugins/use-request-limits.js';
@@ -41,9 +39,9 @@ import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
 import { useTelemetry } from './plugins/use-telemetry.js';
 import { useTracing } from './plugins/use-tracing.js';
 import { createBallastSchema } from './schema.js';
-import { createSources } from './sources/index.js';
-import type { StaleStore } from './resilience/stale-cache.js';
-import { urlVariableOf } from './sources/registry.js';
+import { createSources } from './sources/bind.js';
+import type { StaleStore } from './degradation/stale-cache.js';
+import { sourceBaseUrls } from './source-urls.js';
 
 /**
  * Any one of these headers marks a request as not a "simple" cross-site one (CSRF prevention):
@@ -102,7 +100,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   const client = new UpstreamClient();
   // One read of the SDL for both the schema and the declared sources' operations (a reload reads it again).
   const typeDefs = readTypeDefs();
-  const sources = createSources(config, sourceUrls(config), client, telemetry.observers, options.hostStaleStore, typeDefs);
+  const sources = createSources(config, sourceBaseUrls(config), client, telemetry.observers, options.hostStaleStore, typeDefs);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const development = config.mode === 'development';
@@ -224,13 +222,6 @@ function usesIncrementalDelivery(document: DocumentNode): boolean {
     incremental.set(document, found);
   }
   return found;
-}
-
-function sourceUrls(config: BallastConfig): Record<SourceName, URL> {
-  const policies = config.sources as Record<string, BallastConfig['sources'][SourceName]>;
-  const missing = ALL_SOURCE_NAMES.filter((name) => !policies[name]?.url);
-  if (missing.length) throw new ConfigError(`no URL for ${missing.join(', ')}: set ${missing.map(urlVariableOf).join(', ')}`);
-  return Object.fromEntries(ALL_SOURCE_NAMES.map((name) => [name, new URL(policies[name]!.url!)])) as Record<SourceName, URL>;
 }
 
 async function listen(server: Server, port: number, host: string): Promise<string> {

@@ -97,7 +97,7 @@ describe('docs tell the truth', () => {
     });
 
     it('HTTP endpoints', () => {
-      const routing = ['src/server.ts', ...[...code.keys()].filter((path) => path.startsWith('src/plugins/') && !path.endsWith('dashboard-page.ts'))];
+      const routing = ['src/server.ts', ...[...code.keys()].filter((path) => (path.startsWith('src/plugins/') || path.startsWith('src/dashboard/')) && !path.endsWith('dashboard/page.ts'))];
       const served = new Set(['/graphql']);
       for (const path of routing) {
         const text = code.get(path)!;

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createDemoData } from '../../src/demo/data.js';
 import type { DemoData } from '../../src/demo/data.js';
-import { formatMoney } from '../../src/resolvers/money.js';
+import { formatMoney } from '../../src/resolvers/pricing.js';
 import { s1Products } from '../servers/s1-response.js';
 
 /**

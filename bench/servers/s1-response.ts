@@ -1,5 +1,5 @@
 import { createDemoData } from '../../src/demo/data.js';
-import { formatMoney } from '../../src/resolvers/money.js';
+import { formatMoney } from '../../src/resolvers/pricing.js';
 import { stockStatus } from '../../src/resolvers/inventory.js';
 
 let demo: ReturnType<typeof createDemoData> | undefined;

@@ -1,4 +1,4 @@
-import type { StaleStore } from '../resilience/stale-cache.js';
+import type { StaleStore } from '../degradation/stale-cache.js';
 import { askPrimary, notifyPrimary } from './ipc.js';
 
 /** One value as it crosses the IPC channel: JSON text, so the primary can bound its memory by length. */

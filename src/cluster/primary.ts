@@ -4,11 +4,12 @@ import type { Address, Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { BallastConfig } from '../config-schema.js';
 import { lifecycleLog } from '../observability/logger.js';
-import { mergeStatuses } from '../plugins/dashboard-status.js';
-import type { DashboardStatus } from '../plugins/dashboard-status.js';
+import { mergeStatuses } from '../dashboard/status.js';
+import type { DashboardStatus } from '../dashboard/status.js';
 import { SOURCES } from '../sources/registry.js';
 import { DECLARED_SOURCE_NAMES } from '../declared/names.js';
 import { loadConfig } from '../config.js';
+import { sourceUrlsOf, withSourceUrls } from '../source-urls.js';
 import type { FailureSample } from '../observability/failure-samples.js';
 import { HostStaleDepot } from './host-stale-depot.js';
 import { STALE_GET, STALE_PUT } from './host-stale-store.js';
@@ -131,8 +132,7 @@ function reloadedEnvironment(running: BallastConfig, options: PrimaryOptions): R
     lifecycleLog().error(`reload refused, keeping the running config: ${(error as Error).message}`);
     return undefined;
   }
-  for (const source of allSources()) next.sources[source.name].url ??= options.demo?.urls[source.name] ?? running.sources[source.name].url;
-  return { ...workerEnvironment(next, options.demo), PORT: String(running.port), HOST: running.host };
+  return { ...workerEnvironment(withSourceUrls(next, options.demo?.urls, sourceUrlsOf(running)), options.demo), PORT: String(running.port), HOST: running.host };
 }
 
 /** Every worker's samples, oldest first; equal times keep the workers' order, so each answer is the same. */

@@ -1,7 +1,7 @@
 import { AggregatorRegistry } from 'prom-client';
 import type { BallastConfig } from '../config-schema.js';
 import { httpDemoControl } from '../faults/http-control.js';
-import { localStatus } from '../plugins/use-dashboard.js';
+import { localStatus } from '../dashboard/status.js';
 import { createGateway } from '../server.js';
 import type { FailureSample } from '../observability/failure-samples.js';
 import { HostStaleStore } from './host-stale-store.js';

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { responsePathAsArray } from 'graphql';
-import type { DegradationReason } from '../errors.js';
+import type { DegradationReason } from './reasons.js';
 
 export type FallbackKind = 'STALE' | 'DEFAULT' | 'NULL';
 

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { BallastContext } from '../context.js';
-import type { DegradationReason } from '../errors.js';
+import type { DegradationReason } from './reasons.js';
 import type { BoundOperation } from '../sources/operation.js';
 
 // The fallback order of docs/architecture.md § Contract: degradation, in one place:
@@ -25,7 +25,7 @@ function servedStale<V extends object>(context: BallastContext, info: GraphQLRes
 
 function withoutStale<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, key: string, reason: DegradationReason): V {
   const source = operation.source;
-  const fallbackValue = operation.operation.defaultValue?.(key);
+  const fallbackValue = operation.definition.defaultValue?.(key);
   if (fallbackValue !== undefined) {
     context.degradation.record({ source, reason, fallback: 'DEFAULT', path: info.path });
     return fallbackValue;

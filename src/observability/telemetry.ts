@@ -2,7 +2,7 @@ import type { SourceName } from '../config-schema.js';
 import type { DegradationReportEntry } from '../degradation/collector.js';
 import type { BreakerState } from '../resilience/breaker.js';
 import type { PipelineObserver, ResiliencePipeline } from '../resilience/pipeline.js';
-import type { StoreObserver } from '../resilience/shared-stale-store.js';
+import type { StoreObserver } from '../degradation/shared-stale-store.js';
 import { FailureSamples } from './failure-samples.js';
 import { LiveStats } from './live-stats.js';
 import { RateLimitedWarnings } from './logger.js';

@@ -4,6 +4,9 @@ import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { BallastConfig } from '../config-schema.js';
 
+/** The slice of the config automatic persisted queries read. */
+export type PersistedQueriesConfig = Pick<BallastConfig, 'apq' | 'trustedDocuments'>;
+
 /**
  * Automatic persisted queries, Apollo's protocol (docs/clients.md): a client sends only
  * `extensions.persistedQuery.sha256Hash`; on `PersistedQueryNotFound` it sends the query with the
@@ -12,7 +15,7 @@ import type { BallastConfig } from '../config-schema.js';
  * only manifest documents run, and nothing a client sends can add to them.
  * (Own code rather than @graphql-yoga/plugin-apq, whose peer range excludes our @graphql-tools/utils 11.)
  */
-export function useAutomaticPersistedQueries(config: BallastConfig): Plugin[] {
+export function useAutomaticPersistedQueries(config: PersistedQueriesConfig): Plugin[] {
   const { apq, trustedDocuments } = config;
   const trustedOnly = trustedDocuments.manifest !== undefined && !trustedDocuments.allowArbitraryOperations;
   if (!apq.enabled || trustedOnly) return [];

@@ -13,12 +13,15 @@ interface ExecutedOperation {
   complete: boolean;
 }
 
+/** The slice of the config Cache-Control reads (its max ages, and the identity header that makes a request personal). */
+export type CacheControlConfig = Pick<BallastConfig, 'cacheControl' | 'identity'>;
+
 /**
  * Cache-Control on GraphQL responses (docs/clients.md, "Cacheable GETs"): `public, max-age=N` only
  * for a GET query whose every field is public and healthy, N from its least-fresh field;
  * `private, no-store` for anything personal; `no-store` for everything else.
  */
-export function useCacheControl(config: BallastConfig): Plugin<BallastContext> {
+export function useCacheControl(config: CacheControlConfig): Plugin<BallastContext> {
   const maxAges = config.cacheControl.maxAgeSeconds;
   const personalHeaders = ['authorization', 'cookie', ...(config.identity.mode === 'header' ? [config.identity.header] : [])];
   const executed = new WeakMap<Request, ExecutedOperation>();

@@ -1,8 +1,11 @@
 import type { Plugin } from 'graphql-yoga';
-import type { SourceName } from '../config-schema.js';
+import type { BallastConfig, SourceName } from '../config-schema.js';
 import type { GatewayState } from '../gateway-state.js';
 import { redactUrl } from '../redact.js';
 import { json } from './respond.js';
+
+/** What health and readiness read about the running gateway: breakers, source policies, draining. */
+export type HealthState = Pick<GatewayState, 'sources' | 'draining'> & { config: Pick<BallastConfig, 'sources'> };
 
 /**
  * `/ready`: this process should get traffic — it is started and not draining. It never looks at
@@ -11,7 +14,7 @@ import { json } from './respond.js';
  * `/health`: the process is alive (always 200 while it runs), with every source's breaker state;
  * `status` is "degraded" while the breaker of a `critical` source is open.
  */
-export function useHealth(state: GatewayState): Plugin {
+export function useHealth(state: HealthState): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
@@ -21,7 +24,7 @@ export function useHealth(state: GatewayState): Plugin {
   };
 }
 
-function health(state: GatewayState): Response {
+function health(state: HealthState): Response {
   const sources = Object.fromEntries(
     Object.entries(state.sources.pipelines).map(([name, pipeline]) => {
       const policy = state.config.sources[name as SourceName];
@@ -34,7 +37,7 @@ function health(state: GatewayState): Response {
   return json({ status: criticalOpen.length ? 'degraded' : 'ok', pid: process.pid, criticalOpen, sources });
 }
 
-function readiness(state: GatewayState): Response {
+function readiness(state: HealthState): Response {
   const ready = !state.draining;
   return json({ ready, reasons: state.draining ? ['draining'] : [], pid: process.pid }, ready ? 200 : 503);
 }

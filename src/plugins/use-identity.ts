@@ -7,6 +7,9 @@ import type { VerifiedToken } from '../identity.js';
 import { createJwtVerifier } from '../jwt-verifier.js';
 import type { RefusalReason } from '../jwt-verifier.js';
 
+/** The slice of the config JWT verification reads. */
+export type IdentityConfig = Pick<BallastConfig, 'identity'>;
+
 /**
  * JWT verification (signature, algorithm, expiry, issuer, audience) when `identity.mode` is "jwt".
  * A missing token is allowed (public data stays public; user data then answers UNAUTHENTICATED);
@@ -14,7 +17,7 @@ import type { RefusalReason } from '../jwt-verifier.js';
  * cannot be reached within the request's budget, the request goes on without a caller: public
  * fields answer, user fields say why they cannot (docs/security.md).
  */
-export function useIdentity(config: BallastConfig): Plugin[] {
+export function useIdentity(config: IdentityConfig): Plugin[] {
   const identity = config.identity;
   if (identity.mode !== 'jwt') return [];
   const verify = createJwtVerifier(identity.jwt);

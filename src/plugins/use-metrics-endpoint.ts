@@ -2,8 +2,11 @@ import type { Plugin } from 'graphql-yoga';
 import type { GatewayState } from '../gateway-state.js';
 import { text } from './respond.js';
 
+/** What the metrics endpoint reads: this process's registry, and the fleet's in a cluster. */
+export type MetricsEndpointState = Pick<GatewayState, 'telemetry' | 'fleet'>;
+
 /** Prometheus text exposition at `/metrics`; in a cluster, every worker's metrics aggregated by the primary. */
-export function useMetricsEndpoint(state: GatewayState, path = '/metrics'): Plugin {
+export function useMetricsEndpoint(state: MetricsEndpointState, path = '/metrics'): Plugin {
   const metrics = state.telemetry.metrics;
   return {
     async onRequest({ request, url, endResponse }) {

@@ -6,12 +6,15 @@ import { RateLimiter } from '../front-door/rate-limiter.js';
 import { callerOf } from '../identity.js';
 import type { VerifiedToken } from '../identity.js';
 
+/** The slice of the config the rate limit reads (its limits, and identity to name the caller). */
+export type RateLimitConfig = Pick<BallastConfig, 'security' | 'identity'>;
+
 /**
  * Per-client rate limit (`security.rateLimit`, docs/security.md): the verified user when identity
  * names one, else the client address. Checked once the context is built, after JWT verification,
  * so a forged token cannot pick someone else's bucket. Refusal: 429, Retry-After, RATE_LIMITED.
  */
-export function useRateLimit(config: BallastConfig, onLimited: () => void): Plugin[] {
+export function useRateLimit(config: RateLimitConfig, onLimited: () => void): Plugin[] {
   const { requestsPerSecond, burst, maxClients, trustProxy } = config.security.rateLimit;
   if (requestsPerSecond === 0) return [];
   const limiter = new RateLimiter(requestsPerSecond, burst, maxClients);
@@ -30,7 +33,7 @@ export function useRateLimit(config: BallastConfig, onLimited: () => void): Plug
   ];
 }
 
-function clientKey(config: BallastConfig, request: Request, jwt: VerifiedToken | undefined, req: IncomingMessage | undefined, trustProxy: boolean): string {
+function clientKey(config: RateLimitConfig, request: Request, jwt: VerifiedToken | undefined, req: IncomingMessage | undefined, trustProxy: boolean): string {
   const caller = callerOf(config, request, jwt);
   if (caller.kind === 'user') return `user:${caller.id}`;
   return `address:${clientAddress(request, req, trustProxy)}`;

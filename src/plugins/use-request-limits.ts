@@ -5,12 +5,15 @@ import type { Plugin } from 'graphql-yoga';
 import { createGraphQLError } from 'graphql-yoga';
 import type { BallastConfig } from '../config-schema.js';
 
+/** The slice of the config the request limits read. */
+export type RequestLimitsConfig = Pick<BallastConfig, 'mode' | 'security'>;
+
 /**
  * Cheap refusals before any resolver runs: body size (413), document length, and
  * graphql-armor's depth, alias, directive, token and cost limits, every one set explicitly.
  * Field suggestions ("did you mean …") are hidden in production: they map the schema for free.
  */
-export function useRequestLimits(config: BallastConfig): Plugin[] {
+export function useRequestLimits(config: RequestLimitsConfig): Plugin[] {
   const limits = config.security;
   const production = config.mode === 'production';
   return [

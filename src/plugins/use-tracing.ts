@@ -27,8 +27,8 @@ function requestTracingPlugin(tracing: Tracing, graphqlDocument: boolean, graphq
       const span = requestSpanOf(context.request);
       if (!span) return;
       degradationOf.set(context.request, context.degradation);
-      const operation = getOperationAST(args.document, args.operationName);
-      if (operation) span.operation(operation.operation, operation.name?.value, args.document, graphqlDocument);
+      const definition = getOperationAST(args.document, args.operationName);
+      if (definition) span.operation(definition.operation, definition.name?.value, args.document, graphqlDocument);
     },
     onResponse({ request, response }) {
       requestSpanOf(request)?.end(response.status, degradationOf.get(request)?.reported ?? []);

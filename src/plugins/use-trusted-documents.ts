@@ -4,12 +4,15 @@ import type { Plugin } from 'graphql-yoga';
 import type { BallastConfig } from '../config-schema.js';
 import { ConfigError } from '../config.js';
 
+/** The slice of the config trusted documents read. */
+export type TrustedDocumentsConfig = Pick<BallastConfig, 'trustedDocuments'>;
+
 /**
  * Trusted documents: with `trustedDocuments.manifest` set, Ballast runs only the operations in
  * that file (hash → document, as graphql-codegen's client preset writes `persisted-documents.json`).
  * Clients send `{"documentId": "<hash>"}` or Apollo's `extensions.persistedQuery.sha256Hash`.
  */
-export function useTrustedDocuments(config: BallastConfig): Plugin[] {
+export function useTrustedDocuments(config: TrustedDocumentsConfig): Plugin[] {
   const { manifest, allowArbitraryOperations } = config.trustedDocuments;
   if (!manifest) return [];
   const documents = readManifest(manifest);

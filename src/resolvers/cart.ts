@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { CartResolvers } from '../generated/resolvers-types.js';
+import type { CartItemResolvers, CartResolvers } from '../generated/resolvers-types.js';
 import { GRAPHQL_INT_MAX } from '../sources/int32.js';
 import { loadDegradable } from './degradable.js';
 
@@ -31,4 +31,8 @@ export const Cart: CartResolvers = {
     if (amount > GRAPHQL_INT_MAX) throw new GraphQLError(`the subtotal exceeds the largest amount an Int can carry (${GRAPHQL_INT_MAX})`, { extensions: { code: 'SUBTOTAL_OUT_OF_RANGE' } });
     return { amount, currency: context.currency };
   },
+};
+
+export const CartItem: CartItemResolvers = {
+  product: (line, _args, context, info) => loadDegradable(context, info, context.operations.productById, line.productId),
 };

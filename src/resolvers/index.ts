@@ -1,17 +1,19 @@
 import type { Resolvers } from '../generated/resolvers-types.js';
-import { Cart } from './cart.js';
-import { CartItem } from './cart-item.js';
+import { Cart, CartItem } from './cart.js';
 import { Inventory } from './inventory.js';
-import { Money } from './money.js';
+import { Money } from './pricing.js';
 import { Product } from './product.js';
-import { Query } from './query.js';
-import { Viewer } from './viewer.js';
+import { Query, Viewer } from './query.js';
 import { reviewsResolvers } from './reviews.js';
-import { relayResolvers } from './node.js';
+import { relayResolvers } from './relay.js';
 import { mutationResolvers } from './mutations.js';
 // ballast:resolver-imports (npm run new-source adds imports above this line)
 
-/** Resolvers of one type per file; files for added sources extend types (`Product.rating`) and are merged here. */
+/**
+ * One resolver file per schema file (docs/architecture.md § Where an idea lives): src/resolvers/<x>.ts
+ * resolves what schema/<x>.graphql declares (a `<Type>` map each) or extends (one `<x>Resolvers` map,
+ * `Product.rating` from reviews); the maps are merged here.
+ */
 const parts: Resolvers[] = [
   { Query, Product, Inventory, Money, Cart, CartItem, Viewer },
   reviewsResolvers,

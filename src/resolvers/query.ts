@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { BallastContext } from '../context.js';
-import type { QueryResolvers, ResolversTypes } from '../generated/resolvers-types.js';
+import type { QueryResolvers, ResolversTypes, ViewerResolvers } from '../generated/resolvers-types.js';
 import { pageKey } from '../sources/catalog.js';
 import type { CatalogPage, CatalogProduct } from '../sources/catalog.js';
 import { assertMayRead, callerOf } from '../identity.js';
@@ -49,6 +49,11 @@ export const Query: QueryResolvers = {
     assertMayRead(callerOf(context.config, context.request, context.jwt), userId);
     return favoritesOf(userId, context, info);
   },
+};
+
+export const Viewer: ViewerResolvers = {
+  cart: (viewer, _args, context, info) => cartOf(viewer.id, context, info),
+  favorites: (viewer, _args, context, info) => favoritesOf(viewer.id, context, info),
 };
 
 /** A page's products' price and inventory, loaded before the page resolves when the query asks for them. */

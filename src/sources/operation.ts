@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CallScope, CallSpec, ResiliencePipeline } from '../resilience/pipeline.js';
-import { StaleCache } from '../resilience/stale-cache.js';
-import type { StaleCacheOptions } from '../resilience/stale-cache.js';
+import { StaleCache } from '../degradation/stale-cache.js';
+import type { StaleCacheOptions } from '../degradation/stale-cache.js';
 
 /** Makes one REST request through the source's resilience pipeline and returns what `spec.parse` made of it. */
 export type Fetch = <T>(spec: CallSpec<T>) => Promise<T>;
@@ -41,20 +41,20 @@ export class BoundOperation<V extends object> {
   /** The source it calls: config key, metric label, `extensions.degraded[].source`. */
   readonly source: string;
   /** The definition as the source declared it. */
-  readonly operation: SourceOperation<V>;
+  readonly definition: SourceOperation<V>;
   readonly pipeline: ResiliencePipeline;
   readonly stale: StaleCache<V>;
   readonly #maxBatchSize: number;
   readonly #currency: string;
 
   constructor(
-    operation: SourceOperation<V>,
+    definition: SourceOperation<V>,
     pipeline: ResiliencePipeline,
     options: { maxStaleMs: number; staleMaxEntries: number; staleMaxBytes?: number; maxBatchSize: number; currency: string; shared?: StaleCacheOptions['shared'] },
   ) {
-    this.name = operation.name;
-    this.source = operation.source;
-    this.operation = operation;
+    this.name = definition.name;
+    this.source = definition.source;
+    this.definition = definition;
     this.pipeline = pipeline;
     this.stale = new StaleCache<V>({ maxStaleMs: options.maxStaleMs, maxEntries: options.staleMaxEntries, ...(options.staleMaxBytes ? { maxBytes: options.staleMaxBytes } : {}), ...(options.shared ? { shared: options.shared } : {}) });
     this.#maxBatchSize = options.maxBatchSize;
@@ -66,7 +66,7 @@ export class BoundOperation<V extends object> {
    * it loads are also put in `settled`, so later fields can take them without a promise.
    */
   createLoader(scope: CallScope, settled?: Map<string, V | null>): DataLoader<string, V | null> {
-    const source = this.operation.source;
+    const source = this.definition.source;
     const fetch: Fetch = (spec) => {
       // Before the pipeline: a request over its allowance must not take bulkhead places from others.
       scope.admit?.(source);
@@ -74,7 +74,7 @@ export class BoundOperation<V extends object> {
     };
     const context: LoadContext = { fetch, source, currency: this.#currency };
     return new DataLoader<string, V | null>((keys) => this.#loadBatch(keys, context, settled), {
-      batch: this.operation.batch !== false,
+      batch: this.definition.batch !== false,
       maxBatchSize: this.#maxBatchSize,
     });
   }
@@ -83,7 +83,7 @@ export class BoundOperation<V extends object> {
   async #loadBatch(keys: readonly string[], context: LoadContext, settled: Map<string, V | null> | undefined): Promise<Array<V | null | Error>> {
     let results: Array<V | null | Error>;
     try {
-      results = await this.operation.load(keys, context);
+      results = await this.definition.load(keys, context);
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       return keys.map(() => failure);

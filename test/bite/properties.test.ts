@@ -6,7 +6,7 @@ import { CallCancelledError, CircuitOpenError, UpstreamRejectedError, UpstreamUn
 import { forwardedHeaders } from '../../src/http/header-policy.js';
 import { SourceBreaker } from '../../src/resilience/breaker.js';
 import { RetryBudget } from '../../src/resilience/retry-budget.js';
-import { formatMoney } from '../../src/resolvers/money.js';
+import { formatMoney } from '../../src/resolvers/pricing.js';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 

@@ -5,7 +5,7 @@ import { UpstreamClient } from '../../src/http/upstream-client.js';
 import { ResiliencePipeline } from '../../src/resilience/pipeline.js';
 import { BoundOperation } from '../../src/sources/operation.js';
 import type { SourceOperation } from '../../src/sources/operation.js';
-import type { Operations } from '../../src/sources/index.js';
+import type { Operations } from '../../src/sources/bind.js';
 
 /** An operation that answers from memory and counts the keys it was asked for. */
 function countingOperation(): { operation: BoundOperation<{ id: string }>; asked: string[] } {

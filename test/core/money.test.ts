@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney } from '../../src/resolvers/money.js';
+import { formatMoney } from '../../src/resolvers/pricing.js';
 
 describe('formatMoney', () => {
   it('formats minor units with the currency\'s own decimals, the same on a repeat (memoised) call', () => {

@@ -6,7 +6,7 @@ import { createContext } from '../../src/context.js';
 import { prefetchChildren } from '../../src/resolvers/prefetch.js';
 import type { ChildLoad } from '../../src/resolvers/prefetch.js';
 import { createBallastSchema } from '../../src/schema.js';
-import type { Operations } from '../../src/sources/index.js';
+import type { Operations } from '../../src/sources/bind.js';
 
 const schema = createBallastSchema();
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDemoData } from '../../src/demo/data.js';
-import { StaleCache } from '../../src/resilience/stale-cache.js';
+import { StaleCache } from '../../src/degradation/stale-cache.js';
 import { postQuery, startHarness } from '../helpers/harness.js';
 import type { GraphQLResponse, Harness } from '../helpers/harness.js';
 import { startBallastProcess } from '../helpers/process.js';

@@ -3,17 +3,18 @@ import { SOURCE_NAMES } from '../config-schema.js';
 import type { UpstreamClient } from '../http/upstream-client.js';
 import { ResiliencePipeline } from '../resilience/pipeline.js';
 import type { PipelineObserver } from '../resilience/pipeline.js';
-import { SharedStaleStore } from '../resilience/shared-stale-store.js';
-import type { StoreObserver } from '../resilience/shared-stale-store.js';
-import type { StaleStore } from '../resilience/stale-cache.js';
+import { SharedStaleStore } from '../degradation/shared-stale-store.js';
+import type { StoreObserver } from '../degradation/shared-stale-store.js';
+import type { StaleStore } from '../degradation/stale-cache.js';
 import { BoundOperation } from './operation.js';
 import type { SourceOperation } from './operation.js';
 import { SOURCES } from './registry.js';
 import { bindDeclaredSources } from '../declared/bind.js';
 import { readTypeDefs } from '../declared/schema-files.js';
 
-// The composition root of the sources: binds every operation of the registry (./registry.ts, the
-// list) to its source's pipeline and stale caches. The names alone are ./names.ts.
+// The composition root of the sources, named for what it does: binds every operation of the
+// registry (./registry.ts, the list) to its source's pipeline and stale caches. The names alone
+// are ./names.ts.
 
 type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never;
 type AllOperations = UnionToIntersection<(typeof SOURCES)[number]['operations']>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approximateBytes, StaleCache } from '../../src/resilience/stale-cache.js';
+import { approximateBytes, StaleCache } from '../../src/degradation/stale-cache.js';
 
 /** Sizing a value costs a JSON.stringify: a hot key is measured at most once a second (bench/README.md). */
 describe('stale cache sizing', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StaleCache } from '../../src/resilience/stale-cache.js';
+import { StaleCache } from '../../src/degradation/stale-cache.js';
 
 describe('StaleCache', () => {
   it('serves the last good value with its age while younger than maxStaleMs', () => {

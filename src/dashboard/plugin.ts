@@ -5,21 +5,25 @@ import { faultSchema } from '../faults/contract.js';
 import type { GatewayState } from '../gateway-state.js';
 import { sampleToFault } from '../observability/failure-samples.js';
 import type { FailureSample } from '../observability/failure-samples.js';
-import type { DashboardStatus } from './dashboard-status.js';
-import { DASHBOARD_HTML } from './dashboard-page.js';
-import { json, text } from './respond.js';
+import { localStatus } from './status.js';
+import type { StatusState } from './status.js';
+import { DASHBOARD_HTML } from './page.js';
+import { json, text } from '../plugins/respond.js';
 
 export interface DashboardOptions {
   /** Fault buttons: only with embedded demo services. @default true in development */
   faultControl: boolean;
 }
 
+/** What the dashboard reads: this process's status, its failure samples, the demo services, the fleet. */
+export type DashboardState = StatusState & Pick<GatewayState, 'fleet'>;
+
 /**
  * `/dashboard`: a self-contained page (no asset from any other host) polling
  * `/dashboard/status.json`; `/dashboard/samples.json` and `/dashboard/samples/<source>/scenario.json`
  * serve failure samples; `PUT|DELETE /dashboard/faults/<source>` drives the demo services.
  */
-export function useDashboard(state: GatewayState, options: DashboardOptions): Plugin {
+export function useDashboard(state: DashboardState, options: DashboardOptions): Plugin {
   const faultControl = options.faultControl && state.demo !== undefined;
   return {
     async onRequest({ request, url, endResponse }) {
@@ -30,7 +34,7 @@ export function useDashboard(state: GatewayState, options: DashboardOptions): Pl
   };
 }
 
-async function route(state: GatewayState, faultControl: boolean, request: Request, url: URL): Promise<Response | undefined> {
+async function route(state: DashboardState, faultControl: boolean, request: Request, url: URL): Promise<Response | undefined> {
   const { pathname } = url;
   if (request.method === 'GET') {
     if (pathname === '/dashboard' || pathname === '/dashboard/') return text(DASHBOARD_HTML, 'text/html; charset=utf-8');
@@ -44,7 +48,7 @@ async function route(state: GatewayState, faultControl: boolean, request: Reques
   return undefined;
 }
 
-async function faultRoute(state: GatewayState, faultControl: boolean, request: Request, source: string): Promise<Response> {
+async function faultRoute(state: DashboardState, faultControl: boolean, request: Request, source: string): Promise<Response> {
   const demo = state.demo;
   if (!faultControl || !demo) return json({ error: 'fault control is only available with embedded demo services in development mode' }, 403);
   if (!isSource(source) || !demo.sources.includes(source)) return json({ error: `no demo service named ${source}` }, 404);
@@ -62,35 +66,8 @@ async function faultRoute(state: GatewayState, faultControl: boolean, request: R
 }
 
 /** Every worker's samples in a cluster, so each request shows the same ones; else this process's. */
-function samples(state: GatewayState, source: string | undefined): Promise<FailureSample[]> | FailureSample[] {
+function samples(state: DashboardState, source: string | undefined): Promise<FailureSample[]> | FailureSample[] {
   return state.fleet ? state.fleet.samples(source) : state.telemetry.samples.list(source);
-}
-
-/** This process's view: what the dashboard shows, and what a cluster primary merges over workers. */
-export async function localStatus(state: GatewayState, faultControl = state.config.mode === 'development' && state.demo !== undefined): Promise<DashboardStatus> {
-  const demo = state.demo;
-  const faults = await Promise.all(ALL_SOURCE_NAMES.map((name) => (faultControl && demo?.sources.includes(name) ? demo.currentFault(name).catch(() => null) : null)));
-  return {
-    generatedAt: new Date().toISOString(),
-    mode: state.config.mode,
-    draining: state.draining,
-    faultControl,
-    workers: 1,
-    // Declared sources (`@rest`) have rows too: their pipelines share the map under their names.
-    sources: (ALL_SOURCE_NAMES as SourceName[]).map((name, index) => {
-      const pipeline = state.sources.pipelines[name];
-      return {
-        name,
-        kind: demo?.sources.includes(name) ? 'demo' : 'real',
-        critical: state.config.sources[name].critical,
-        state: pipeline.breaker?.state ?? 'DISABLED',
-        breakers: [{ pid: process.pid, state: pipeline.breaker?.state ?? 'DISABLED' }],
-        bulkheadInUse: pipeline.bulkhead.inUse,
-        fault: faults[index] ?? null,
-        stats: state.telemetry.live.snapshot(name),
-      };
-    }),
-  };
 }
 
 function isSource(name: string): name is SourceName {

@@ -1,6 +1,9 @@
 import type { BreakerState } from '../resilience/breaker.js';
 import type { SourceLiveStats } from '../observability/live-stats.js';
 import type { Fault } from '../faults/contract.js';
+import type { BallastConfig, SourceName } from '../config-schema.js';
+import { ALL_SOURCE_NAMES } from '../declared/names.js';
+import type { GatewayState } from '../gateway-state.js';
 
 export interface SourceStatus {
   name: string;
@@ -26,6 +29,36 @@ export interface DashboardStatus {
   /** With several workers and no Redis: stale values the primary holds for them. */
   hostStaleEntries?: number;
   sources: SourceStatus[];
+}
+
+/** What the status of this process reads about the running gateway. */
+export type StatusState = Pick<GatewayState, 'demo' | 'draining' | 'sources' | 'telemetry'> & { config: Pick<BallastConfig, 'mode' | 'sources'> };
+
+/** This process's view: what the dashboard shows, and what a cluster primary merges over workers. */
+export async function localStatus(state: StatusState, faultControl = state.config.mode === 'development' && state.demo !== undefined): Promise<DashboardStatus> {
+  const demo = state.demo;
+  const faults = await Promise.all(ALL_SOURCE_NAMES.map((name) => (faultControl && demo?.sources.includes(name) ? demo.currentFault(name).catch(() => null) : null)));
+  return {
+    generatedAt: new Date().toISOString(),
+    mode: state.config.mode,
+    draining: state.draining,
+    faultControl,
+    workers: 1,
+    // Declared sources (`@rest`) have rows too: their pipelines share the map under their names.
+    sources: (ALL_SOURCE_NAMES as SourceName[]).map((name, index) => {
+      const pipeline = state.sources.pipelines[name];
+      return {
+        name,
+        kind: demo?.sources.includes(name) ? 'demo' : 'real',
+        critical: state.config.sources[name].critical,
+        state: pipeline.breaker?.state ?? 'DISABLED',
+        breakers: [{ pid: process.pid, state: pipeline.breaker?.state ?? 'DISABLED' }],
+        bulkheadInUse: pipeline.bulkhead.inUse,
+        fault: faults[index] ?? null,
+        stats: state.telemetry.live.snapshot(name),
+      };
+    }),
+  };
 }
 
 const SEVERITY: Record<SourceStatus['state'], number> = { DISABLED: 0, CLOSED: 1, HALF_OPEN: 2, OPEN: 3 };

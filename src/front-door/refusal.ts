@@ -19,9 +19,23 @@ export function writeRefusal(request: IncomingMessage, response: ServerResponse,
   const contentType = accepts.includes('application/graphql-response+json') ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8';
   const headers: Record<string, string | number> = { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' };
   if (refusal.retryAfterSeconds !== undefined) headers['retry-after'] = refusal.retryAfterSeconds;
-  // The unread body would otherwise have to be drained; closing costs less than reading it.
-  if (!request.complete) headers.connection = 'close';
+  if (mustClose(request)) headers.connection = 'close';
   response.writeHead(refusal.status, headers).end(body);
+}
+
+/** Bodies up to this size are drained (Node discards an unread body) so the connection stays open. */
+const DRAINED_BODY_BYTES = 16 * 1024;
+
+/**
+ * A refused client keeps its connection when the rest of its body is small and announced: under
+ * overload, closing would make every refused client reconnect, and accepting connections is work
+ * the overloaded process does before it can refuse again (bench/README.md, Overload). A large or
+ * chunked body is not worth reading: that connection is closed.
+ */
+function mustClose(request: IncomingMessage): boolean {
+  if (request.complete) return false;
+  const length = Number(request.headers['content-length']);
+  return request.headers['transfer-encoding'] !== undefined || !Number.isInteger(length) || length > DRAINED_BODY_BYTES;
 }
 
 export function writeNotFound(response: ServerResponse): void {

@@ -20,7 +20,7 @@ describe('batching, counted at the demo services', () => {
     const nodes = (body.data!.products as { nodes: Array<{ id: string; price: { amount: number }; inventory: { status: string } }> }).nodes;
     expect(nodes).toHaveLength(20);
     expect(nodes.every((node) => node.price.amount > 0 && node.inventory.status !== 'UNKNOWN')).toBe(true);
-    expect(upstreamCounts()).toEqual({ catalog: 1, inventory: 1, pricing: 1, reviews: 0, cart: 0, favorites: 0 });
+    expect(upstreamCounts()).toEqual({ catalog: 1, inventory: 1, pricing: 1, reviews: 0, cart: 0, favorites: 0, shipping: 0 });
     expect(requestedUrls(harness.service('pricing'))).toEqual([`/prices?ids=${nodes.map((node) => node.id).join(',')}&currency=USD`]);
   });
 
@@ -44,7 +44,7 @@ describe('batching, counted at the demo services', () => {
     expect(cart.items).toHaveLength(10);
     const expected = cart.items.reduce((sum, line) => sum + line.quantity * line.product.price.amount, 0);
     expect(cart.subtotal.amount).toBe(expected);
-    expect(upstreamCounts()).toEqual({ catalog: 1, inventory: 0, pricing: 1, reviews: 0, cart: 1, favorites: 0 });
+    expect(upstreamCounts()).toEqual({ catalog: 1, inventory: 0, pricing: 1, reviews: 0, cart: 1, favorites: 0, shipping: 0 });
   });
 
   it('asks upstream once for a key requested twice in one query', async () => {

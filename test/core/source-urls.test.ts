@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, SOURCE_NAMES } from '../../src/config.js';
+import { ALL_SOURCE_NAMES } from '../../src/declared/names.js';
 import { sourceBaseUrls, sourceUrlsOf, withSourceUrls } from '../../src/source-urls.js';
 
 // One rule for a source's URL: configured, else the first stand-in (demo services, then on reload the running URL).
@@ -19,7 +20,7 @@ describe('withSourceUrls: the one place a source URL is resolved', () => {
   });
 
   it('on reload, the running URLs stand in for sources the new config leaves without one', () => {
-    const running = withSourceUrls(configured, Object.fromEntries(SOURCE_NAMES.map((name, index) => [name, `http://127.0.0.1:${3000 + index}`])));
+    const running = withSourceUrls(configured, Object.fromEntries(ALL_SOURCE_NAMES.map((name, index) => [name, `http://127.0.0.1:${3000 + index}`])));
     const reloaded = withSourceUrls(loadConfig({}), undefined, sourceUrlsOf(running));
     expect(sourceUrlsOf(reloaded)).toEqual(sourceUrlsOf(running));
     expect(sourceBaseUrls(reloaded).inventory.href).toBe('http://inventory.internal:8080/');

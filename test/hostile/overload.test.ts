@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import { startBallastProcess } from '../helpers/process.js';
 import type { Harness } from '../helpers/harness.js';
-import { P1_NAME, P1_QUERY, rawGraphQLPost, sendTogether } from './raw-socket.js';
+import { P1_NAME, P1_QUERY, rawConnect, rawGraphQLPost, sendTogether } from './raw-socket.js';
 import type { RawResponse } from './raw-socket.js';
 import { MIN_ADAPTIVE_LIMIT } from '../../src/front-door/adaptive-limit.js';
 import { QueueDelayLimit } from '../../src/front-door/queue-delay.js';
@@ -73,6 +73,43 @@ describe('max in-flight requests', () => {
     const after = await post(harness.url);
     expect(after.status).toBe(200);
     expect(after.body).toEqual(SERVED);
+  });
+
+  it('a refused small request keeps its connection: the next request on the same socket is served', async () => {
+    harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
+    const slow = sendTogether(harness.url, Array.from({ length: MAX_IN_FLIGHT }, () => rawGraphQLPost(P1_QUERY)));
+    await expect.poll(() => harness.service('catalog').requests.length).toBe(MAX_IN_FLIGHT);
+    const client = await rawConnect(harness.url);
+    try {
+      client.socket.write(rawGraphQLPost(P1_QUERY));
+      await expect.poll(() => client.received()).toMatch(/OVERLOADED"}}]}$/);
+      expect(client.received()).toMatch(/^HTTP\/1\.1 503 /);
+      expect(client.received().toLowerCase()).not.toContain('connection: close');
+      await slow;
+      harness.service('catalog').clearFault();
+      const before = client.received().length;
+      client.socket.write(rawGraphQLPost(P1_QUERY));
+      await expect.poll(() => client.received().slice(before)).toMatch(/}}}$/);
+      const second = client.received().slice(before);
+      expect(second).toMatch(/^HTTP\/1\.1 200 /);
+      expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toEqual(SERVED);
+      expect(client.socket.destroyed).toBe(false);
+    } finally {
+      client.socket.destroy();
+    }
+  });
+
+  it('a refused request with a large body is answered and its connection closed', async () => {
+    harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
+    const slow = sendTogether(harness.url, Array.from({ length: MAX_IN_FLIGHT }, () => rawGraphQLPost(P1_QUERY)));
+    await expect.poll(() => harness.service('catalog').requests.length).toBe(MAX_IN_FLIGHT);
+    const client = await rawConnect(harness.url);
+    // Headers announce 64 KiB; only the headers are sent: the refusal must not wait for the body.
+    client.socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 65536\r\n\r\n{');
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(client.received().toLowerCase()).toContain('connection: close');
+    await slow;
   });
 
   it('never sheds /health, /ready or /metrics while every slot is taken', async () => {

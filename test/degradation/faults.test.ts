@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceName } from '../../src/config-schema.js';
-import type { Fault } from '../../src/demo/index.js';
+import { FAULT_MATRIX } from '../helpers/fault-matrix.js';
 import { startHarness } from '../helpers/harness.js';
 import type { DegradedEntry, GraphQLResponse, Harness } from '../helpers/harness.js';
 
@@ -16,17 +16,7 @@ const QUERY = `{
 
 const TIMEOUT_MS = 400;
 
-const FAULTS: Array<[string, Fault, string]> = [
-  ['hang', { hang: true }, 'UPSTREAM_TIMEOUT'],
-  ['100% 500', { errorRate: 1, errorStatus: 500 }, 'UPSTREAM_UNAVAILABLE'],
-  ['503 with Retry-After', { errorRate: 1, errorStatus: 503, retryAfterSeconds: 1 }, 'UPSTREAM_UNAVAILABLE'],
-  ['connection reset', { reset: true }, 'UPSTREAM_UNAVAILABLE'],
-  ['malformed JSON', { malformedJson: true }, 'UPSTREAM_BAD_RESPONSE'],
-  ['HTML page with 200', { htmlError: true }, 'UPSTREAM_BAD_RESPONSE'],
-  ['wrong field types', { wrongTypes: true }, 'UPSTREAM_BAD_RESPONSE'],
-  ['slow body', { slowBodyMs: 1500 }, 'UPSTREAM_TIMEOUT'],
-  ['latency beyond the timeout', { latencyMs: 1500 }, 'UPSTREAM_TIMEOUT'],
-];
+const FAULTS = FAULT_MATRIX;
 
 type Data = {
   products: null | { nodes: Array<{ id: string; price: unknown; inventory: unknown; rating: unknown }> };

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { BallastConfig } from '../config-schema.js';
 import { httpDemoControl } from '../faults/http-control.js';
@@ -13,6 +14,7 @@ import { DEMO_URLS_VARIABLE, SHUTDOWN_MESSAGE } from './primary.js';
  * Redis its stale values are shared with the other workers through the primary.
  */
 export async function runWorker(config: BallastConfig): Promise<void> {
+  leaveQuietlyWhenThePrimaryIsGone();
   const demoUrls = process.env[DEMO_URLS_VARIABLE];
   const shareStale = config.redis.url === null && config.cluster.shareStaleValues;
   const gateway = createGateway(config, {
@@ -35,5 +37,18 @@ export async function runWorker(config: BallastConfig): Promise<void> {
   process.on('message', (message) => {
     if (message !== SHUTDOWN_MESSAGE) return;
     void gateway.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) }).finally(() => process.exit(0));
+  });
+}
+
+/**
+ * A sibling's fatal start-up error makes the primary exit while this worker may still be starting:
+ * its `listen()` then asks the primary for the shared handle over a closed IPC channel, and Node
+ * emits that EPIPE on the worker object, which without a listener prints a stack on the shared
+ * stderr after the primary's one JSON line. The primary has already said why; leave without a word.
+ */
+function leaveQuietlyWhenThePrimaryIsGone(): void {
+  cluster.worker?.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_IPC_CHANNEL_CLOSED' || !process.connected) process.exit(2);
+    throw error;
   });
 }

@@ -50,7 +50,8 @@ describe('request deadline', () => {
     harness.service('inventory').setFault({ latencyMs: 3000 });
     const started = performance.now();
     const { status, body } = await harness.query(PRODUCT);
-    expect(performance.now() - started).toBeLessThan(500 + 150);
+    // Slack for a loaded CI runner; a deadline not kept would take the upstreams' 3 s.
+    expect(performance.now() - started).toBeLessThan(500 + 400);
     expect(status).toBe(200);
     expect((body.data!.product as { name: string }).name).toBeTruthy();
     expect(body.extensions!.degraded!.map(({ source, reason }) => ({ source, reason }))).toEqual(
@@ -66,7 +67,7 @@ describe('request deadline', () => {
     harness.service('inventory').setFault({ latencyMs: 3000 });
     const started = performance.now();
     const { body } = await harness.query(PRODUCT, undefined, { 'x-ballast-deadline-ms': '200' });
-    expect(performance.now() - started).toBeLessThan(200 + 150);
+    expect(performance.now() - started).toBeLessThan(200 + 400);
     expect(body.extensions!.degraded![0]).toMatchObject({ source: 'inventory', reason: 'DEADLINE_EXCEEDED' });
     const sent = Number(harness.service('catalog').requests[0]!.headers['x-ballast-deadline-ms']);
     expect(sent).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SOURCE_NAMES } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { ALL_SOURCE_NAMES } from '../../src/declared/names.js';
 import { sourceBaseUrls, sourceUrlsOf, withSourceUrls } from '../../src/source-urls.js';
 

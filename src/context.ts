@@ -88,6 +88,7 @@ export function createContext({ config, operations }: ContextDependencies, reque
     headers: upstreamHeaders(request, requestId, config),
     tracer: requestSpanOf(request),
     admit: callAllowance(config.security.maxCallsPerSource),
+    ids: { requestId, traceId: traceIdOf(request) },
   });
   return {
     config,

@@ -14,7 +14,6 @@ import type { Fleet, GatewayState } from './gateway-state.js';
 import { DEFAULT_QUERY } from './graphiql.js';
 import { UpstreamClient } from './http/upstream-client.js';
 import { createLogger } from './observability/logger.js';
-import { requestScope } from './observability/request-scope.js';
 import type { Logger } from './observability/logger.js';
 import { Telemetry } from './observability/telemetry.js';
 import { activeTracing } from './observability/tracing.js';
@@ -145,16 +144,10 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   });
   const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason));
   const opsSeparate = config.ops.port !== null;
-  // Every request runs in its own scope, so log lines written while serving it carry its ids.
-  // Those lines are warnings (breaker transitions, retry budget): at a level that drops them the
-  // scope is skipped, since on Node 20 it costs a promise hook on every promise (bench/README.md).
-  const scoped = telemetry.logger.isLevelEnabled('warn')
-    ? (request: IncomingMessage, response: ServerResponse): unknown => requestScope.run({}, () => yoga(request, response))
-    : (request: IncomingMessage, response: ServerResponse): unknown => yoga(request, response);
-  const handle = publicHandler(scoped, admission, opsSeparate) as Gateway['handle'];
+  const handle = publicHandler(yoga, admission, opsSeparate) as Gateway['handle'];
   // A reload (src/reload.ts) hands the running server to the new gateway, which then attaches nothing itself.
   const server = options.server ?? createBoundedServer(config.server, handle);
-  const handleOps = opsHandler(scoped) as Gateway['handle'];
+  const handleOps = opsHandler(yoga) as Gateway['handle'];
   const opsServer = opsSeparate ? (options.opsServer ?? createBoundedServer(config.server, handleOps)) : undefined;
   return {
     yoga,

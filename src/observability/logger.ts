@@ -2,13 +2,12 @@ import cluster from 'node:cluster';
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type { BallastConfig } from '../config-schema.js';
-import { requestLogFields } from './request-scope.js';
 
 export type { Logger } from 'pino';
 
 /** JSON lines to stdout (or `destination`, for tests), at the configured level. */
 export function createLogger(level: BallastConfig['logLevel'], destination?: DestinationStream): Logger {
-  return pino({ level, base: processFields(), timestamp: pino.stdTimeFunctions.isoTime, mixin: requestLogFields }, destination);
+  return pino({ level, base: processFields(), timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 
 /** On every line: which process (and, in a cluster, which worker) wrote it. */

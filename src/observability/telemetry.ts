@@ -1,7 +1,7 @@
 import type { SourceName } from '../config-schema.js';
 import type { DegradationReportEntry } from '../degradation/collector.js';
 import type { BreakerState } from '../resilience/breaker.js';
-import type { PipelineObserver, ResiliencePipeline } from '../resilience/pipeline.js';
+import type { PipelineObserver, RequestIds, ResiliencePipeline } from '../resilience/pipeline.js';
 import type { StoreObserver } from '../degradation/shared-stale-store.js';
 import { FailureSamples } from './failure-samples.js';
 import { LiveStats } from './live-stats.js';
@@ -65,7 +65,7 @@ export class Telemetry {
         this.#warnings.warn(
           `${entry.source}:${entry.reason}:${entry.fallback}`,
           // The request that let this line through: its ids lead to one full example.
-          { source: entry.source, reason: entry.reason, fallback: entry.fallback, requestId: request.requestId, ...(request.traceId ? { traceId: request.traceId } : {}) },
+          { source: entry.source, reason: entry.reason, fallback: entry.fallback, ...idFields(request) },
           'fields degraded',
         );
       }
@@ -74,8 +74,7 @@ export class Telemetry {
     if (!this.logger.isLevelEnabled('info')) return;
     this.logger.info(
       {
-        requestId: request.requestId,
-        ...(request.traceId ? { traceId: request.traceId } : {}),
+        ...idFields(request),
         operation: request.operation,
         result: request.result,
         status: request.status,
@@ -88,8 +87,14 @@ export class Telemetry {
 
   #logObserver(): PipelineObserver {
     return {
-      breakerTransition: (source: string, state: BreakerState) => this.logger.warn({ source, state }, 'breaker transition'),
-      budgetExhausted: (source: string) => this.#warnings.warn(`${source}:budget`, { source }, 'retry budget exhausted'),
+      breakerTransition: (source: string, state: BreakerState, cause?: RequestIds) => this.logger.warn({ source, state, ...idFields(cause) }, 'breaker transition'),
+      budgetExhausted: (source: string, cause?: RequestIds) => this.#warnings.warn(`${source}:budget`, { source, ...idFields(cause) }, 'retry budget exhausted'),
     };
   }
+}
+
+/** The request a line is about, as log fields: `traceId` only when the client sent one. */
+function idFields(ids: RequestIds | undefined): Partial<RequestIds> {
+  if (!ids) return {};
+  return ids.traceId ? { requestId: ids.requestId, traceId: ids.traceId } : { requestId: ids.requestId };
 }

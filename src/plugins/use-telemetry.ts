@@ -2,7 +2,6 @@ import type { Plugin } from 'graphql-yoga';
 import type { BallastContext } from '../context.js';
 import { requestIdOf, traceIdOf } from '../context.js';
 import type { RequestResult } from '../observability/metrics.js';
-import { requestScope } from '../observability/request-scope.js';
 import type { Telemetry } from '../observability/telemetry.js';
 
 interface RequestRecord {
@@ -20,11 +19,6 @@ export function useTelemetry(telemetry: Telemetry, graphqlPath = '/graphql'): Pl
   const records = new WeakMap<Request, RequestRecord>();
   return {
     onRequest({ request, url }) {
-      const scope = requestScope.getStore();
-      if (scope) {
-        scope.requestId = requestIdOf(request);
-        scope.traceId = traceIdOf(request);
-      }
       if (url.pathname === graphqlPath) records.set(request, { startedAt: performance.now(), hasData: false, hasErrors: false });
     },
     onExecute({ args }) {

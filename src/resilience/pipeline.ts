@@ -51,6 +51,18 @@ export interface CallScope {
   tracer?: CallTracer | undefined;
   /** Counts a call of `source` against the request's allowance; throws when the request has used it up. */
   admit?: (source: string) => void;
+  /**
+   * The request's ids, for the warnings a call can cause (breaker opening, retry budget spent):
+   * carried explicitly, since a request-wide AsyncLocalStorage costs a promise hook per promise on
+   * Node 20 (docs/architecture.md § Hand-written primitives and why).
+   */
+  ids?: RequestIds | undefined;
+}
+
+/** Which request a warning is about. */
+export interface RequestIds {
+  requestId: string;
+  traceId?: string | undefined;
 }
 
 /** How a call ended: success, one of the reasons of docs/architecture.md § Contract: degradation, or cancelled because its request ended first. */
@@ -71,8 +83,10 @@ export interface PipelineObserver {
   callEnded?(source: string, outcome: CallOutcome, latencyMs: number): void;
   attemptFailed?(source: string, attempt: FailedAttempt): void;
   retried?(source: string, error: UpstreamError, delayMs: number): void;
-  budgetExhausted?(source: string): void;
-  breakerTransition?(source: string, state: BreakerState): void;
+  /** `cause`: the request whose retry found the budget spent. */
+  budgetExhausted?(source: string, cause?: RequestIds): void;
+  /** `cause`: the request whose call moved the breaker; none when its timer did (OPEN → HALF_OPEN). */
+  breakerTransition?(source: string, state: BreakerState, cause?: RequestIds): void;
 }
 
 /** Header telling the upstream how many milliseconds the caller will still wait. */
@@ -93,6 +107,12 @@ export class ResiliencePipeline {
   readonly #budget: RetryBudget;
   /** Notified in order; the list may grow after the pipeline is built (metrics join once the pipelines exist). */
   readonly #observers: readonly PipelineObserver[];
+  /**
+   * The request of the attempt that settled last. Opossum moves its state in the microtasks right
+   * after an attempt settles, before any other I/O callback can run, so this is the request whose
+   * call opened (or closed) the breaker.
+   */
+  #lastSettled: RequestIds | undefined;
 
   constructor(source: string, baseUrl: URL, policy: SourcePolicy, client: UpstreamClient, observers: readonly PipelineObserver[] = []) {
     this.source = source;
@@ -106,7 +126,8 @@ export class ResiliencePipeline {
     if (policy.breaker.enabled) {
       this.breaker = new SourceBreaker(source, policy.breaker);
       this.breaker.onTransition((state) => {
-        for (const observer of observers) observer.breakerTransition?.(source, state);
+        const cause = state === 'HALF_OPEN' ? undefined : this.#lastSettled;
+        for (const observer of observers) observer.breakerTransition?.(source, state, cause);
       });
     }
   }
@@ -176,7 +197,7 @@ export class ResiliencePipeline {
             span?.event('ballast.retry', { 'error.type': error.code, 'ballast.delay_ms': delayMs });
           },
           onBudgetExhausted: () => {
-            for (const observer of this.#observers) observer.budgetExhausted?.(this.source);
+            for (const observer of this.#observers) observer.budgetExhausted?.(this.source, scope.ids);
             span?.event('ballast.retry_budget.exhausted');
           },
         });
@@ -216,12 +237,14 @@ export class ResiliencePipeline {
         ...(spec.acceptStatuses ? { acceptStatuses: spec.acceptStatuses } : {}),
       });
       status = response.status;
+      this.#lastSettled = scope.ids;
       const parsed = spec.parse(response);
       this.#reportBadItems(spec, parsed, response, performance.now() - started);
       span?.end(status);
       return parsed;
     } catch (error) {
       const failure = this.#asUpstreamError(error);
+      this.#lastSettled = scope.ids;
       const failed: FailedAttempt = { method: spec.method, path: spec.path, error: failure, latencyMs: performance.now() - started };
       for (const observer of this.#observers) observer.attemptFailed?.(this.source, failed);
       span?.end(status ?? failure.status, failure);

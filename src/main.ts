@@ -49,13 +49,7 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  if (positionals[0] === 'check-config') {
-    const config = loadConfig(process.env, positionals[1] ?? values.config);
-    started = config;
-    checkStartup(config, process.env, undefined, Object.keys(DEMO_ROUTES));
-    process.stdout.write(describePolicies(config));
-    return;
-  }
+  if (positionals[0] === 'check-config') return checkConfig(positionals[1] ?? values.config);
   if (positionals.length) throw new ConfigError(`unknown command "${positionals[0]}"; see --help`);
   const env = values.port === undefined ? process.env : { ...process.env, PORT: values.port };
   const config = loadConfig(env, values.config);
@@ -67,24 +61,35 @@ async function main(): Promise<void> {
   const demo = await startDemoFor(config);
   const resolved = withSourceUrls(config, demo?.urls);
   if (workers > 1) {
-    runPrimary(resolved, {
-      workers,
-      demo,
-      configPath: values.config,
-      onListening: (address) => printBanner(resolved, `http://${address.address && address.address !== '0.0.0.0' && address.address !== '::' ? address.address : 'localhost'}:${address.port}`, demo, workers),
-    });
+    runPrimary(resolved, { workers, demo, configPath: values.config, onListening: (address) => printBanner(resolved, bannerUrl(address), demo, workers) });
     return;
   }
+  await serveInThisProcess(resolved, demo, () => withSourceUrls(loadConfig(env, values.config), demo?.urls));
+}
+
+/** `ballast check-config [file]`: validates, runs the start-up checks and prints each source's policy. */
+function checkConfig(path: string | undefined): void {
+  const config = loadConfig(process.env, path);
+  started = config;
+  checkStartup(config, process.env, undefined, Object.keys(DEMO_ROUTES));
+  process.stdout.write(describePolicies(config));
+}
+
+function bannerUrl(address: { address?: string | null; port: number }): string {
+  const host = address.address && address.address !== '0.0.0.0' && address.address !== '::' ? address.address : 'localhost';
+  return `http://${host}:${address.port}`;
+}
+
+/** One process serves: SIGHUP reloads the config (`reread`) onto the same server, SIGTERM drains. */
+async function serveInThisProcess(config: BallastConfig, demo: DemoServices | undefined, reread: () => BallastConfig): Promise<void> {
   await startTracing(process.env);
-  const gateway = createGateway(resolved, demo ? { demo: inProcessDemoControl(demo) } : {});
+  const demoOption = demo ? { demo: inProcessDemoControl(demo) } : {};
+  const gateway = createGateway(config, demoOption);
   const url = await gateway.listen();
-  printBanner(resolved, url, demo, 1);
+  printBanner(config, url, demo, 1);
   const reloadable = new ReloadableGateway(gateway);
-  reloadOnHangup(reloadable, (server, opsServer) => {
-    const next = loadConfig(env, values.config);
-    // Sources the running demo services stand in for keep them; the server keeps its port.
-    return createGateway(withSourceUrls(next, demo?.urls), { server, opsServer, ...(demo ? { demo: inProcessDemoControl(demo) } : {}) });
-  });
+  // Sources the running demo services stand in for keep them; the server keeps its port.
+  reloadOnHangup(reloadable, (server, opsServer) => createGateway(reread(), { server, opsServer, ...demoOption }));
   installShutdown(async () => {
     await reloadable.close({ drainDelayMs: Number(process.env.BALLAST_DRAIN_DELAY_MS ?? 0) });
     await demo?.close();

@@ -4,7 +4,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { visit } from 'graphql';
 import type { DocumentNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import type { CORSOptions, YogaServerInstance } from 'graphql-yoga';
+import type { CORSOptions, YogaServerInstance, YogaServerOptions } from 'graphql-yoga';
 import type { BallastConfig } from './config-schema.js';
 import { readTypeDefs } from './declared/schema-files.js';
 import { createContext } from './context.js';
@@ -72,7 +72,7 @@ export interface GatewayOptions {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, BallastContext>;
-  /** The server's request listener: admission control, then yoga inside the request's log scope. */
+  /** The server's request listener: admission control, then yoga. */
   handle(request: IncomingMessage, response: ServerResponse): void;
   /** The ops listener's request listener (/health, /ready, /metrics). */
   handleOps(request: IncomingMessage, response: ServerResponse): void;
@@ -102,32 +102,28 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   const sources = createSources(config, sourceBaseUrls(config), client, telemetry.observers, options.hostStaleStore, typeDefs);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
+  const yoga = createBallastYoga(state, typeDefs);
+  const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason));
+  const opsSeparate = config.ops.port !== null;
+  const handle = publicHandler(yoga, admission, opsSeparate) as Gateway['handle'];
+  // A reload (src/reload.ts) hands the running server to the new gateway, which then attaches nothing itself.
+  const server = options.server ?? createBoundedServer(config.server, handle);
+  const handleOps = opsHandler(yoga) as Gateway['handle'];
+  const opsServer = opsSeparate ? (options.opsServer ?? createBoundedServer(config.server, handleOps)) : undefined;
+  return { yoga, handle, handleOps, server, opsServer, state, client, ...lifecycle({ state, server, opsServer, admission, client }) };
+}
+
+type BallastYoga = Gateway['yoga'];
+
+/** Yoga over Ballast's schema, with the plugins in their order (each says why it is where it is). */
+function createBallastYoga(state: GatewayState, typeDefs: ReturnType<typeof readTypeDefs>): BallastYoga {
+  const { config, sources } = state;
   const development = config.mode === 'development';
   const { security } = config;
-  const yoga = createYoga<Record<string, never>, BallastContext>({
+  return createYoga<Record<string, never>, BallastContext>({
     schema: createBallastSchema(typeDefs),
     context: ({ request }) => createContext({ config, operations: sources.operations }, request),
-    plugins: [
-      useHealth(state),
-      useMetricsEndpoint(state),
-      development && useDashboard(state, { faultControl: true }),
-      useTelemetry(telemetry),
-      useTracing(config.tracing),
-      ...useRequestLimits(config),
-      security.csrfPrevention && useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      !(security.introspection ?? development) && useDisableIntrospection(),
-      // Before trusted documents: it resolves a known APQ hash to its text first (docs/clients.md).
-      ...useAutomaticPersistedQueries(config),
-      ...useTrustedDocuments(config),
-      ...useIdentity(config),
-      ...useRateLimit(config, () => telemetry.metrics.requestShed('rate_limited')),
-      useDeferStream(),
-      useDegradationReport(),
-      useRequestLifecycle(),
-      config.cacheControl.enabled && useCacheControl(config),
-      useGraphQlJit({}, { enableIf: (args) => !usesIncrementalDelivery(args.document) }),
-      useJitErrorCompatibility(),
-    ],
+    plugins: gatewayPlugins(state),
     graphiql: (security.graphiql ?? development) ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ [CSRF_HEADERS[0]!]: '1' }) } : false,
     renderGraphiQL,
     landingPage: false,
@@ -142,21 +138,47 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
     maskedErrors: { isDev: development },
     logging: false,
   });
-  const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason));
-  const opsSeparate = config.ops.port !== null;
-  const handle = publicHandler(yoga, admission, opsSeparate) as Gateway['handle'];
-  // A reload (src/reload.ts) hands the running server to the new gateway, which then attaches nothing itself.
-  const server = options.server ?? createBoundedServer(config.server, handle);
-  const handleOps = opsHandler(yoga) as Gateway['handle'];
-  const opsServer = opsSeparate ? (options.opsServer ?? createBoundedServer(config.server, handleOps)) : undefined;
+}
+
+function gatewayPlugins(state: GatewayState): YogaServerOptions<Record<string, never>, BallastContext>['plugins'] {
+  const { config, telemetry } = state;
+  const development = config.mode === 'development';
+  const { security } = config;
+  return [
+    useHealth(state),
+    useMetricsEndpoint(state),
+    development && useDashboard(state, { faultControl: true }),
+    useTelemetry(telemetry),
+    useTracing(config.tracing),
+    ...useRequestLimits(config),
+    security.csrfPrevention && useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+    !(security.introspection ?? development) && useDisableIntrospection(),
+    // Before trusted documents: it resolves a known APQ hash to its text first (docs/clients.md).
+    ...useAutomaticPersistedQueries(config),
+    ...useTrustedDocuments(config),
+    ...useIdentity(config),
+    ...useRateLimit(config, () => telemetry.metrics.requestShed('rate_limited')),
+    useDeferStream(),
+    useDegradationReport(),
+    useRequestLifecycle(),
+    config.cacheControl.enabled && useCacheControl(config),
+    useGraphQlJit({}, { enableIf: (args) => !usesIncrementalDelivery(args.document) }),
+    useJitErrorCompatibility(),
+  ];
+}
+
+interface Running {
+  state: GatewayState;
+  server: Server;
+  opsServer: Server | undefined;
+  admission: Admission;
+  client: UpstreamClient;
+}
+
+/** Listening, draining and releasing what a gateway holds (pools, breakers, timers, tracing). */
+function lifecycle({ state, server, opsServer, admission, client }: Running): Pick<Gateway, 'listen' | 'close' | 'release'> {
+  const { config, sources } = state;
   return {
-    yoga,
-    handle,
-    handleOps,
-    server,
-    opsServer,
-    state,
-    client,
     // The public listener first: a cluster primary announces the first address a worker listens on.
     listen: async (port = config.port, host = config.host) => {
       const url = await listen(server, port, host);

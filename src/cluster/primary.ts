@@ -43,38 +43,27 @@ export interface PrimaryOptions {
  */
 export function runPrimary(config: BallastConfig, options: PrimaryOptions): void {
   const aggregator = new AggregatorRegistry();
-  let env = workerEnvironment(config, options.demo);
   const depot = new HostStaleDepot(config.cluster.staleMaxBytes);
-  let stopping = false;
-  let announced = false;
+  const fleet = { env: workerEnvironment(config, options.demo), stopping: false, announced: false };
   let restarting = Promise.resolve();
   cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
 
   const fork = (): Worker => {
-    const worker = cluster.fork(env);
-    serveFromPrimary(
-      worker,
-      {
-        metrics: () => aggregator.clusterMetrics(),
-        'fleet-status': async () => ({ ...mergeStatuses((await askEveryWorker('status')) as DashboardStatus[]), hostStaleEntries: depot.size }),
-        'fleet-samples': async (source) => mergeSamples((await askEveryWorker('samples', source)) as FailureSample[][]),
-        [STALE_GET]: (keys) => (Array.isArray(keys) ? depot.get(keys as string[]) : []),
-      },
-      { [STALE_PUT]: (values) => Array.isArray(values) && depot.put(values as SharedStaleValue[]) },
-    );
+    const worker = cluster.fork(fleet.env);
+    serveFromPrimary(worker, primaryQueries(aggregator, depot), { [STALE_PUT]: (values) => Array.isArray(values) && depot.put(values as SharedStaleValue[]) });
     worker.once('listening', (address) => {
-      if (announced) return;
-      announced = true;
+      if (fleet.announced) return;
+      fleet.announced = true;
       options.onListening(address);
     });
     return worker;
   };
 
   cluster.on('exit', (worker, code, signal) => {
-    if (stopping || worker.exitedAfterDisconnect) return;
+    if (fleet.stopping || worker.exitedAfterDisconnect) return;
     // Exit code 2 before any worker listened: a start-up error (port in use, bad HOST) the worker
     // already reported in one line; forking again would only repeat it forever.
-    if (!announced && code === 2) process.exit(2);
+    if (!fleet.announced && code === 2) process.exit(2);
     lifecycleLog().error({ workerPid: worker.process.pid, exitCode: code, signal }, `worker ${worker.process.pid} died (${signal ?? code}); starting a new one`);
     fork();
   });
@@ -83,13 +72,28 @@ export function runPrimary(config: BallastConfig, options: PrimaryOptions): void
   process.on('SIGHUP', () => {
     const next = reloadedEnvironment(config, options);
     if (!next) return;
-    env = next;
+    fleet.env = next;
     // A second SIGHUP during a restart waits for it, then replaces the workers again.
     restarting = restarting.then(() => rollingRestart(fork));
   });
+  stopOnSignals(fleet, options);
+}
+
+/** What a worker may ask the primary: the fleet's metrics, status and samples, and host-wide stale values. */
+function primaryQueries(aggregator: InstanceType<typeof AggregatorRegistry>, depot: HostStaleDepot): Parameters<typeof serveFromPrimary>[1] {
+  return {
+    metrics: () => aggregator.clusterMetrics(),
+    'fleet-status': async () => ({ ...mergeStatuses((await askEveryWorker('status')) as DashboardStatus[]), hostStaleEntries: depot.size }),
+    'fleet-samples': async (source) => mergeSamples((await askEveryWorker('samples', source)) as FailureSample[][]),
+    [STALE_GET]: (keys) => (Array.isArray(keys) ? depot.get(keys as string[]) : []),
+  };
+}
+
+/** SIGTERM / SIGINT: drain every worker, close the demo services, exit. */
+function stopOnSignals(fleet: { stopping: boolean }, options: PrimaryOptions): void {
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
+    if (fleet.stopping) return;
+    fleet.stopping = true;
     lifecycleLog().info({ signal }, `${signal}: draining ${Object.keys(cluster.workers ?? {}).length} workers, then stopping`);
     void drainAll().then(async () => {
       await options.demo?.close();

@@ -1,9 +1,10 @@
 /**
- * `npx tsx bench/cpu-ab.ts [--roots=/a,/b] [--scenario=S1] [--seconds=8] [--rounds=2] [--prof=DIR] [--variant=shipped]`:
+ * `npx tsx bench/cpu-ab.ts [--roots=/a,/b] [--scenario=S1] [--seconds=8] [--rounds=2] [--prof=DIR] [--variant=shipped[,declared-pricing]]`:
  * CPU µs per request of Ballast as shipped, measured like `npm run bench` (the server's /proc CPU
  * time over the measured load, every answer checked), for one or more checkouts (each already
  * built with `tsc -p tsconfig.bench.json`), interleaved A, B, A, B so a shared machine's noise
- * falls on both. `--prof=DIR` runs the servers with `--cpu-prof` into DIR (read it with
+ * falls on both; several comma-separated variants are interleaved the same way within each root
+ * (`--variant=shipped,declared-pricing`: coded against declared pricing). `--prof=DIR` runs the servers with `--cpu-prof` into DIR (read it with
  * bench/profile-summary.ts). Upstreams and load run on CPU 1, the server on CPU 0, as in the bench.
  */
 import os from 'node:os';
@@ -20,7 +21,7 @@ const scenario = SCENARIOS.find((entry) => entry.id === arg('scenario', 'S1'))!;
 const seconds = Number(arg('seconds', '8'));
 const rounds = Number(arg('rounds', '2'));
 const profileDir = arg('prof', '');
-const variant = arg('variant', 'shipped');
+const variants = arg('variant', 'shipped').split(',');
 const script = arg('script', 'bench/servers/ballast.ts');
 const semi = arg('semi', '');
 const connections = Number(arg('connections', '50'));
@@ -30,7 +31,7 @@ const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned
 const urls = demo.info.urls as Record<string, string>;
 try {
   for (let round = 0; round < rounds; round++) {
-    for (const root of roots) {
+    for (const [root, variant] of roots.flatMap((entry) => variants.map((name) => [entry, name] as const))) {
       const flags = semi ? [`--max-semi-space-size=${semi}`] : [...WORKER_NODE_FLAGS];
       if (profileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
       const cwd = process.cwd();
@@ -45,7 +46,7 @@ try {
         const result = await closedLoop(url, workload, seconds, connections);
         const cpu = child.cpuMicros() - before;
         const bad = result.wrong + result.non2xx + result.errors;
-        console.log(`${root} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req, ${Math.round(result.requestsPerSecond)} good/s, bad ${bad}/${result.requests}, peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}`);
+        console.log(`${root} ${variant} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req, ${Math.round(result.requestsPerSecond)} good/s, bad ${bad}/${result.requests}, peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}`);
       } finally {
         await child.stop();
       }

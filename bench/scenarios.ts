@@ -48,6 +48,7 @@ export const SERVERS: ServerSpec[] = [
   { id: 'B2', title: 'Ballast, naive (no batching)', script: 'bench/servers/ballast.ts', args: ['naive'], scenarios: ALL, nodeFlags: WORKER_NODE_FLAGS },
   { id: 'B3', title: 'Ballast, resilience off', script: 'bench/servers/ballast.ts', args: ['bare'], scenarios: ALL, nodeFlags: WORKER_NODE_FLAGS },
   { id: 'B4', title: 'Ballast as shipped', script: 'bench/servers/ballast.ts', args: ['shipped'], scenarios: ALL, nodeFlags: WORKER_NODE_FLAGS },
+  { id: 'B4d', title: 'Ballast as shipped, pricing declared with @rest instead of coded', script: 'bench/servers/ballast.ts', args: ['declared-pricing'], scenarios: ALL, nodeFlags: WORKER_NODE_FLAGS },
   { id: 'B5', title: 'Apollo Server 5 + datasource-rest + DataLoader, tuned', script: 'bench/servers/b5-apollo.ts', args: ['tuned'], scenarios: ALL, nodeFlags: WORKER_NODE_FLAGS },
   { id: 'B5w', title: 'Apollo Server 5 as first written (cache-control on, no shared cache)', script: 'bench/servers/b5-apollo.ts', args: ['as-written'], scenarios: ['S1', 'S2'], nodeFlags: WORKER_NODE_FLAGS },
 ];

@@ -20,10 +20,18 @@ export function loadTypeDefs(directory = SCHEMA_DIR): string[] {
 }
 
 /**
+ * `Type.field` of every field with a coded resolver (`Money.formatted`): a declared source's
+ * answer need not carry them, Ballast computes them (docs/adding-a-data-source.md).
+ */
+export const RESOLVED_FIELDS: ReadonlySet<string> = new Set(
+  Object.entries(resolvers).flatMap(([type, fields]) => Object.keys(fields as object).map((field) => `${type}.${field}`)),
+);
+
+/**
  * The executable schema: every .graphql file of schema/ (or BALLAST_SCHEMA_DIR), the resolvers of
  * src/resolvers/ and one per `@rest` field (docs/adding-a-data-source.md). Throws `DeclarationError`
  * on a bad declaration.
  */
 export function createBallastSchema(typeDefs: readonly string[] = readTypeDefs()): GraphQLSchema {
-  return createSchema<BallastContext>({ typeDefs: [...typeDefs], resolvers: [resolvers, declaredResolvers(loadDeclarations(typeDefs))] });
+  return createSchema<BallastContext>({ typeDefs: [...typeDefs], resolvers: [resolvers, declaredResolvers(loadDeclarations(typeDefs, RESOLVED_FIELDS))] });
 }

@@ -37,7 +37,7 @@ import { useHealth } from './plugins/use-health.js';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
 import { useTelemetry } from './plugins/use-telemetry.js';
 import { useTracing } from './plugins/use-tracing.js';
-import { createBallastSchema } from './schema.js';
+import { createBallastSchema, RESOLVED_FIELDS } from './schema.js';
 import { createSources } from './sources/bind.js';
 import type { StaleStore } from './degradation/stale-cache.js';
 import { sourceBaseUrls } from './source-urls.js';
@@ -99,7 +99,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   const client = new UpstreamClient();
   // One read of the SDL for both the schema and the declared sources' operations (a reload reads it again).
   const typeDefs = readTypeDefs();
-  const sources = createSources(config, sourceBaseUrls(config), client, telemetry.observers, options.hostStaleStore, typeDefs);
+  const sources = createSources(config, sourceBaseUrls(config), client, telemetry.observers, options.hostStaleStore, typeDefs, RESOLVED_FIELDS);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const yoga = createBallastYoga(state, typeDefs);

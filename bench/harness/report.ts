@@ -50,7 +50,7 @@ const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toF
 export const badAnswers = (row: Row): number => row.wrong + row.non2xx + row.errors;
 const badShare = (row: Row) => (row.requests > 0 ? (100 * badAnswers(row)) / row.requests : 0);
 const HEALTHY = ['S1', 'S2'];
-const BALLAST = ['B2', 'B3', 'B4'];
+const BALLAST = ['B2', 'B3', 'B4', 'B4d'];
 /** The open-loop load at which Ballast's p99 is compared with tuned Apollo's. */
 export const OPEN_LOOP_COMPARED_SHARE = 0.8;
 
@@ -78,6 +78,11 @@ export function evaluateTargets(rows: Row[], openLoop: OpenLoopRow[] = []): Targ
   targets.push({ name: 'B4 S4 p99 <= 230 ms', value: s4 ? `${s4.p99Ms} ms` : 'n/a', pass: !!s4 && s4.p99Ms <= 230, kind: 'speed' });
   const b4Calls = find(rows, 'B4', 'S1')?.upstreamCallsPerQuery ?? Number.NaN;
   targets.push({ name: 'B4 upstream calls per S1 query = 3', value: fixed(b4Calls), pass: b4Calls === 3, kind: 'correctness' });
+  // Issue 18: S1 with pricing declared instead of coded, the same calls and within 5% of its speed (bench/README.md § Declared pricing).
+  const declaredCalls = find(rows, 'B4d', 'S1')?.upstreamCallsPerQuery ?? Number.NaN;
+  targets.push({ name: 'B4d upstream calls per S1 query = 3', value: fixed(declaredCalls), pass: declaredCalls === 3, kind: 'correctness' });
+  const declaredSpeed = ratio(find(rows, 'B4d', 'S1'), find(rows, 'B4', 'S1'));
+  targets.push({ name: 'B4d (pricing declared) / B4 throughput on S1 >= 0.95', value: fixed(declaredSpeed), pass: declaredSpeed >= 0.95, kind: 'speed' });
   const b2Calls = find(rows, 'B2', 'S1')?.upstreamCallsPerQuery ?? Number.NaN;
   targets.push({ name: 'B2 upstream calls per S1 query = 41', value: fixed(b2Calls), pass: b2Calls === 41, kind: 'correctness' });
   targets.push(noBadAnswers('zero bad answers in S1 and S2, every server', rows.filter((row) => HEALTHY.includes(row.scenario))));

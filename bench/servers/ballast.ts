@@ -4,13 +4,15 @@ import { ALL_SOURCE_NAMES as SOURCE_NAMES } from '../../src/declared/names.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startTracing, stopTracing } from '../../src/observability/tracing.js';
 import { createGateway } from '../../src/server.js';
+import { declaredPricingSchemaDir } from './declared-pricing.js';
 import { announceReady, stopOnSignal } from './ready.js';
 
 /**
  * B2–B4: Ballast over the bench's demo upstreams (URLs in BENCH_UPSTREAMS). The variant says
  * what is taken away: `naive` asks upstream once per key (maxBatchSize 1, as resolvers without
  * DataLoader would), `bare` turns every resilience policy off, `shipped` changes nothing,
- * `unshed` turns admission control off (bench/overload.ts).
+ * `unshed` turns admission control off (bench/overload.ts), `declared-pricing` serves
+ * `Product.price` from an `@rest` declaration instead of the coded pricing source (bench/README.md).
  */
 const variant = process.argv[2] ?? 'shipped';
 const upstreams = JSON.parse(process.env.BENCH_UPSTREAMS ?? '{}') as Record<string, string>;
@@ -31,6 +33,7 @@ function overrides(): ConfigOverrides {
     case 'bare':
       return { sources: perSource(BARE_POLICY) };
     case 'shipped':
+    case 'declared-pricing':
       return { sources: perSource({}) };
     // bench/overload.ts: as shipped but with admission control off, to compare shedding against none.
     case 'unshed':
@@ -46,6 +49,8 @@ function overrides(): ConfigOverrides {
 // S4's 200 ms field timeout applies to every variant, so the scenarios are the same for all.
 // On only when the harness names an OTLP endpoint (bench/tracing.ts), before the gateway, as main.ts does.
 await startTracing(process.env);
+// Before the gateway reads its SDL; pricing is a coded source name, so nothing read earlier changes.
+if (variant === 'declared-pricing') process.env.BALLAST_SCHEMA_DIR = declaredPricingSchemaDir();
 const config = resolveConfig({ port: 0, host: '127.0.0.1', mode: 'production', logLevel: 'warn', fieldTimeouts: { 'Product.inventory': 200 } }, overrides());
 const gateway = createGateway(config, { logger: createLogger('warn') });
 const url = await gateway.listen();

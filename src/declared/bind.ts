@@ -17,6 +17,8 @@ export interface BindOptions {
   /** The coded sources' pipelines: declared sources' pipelines are added to it. */
   pipelines: Record<SourceName, ResiliencePipeline>;
   shared?: { store: StaleStore; writeIntervalMs: number };
+  /** Fields with a coded resolver (`Money.formatted`): an answer need not carry them (see `loadDeclarations`). */
+  resolvedFields?: ReadonlySet<string>;
 }
 
 /**
@@ -30,10 +32,10 @@ export function bindDeclaredSources(typeDefs: readonly string[], options: BindOp
   const policies = config.sources as Record<string, BallastConfig['sources'][SourceName]>;
   const urls = baseUrls as Record<string, URL>;
   for (const name of DECLARED_SOURCE_NAMES) pipelines[name] ??= new ResiliencePipeline(name, urls[name]!, policies[name]!, client, observers);
-  return loadDeclarations(typeDefs).map((declaration) => {
+  return loadDeclarations(typeDefs, options.resolvedFields).map((declaration) => {
     const policy = policies[declaration.source]!;
     const shared = options.shared && { ...options.shared, namespace: `${declaration.coordinate}:` };
-    const bound = new BoundOperation(declaredOperation(declaration), pipelines[declaration.source]!, {
+    const bound = new BoundOperation(declaredOperation(declaration, { currency: config.currency }), pipelines[declaration.source]!, {
       maxStaleMs: policy.maxStaleMs,
       staleMaxEntries: policy.staleMaxEntries,
       ...(policy.staleMaxBytes ? { staleMaxBytes: policy.staleMaxBytes } : {}),

@@ -3,6 +3,8 @@ import type { GraphQLDirective, GraphQLField, GraphQLObjectType, GraphQLSchema }
 import type { z } from 'zod';
 import { SOURCE_NAMES } from '../sources/names.js';
 import { schemaOfType, UncheckableTypeError } from './item-schema.js';
+import { parsePairs } from './gateway-values.js';
+import type { Pair } from './gateway-values.js';
 import { ALL_SOURCE_NAMES, DECLARED_NAME } from './names.js';
 
 /** A bad `@rest` / `@fallback` declaration: Ballast refuses to start (or to reload) with this one line. */
@@ -35,6 +37,10 @@ export interface RestDeclaration {
   value: z.ZodType<object>;
   /** `@fallback(default:)`, checked against the type. */
   defaultValue: object | undefined;
+  /** `query:` constant parameters, values possibly naming `{config.currency}`. */
+  query: readonly Pair[];
+  /** `match:` what each answered item's field must equal, values possibly naming `{config.currency}`. */
+  match: readonly Pair[];
 }
 
 interface RestArguments {
@@ -44,16 +50,24 @@ interface RestArguments {
   keyField?: string;
   keyParam?: string;
   from: string;
+  query?: string;
+  match?: string;
 }
 
-let cached: { text: string; declarations: RestDeclaration[] } | undefined;
+const NO_FIELDS: ReadonlySet<string> = new Set();
 
-/** Every `@rest` field of `typeDefs`, checked; throws `DeclarationError` naming the first bad one. */
-export function loadDeclarations(typeDefs: readonly string[]): RestDeclaration[] {
+let cached: { text: string; resolvedFields: ReadonlySet<string>; declarations: RestDeclaration[] } | undefined;
+
+/**
+ * Every `@rest` field of `typeDefs`, checked; throws `DeclarationError` naming the first bad one.
+ * `resolvedFields` (`Money.formatted`, …) have a coded resolver: Ballast computes them, so an
+ * answer is not asked to carry them.
+ */
+export function loadDeclarations(typeDefs: readonly string[], resolvedFields: ReadonlySet<string> = NO_FIELDS): RestDeclaration[] {
   const text = typeDefs.join('\n');
-  if (cached?.text === text) return cached.declarations;
-  const declarations = declarationsOf(buildSdl(typeDefs));
-  cached = { text, declarations };
+  if (cached?.text === text && cached.resolvedFields === resolvedFields) return cached.declarations;
+  const declarations = declarationsOf(buildSdl(typeDefs), resolvedFields);
+  cached = { text, resolvedFields, declarations };
   return declarations;
 }
 
@@ -65,7 +79,7 @@ function buildSdl(typeDefs: readonly string[]): GraphQLSchema {
   }
 }
 
-function declarationsOf(schema: GraphQLSchema): RestDeclaration[] {
+function declarationsOf(schema: GraphQLSchema, resolvedFields: ReadonlySet<string>): RestDeclaration[] {
   const rest = schema.getDirective('rest');
   const fallback = schema.getDirective('fallback');
   if (!rest || !fallback) return [];
@@ -75,14 +89,14 @@ function declarationsOf(schema: GraphQLSchema): RestDeclaration[] {
     for (const field of Object.values(type.getFields())) {
       if (!field.astNode) continue;
       const args = getDirectiveValues(rest, field.astNode) as RestArguments | undefined;
-      if (args) declarations.push(declare(type, field, args, fallback));
+      if (args) declarations.push(declare(type, field, args, fallback, resolvedFields));
       else if (getDirectiveValues(fallback, field.astNode)) throw new DeclarationError(`schema: ${type.name}.${field.name} has @fallback without @rest`);
     }
   }
   return declarations;
 }
 
-function declare(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, rest: RestArguments, fallback: GraphQLDirective): RestDeclaration {
+function declare(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, rest: RestArguments, fallback: GraphQLDirective, resolvedFields: ReadonlySet<string>): RestDeclaration {
   const coordinate = `${parent.name}.${field.name}`;
   const refuse = (problem: string): never => {
     throw new DeclarationError(`schema: ${coordinate} @rest: ${problem}`);
@@ -93,7 +107,9 @@ function declare(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown
   checkPath(rest, args, refuse);
   const list = isListType(getNullableType(field.type));
   checkType(field, rest, list, refuse);
-  const value = valueSchema(field, refuse);
+  const value = valueSchema(field, resolvedFields, refuse);
+  const query = checkedQuery(rest, args, refuse);
+  const match = checkedMatch(rest, field, list, refuse);
   const fallbackArgs = getDirectiveValues(fallback, field.astNode!) as { default: string } | undefined;
   const defaultValue = fallbackArgs ? checkedDefault(fallbackArgs.default, value, coordinate) : undefined;
   return {
@@ -110,6 +126,8 @@ function declare(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown
     args,
     value,
     defaultValue,
+    query,
+    match,
   };
 }
 
@@ -149,13 +167,35 @@ function checkType(field: GraphQLField<unknown, unknown>, rest: RestArguments, l
   }
 }
 
-function valueSchema(field: GraphQLField<unknown, unknown>, refuse: Refuse): z.ZodType<object> {
+function valueSchema(field: GraphQLField<unknown, unknown>, resolvedFields: ReadonlySet<string>, refuse: Refuse): z.ZodType<object> {
   try {
-    return schemaOfType(getNullableType(field.type)) as z.ZodType<object>;
+    return schemaOfType(getNullableType(field.type), new Map(), resolvedFields) as z.ZodType<object>;
   } catch (error) {
     if (error instanceof UncheckableTypeError) refuse(error.message);
     throw error;
   }
+}
+
+/** `query:` pairs; a name already carried (the keys, an argument) would be sent twice. */
+function checkedQuery(rest: RestArguments, args: readonly string[], refuse: Refuse): Pair[] {
+  if (rest.query === undefined) return [];
+  const pairs = parsePairs(rest.query, (problem) => refuse(`query: ${problem}`));
+  const carried = [rest.batchKey, rest.keyParam, ...args].filter((name) => name !== undefined);
+  for (const [name] of pairs) if (carried.includes(name)) refuse(`query: parameter "${name}" is already sent (as the keys or a field argument)`);
+  return pairs;
+}
+
+/** `match:` pairs, each naming a String or ID field of the answer's type. */
+function checkedMatch(rest: RestArguments, field: GraphQLField<unknown, unknown>, list: boolean, refuse: Refuse): Pair[] {
+  if (rest.match === undefined) return [];
+  if (list) refuse('match: checks one object per key; a list field is not checked item by item');
+  const pairs = parsePairs(rest.match, (problem) => refuse(`match: ${problem}`));
+  const type = getNamedType(field.type) as GraphQLObjectType;
+  for (const [name] of pairs) {
+    const checked = type.getFields()[name];
+    if (!checked || !['ID', 'String'].includes(getNamedType(checked.type).name)) refuse(`match: "${name}" is not a String or ID field of ${type.name}`);
+  }
+  return pairs;
 }
 
 function checkedDefault(text: string, value: z.ZodType<object>, coordinate: string): object {

@@ -21,15 +21,16 @@ export class UncheckableTypeError extends Error {}
 /**
  * A zod schema for values of `type`: scalars by kind (Int within 32 bits), enums by their values,
  * lists, nested objects; a nullable field may be absent (null); fields the type does not have are
- * dropped; fields with their own `@rest` (loaded by their own resolver) are not checked here.
+ * dropped; fields with their own `@rest` (loaded by their own resolver) or named in
+ * `resolvedFields` (`Money.formatted`: a coded resolver computes it) are not checked here.
  */
-export function schemaOfType(type: GraphQLOutputType, seen = new Map<string, z.ZodType>()): z.ZodType {
-  const inner = nullableSchema(getNullableType(type), seen);
+export function schemaOfType(type: GraphQLOutputType, seen = new Map<string, z.ZodType>(), resolvedFields: ReadonlySet<string> = new Set()): z.ZodType {
+  const inner = nullableSchema(getNullableType(type), seen, resolvedFields);
   return isNonNullType(type) ? inner : inner.nullish().transform((value) => value ?? null);
 }
 
-function nullableSchema(type: GraphQLOutputType, seen: Map<string, z.ZodType>): z.ZodType {
-  if (isListType(type)) return z.array(schemaOfType(type.ofType, seen));
+function nullableSchema(type: GraphQLOutputType, seen: Map<string, z.ZodType>, resolvedFields: ReadonlySet<string>): z.ZodType {
+  if (isListType(type)) return z.array(schemaOfType(type.ofType, seen, resolvedFields));
   if (isScalarType(type)) {
     const scalar = SCALARS[type.name];
     if (!scalar) throw new UncheckableTypeError(`custom scalar ${type.name} cannot be checked`);
@@ -39,11 +40,11 @@ function nullableSchema(type: GraphQLOutputType, seen: Map<string, z.ZodType>): 
     const values = type.getValues().map((value) => value.name);
     return z.enum(values as [string, ...string[]]);
   }
-  if (isObjectType(type)) return objectSchema(type, seen);
+  if (isObjectType(type)) return objectSchema(type, seen, resolvedFields);
   throw new UncheckableTypeError(`${String(type)} (an interface or union) cannot be checked`);
 }
 
-function objectSchema(type: GraphQLObjectType, seen: Map<string, z.ZodType>): z.ZodType {
+function objectSchema(type: GraphQLObjectType, seen: Map<string, z.ZodType>, resolvedFields: ReadonlySet<string>): z.ZodType {
   const known = seen.get(type.name);
   if (known) return known;
   // Recursive types (a category with subcategories) refer to themselves lazily.
@@ -51,8 +52,8 @@ function objectSchema(type: GraphQLObjectType, seen: Map<string, z.ZodType>): z.
   seen.set(type.name, lazy);
   const shape = Object.fromEntries(
     Object.values(type.getFields())
-      .filter((field) => !hasRest(field))
-      .map((field) => [field.name, schemaOfType(field.type, seen)]),
+      .filter((field) => !hasRest(field) && !resolvedFields.has(`${type.name}.${field.name}`))
+      .map((field) => [field.name, schemaOfType(field.type, seen, resolvedFields)]),
   );
   const built: z.ZodType = z.object(shape);
   seen.set(type.name, built);

@@ -4,6 +4,8 @@ import { idsParam } from '../sources/define.js';
 import { parseBody } from '../sources/object-response.js';
 import type { LoadContext, SourceOperation } from '../sources/operation.js';
 import type { RestDeclaration } from './declarations.js';
+import { resolveValue } from './gateway-values.js';
+import type { GatewayValues } from './gateway-values.js';
 
 // A declared field as a source operation, so it takes the same pipeline, stale cache and
 // fallbacks as a coded one (docs/adding-a-data-source.md).
@@ -32,48 +34,98 @@ function splitKey(declaration: RestDeclaration, operationKeyText: string): Split
   return { key: operationKeyText.slice(0, at), argsText, args: Object.fromEntries(declaration.args.map((name, index) => [name, values[index]])) };
 }
 
-export function declaredOperation(declaration: RestDeclaration): SourceOperation<object> {
+/**
+ * What a declaration becomes once this gateway's values are known, built once per gateway rather
+ * than per call: the `query:` parameters as text, the answer's check with the `match:` rule.
+ */
+interface Compiled {
+  declaration: RestDeclaration;
+  /** `&name=value…` of `query:`, or ''. */
+  constantParams: string[];
+  /** An item (batch) or the answer (one per key), checked against the type and `match:`. */
+  answer: z.ZodType<object>;
+}
+
+/** A declared field's operation. */
+export interface DeclaredOperation extends SourceOperation<object> {
+  /**
+   * The field has no arguments, so its operation key is the parent's key alone: a parent may load
+   * it ahead by that key (a page's prices) and the field finds the value.
+   */
+  keyedByParentAlone: boolean;
+}
+
+export function declaredOperation(declaration: RestDeclaration, gateway: GatewayValues): DeclaredOperation {
   const defaultValue = declaration.defaultValue;
+  const compiled = compile(declaration, gateway);
   return {
     source: declaration.source,
     name: declaration.coordinate,
+    keyedByParentAlone: declaration.args.length === 0,
     ...(declaration.batchKey === undefined ? { batch: false } : {}),
-    load: declaration.batchKey === undefined ? (keys, context) => loadEach(declaration, keys, context) : (keys, context) => loadBatches(declaration, keys, context),
+    load: declaration.batchKey === undefined ? (keys, context) => loadEach(compiled, keys, context) : (keys, context) => loadBatches(compiled, keys, context),
     ...(defaultValue ? { defaultValue: () => structuredClone(defaultValue) } : {}),
   };
 }
 
+function compile(declaration: RestDeclaration, gateway: GatewayValues): Compiled {
+  const constantParams = declaration.query.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(resolveValue(value, gateway))}`);
+  const expected = declaration.match.map(([field, value]) => [field, resolveValue(value, gateway)] as const);
+  const checked = expected.length === 0 ? declaration.value : declaration.value.superRefine((item, issues) => matchItem(item as Record<string, unknown>, expected, issues));
+  const answer = declaration.list ? z.object({ items: checked }).transform(({ items }) => items as object) : checked;
+  return { declaration, constantParams, answer };
+}
+
+/** A field that differs from what was asked (a price in another currency) makes the item a bad answer, never passed on. */
+function matchItem(item: Record<string, unknown>, expected: ReadonlyArray<readonly [string, string]>, issues: z.RefinementCtx): void {
+  for (const [field, value] of expected) {
+    if (item[field] !== value) issues.addIssue({ code: 'custom', path: [field], message: `is ${JSON.stringify(item[field])}, not ${value} as asked` });
+  }
+}
+
 /** Batch mode: one `GET path?<batchKey>=a,b` per distinct set of arguments (usually one per request). */
-async function loadBatches(declaration: RestDeclaration, keys: readonly string[], context: LoadContext): Promise<Array<object | null | Error>> {
+async function loadBatches(compiled: Compiled, keys: readonly string[], context: LoadContext): Promise<Array<object | null | Error>> {
+  const { declaration } = compiled;
+  // Without arguments every key is its own id and all share one call: no split, no grouping.
+  if (declaration.args.length === 0) return loadBatch(compiled, keys, { key: keys[0]!, argsText: '', args: {} }, context);
   const split = keys.map((key) => splitKey(declaration, key));
   const groups = new Map<string, number[]>();
-  split.forEach((entry, index) => groups.set(entry.argsText, [...(groups.get(entry.argsText) ?? []), index]));
+  split.forEach((entry, index) => {
+    const group = groups.get(entry.argsText);
+    if (group) group.push(index);
+    else groups.set(entry.argsText, [index]);
+  });
   const results: Array<object | null | Error> = new Array(keys.length);
   await Promise.all(
     [...groups.values()].map(async (indexes) => {
-      const first = split[indexes[0]!]!;
       const ids = indexes.map((index) => split[index]!.key);
-      const query = [`${encodeURIComponent(declaration.batchKey!)}=${idsParam(ids)}`, ...argumentParams(declaration, first.args)].join('&');
-      const values = await context.fetch({
-        method: 'GET',
-        path: `${fillPath(declaration, first.key, first.args)}?${query}`,
-        route: declaration.path,
-        idempotent: true,
-        parse: ({ body }) => itemsByKey(context.source, body, ids, declaration.value, declaration.keyField!),
-      });
+      const values = await loadBatch(compiled, ids, split[indexes[0]!]!, context);
       indexes.forEach((index, position) => (results[index] = values[position]!));
     }),
   );
   return results;
 }
 
+/** One batch call for `ids`, which share the arguments of `first`. */
+function loadBatch(compiled: Compiled, ids: readonly string[], first: SplitKey, context: LoadContext): Promise<Array<object | null | Error>> {
+  const { declaration } = compiled;
+  const query = [`${encodeURIComponent(declaration.batchKey!)}=${idsParam(ids)}`, ...argumentParams(declaration, first.args), ...compiled.constantParams].join('&');
+  return context.fetch({
+    method: 'GET',
+    path: `${fillPath(declaration, first.key, first.args)}?${query}`,
+    route: declaration.path,
+    idempotent: true,
+    parse: ({ body }) => itemsByKey(context.source, body, ids, compiled.answer, declaration.keyField!),
+  });
+}
+
 /** One `GET` per key, the key in the path or in `?<keyParam>=`; a 404 is "not found" (null). */
-function loadEach(declaration: RestDeclaration, keys: readonly string[], context: LoadContext): Promise<Array<object | null | Error>> {
-  const answer = declaration.list ? z.object({ items: declaration.value }) : declaration.value;
+function loadEach(compiled: Compiled, keys: readonly string[], context: LoadContext): Promise<Array<object | null | Error>> {
+  const { declaration, answer } = compiled;
   return Promise.all(
     keys.map((operationKeyText) => {
       const { key, args } = splitKey(declaration, operationKeyText);
-      const params = [...(declaration.keyParam === undefined ? [] : [`${encodeURIComponent(declaration.keyParam)}=${encodeURIComponent(key)}`]), ...argumentParams(declaration, args)];
+      const params = [...(declaration.keyParam === undefined ? [] : [`${encodeURIComponent(declaration.keyParam)}=${encodeURIComponent(key)}`]), ...argumentParams(declaration, args), ...compiled.constantParams];
       return context
         .fetch({
           method: 'GET',
@@ -81,19 +133,16 @@ function loadEach(declaration: RestDeclaration, keys: readonly string[], context
           route: declaration.path,
           idempotent: true,
           acceptStatuses: [404],
-          parse: ({ status, body }) => (status === 404 ? null : unwrap(declaration, parseBody(context.source, body, answer))),
+          parse: ({ status, body }) => (status === 404 ? null : parseBody(context.source, body, answer)),
         })
         .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     }),
   );
 }
 
-function unwrap(declaration: RestDeclaration, parsed: unknown): object {
-  return declaration.list ? (parsed as { items: object }).items : (parsed as object);
-}
-
 /** `{from}` becomes the key, `{arg}` the argument; each encoded, so a slash in an id cannot change the path. */
 function fillPath(declaration: RestDeclaration, key: string, args: Record<string, unknown>): string {
+  if (!declaration.path.includes('{')) return declaration.path;
   return declaration.path.replace(/\{([^}]*)\}/g, (_match, name: string) => encodeURIComponent(name === declaration.from ? key : String(args[name] ?? '')));
 }
 

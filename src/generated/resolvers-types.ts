@@ -524,7 +524,9 @@ export type RestDirectiveArgs = {
   from?: Scalars['String']['input'];
   keyField?: Maybe<Scalars['String']['input']>;
   keyParam?: Maybe<Scalars['String']['input']>;
+  match?: Maybe<Scalars['String']['input']>;
   path: Scalars['String']['input'];
+  query?: Maybe<Scalars['String']['input']>;
   source: Scalars['String']['input'];
 };
 

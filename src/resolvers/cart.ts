@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { CartItemResolvers, CartResolvers } from '../generated/resolvers-types.js';
 import { GRAPHQL_INT_MAX } from '../sources/int32.js';
 import { loadDegradable } from './degradable.js';
+import { operationServing } from './field-operation.js';
 
 export const Cart: CartResolvers = {
   items: (cart) => cart.items,
@@ -14,9 +15,8 @@ export const Cart: CartResolvers = {
    */
   async subtotal(cart, _args, context, info) {
     if (cart.items.length === 0) return { amount: 0, currency: context.currency };
-    const prices = await Promise.all(
-      cart.items.map((line) => loadDegradable(context, info, context.operations.price, line.productId)),
-    );
+    const priceOperation = operationServing(context, 'Product.price', context.operations.price);
+    const prices = await Promise.all(cart.items.map((line) => loadDegradable(context, info, priceOperation, line.productId)));
     let amount = 0;
     for (const [index, price] of prices.entries()) {
       const productId = cart.items[index]!.productId;

@@ -9,6 +9,7 @@ import { cartOf } from './cart-of.js';
 import { favoritesOf } from './favorites.js';
 import { decodeCursor, encodeCursor, validatePageSize } from './pagination.js';
 import { childLoad, prefetchChildren } from './prefetch.js';
+import { operationServing } from './field-operation.js';
 import type { ChildLoad } from './prefetch.js';
 import type { PagePosition } from './pagination.js';
 
@@ -61,7 +62,7 @@ function productChildren(context: BallastContext): Array<ChildLoad<CatalogProduc
   const paths = [['nodes'], ['edges', 'node']];
   const byId = (product: CatalogProduct): string => product.id;
   return [
-    childLoad({ paths, type: 'Product', field: 'price', operation: context.operations.price, key: byId }),
+    childLoad({ paths, type: 'Product', field: 'price', operation: operationServing(context, 'Product.price', context.operations.price), key: byId }),
     childLoad({ paths, type: 'Product', field: 'inventory', operation: context.operations.inventory, key: byId }),
   ];
 }

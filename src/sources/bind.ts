@@ -40,6 +40,8 @@ export function createSources(
   hostStore?: StaleStore,
   /** The SDL whose `@rest` fields become operations of declared sources. */
   typeDefs: readonly string[] = readTypeDefs(),
+  /** Fields with a coded resolver (`Money.formatted`), which a declared source's answer need not carry. */
+  resolvedFields?: ReadonlySet<string>,
 ): SourceRegistry {
   const redis = config.redis;
   const sharedStore = redis.url ? new SharedStaleStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, maxValueBytes: redis.maxValueBytes }, observers) : undefined;
@@ -59,7 +61,7 @@ export function createSources(
   );
   // Declared sources' pipelines join the same map (dashboard, /health and metrics iterate it), their
   // operations the same object under `Type.field` names; coded names keep their types.
-  const declared = bindDeclaredSources(typeDefs, { config, baseUrls, client, observers, pipelines, ...(store ? { shared: { store, writeIntervalMs } } : {}) });
+  const declared = bindDeclaredSources(typeDefs, { config, baseUrls, client, observers, pipelines, ...(store ? { shared: { store, writeIntervalMs } } : {}), ...(resolvedFields ? { resolvedFields } : {}) });
   // Built from the same SOURCES the Operations type is derived from, name for name.
   const operations = Object.fromEntries([...bound, ...declared]) as unknown as Operations;
   return {

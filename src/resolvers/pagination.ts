@@ -46,10 +46,25 @@ export function encodeCursor(position: PagePosition, secret?: string): string {
 
 export function decodeCursor(after: string | null | undefined, secret?: string): PagePosition {
   if (after === null || after === undefined) return { upstreamCursor: null, skip: 0 };
+  const known = recentlyVerified.get(after);
+  if (known && known.secret === secret) return known.position;
   const position = after.length <= MAX_CURSOR_CHARS ? verified(Buffer.from(after, 'base64url'), secret) : undefined;
-  if (position) return position;
+  if (position) {
+    // Bounded by starting over; only cursors that passed the HMAC check get in, so a client
+    // cannot fill it with forgeries.
+    if (recentlyVerified.size >= VERIFIED_ENTRIES) recentlyVerified.clear();
+    recentlyVerified.set(after, { secret, position: Object.freeze(position) });
+    return position;
+  }
   throw new GraphQLError('after is not a cursor returned by this API', { extensions: { code: 'BAD_USER_INPUT' } });
 }
+
+/**
+ * Cursors this process verified lately: clients page through the same catalog, and the HMAC is
+ * ~1% of a paged request's CPU (bench/README.md). 1,024 entries of at most 1 KiB each.
+ */
+const VERIFIED_ENTRIES = 1024;
+const recentlyVerified = new Map<string, { secret: string | undefined; position: PagePosition }>();
 
 function verified(raw: Buffer, secret: string | undefined): PagePosition | undefined {
   if (raw.length <= MAC_BYTES) return undefined;

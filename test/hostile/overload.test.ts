@@ -112,6 +112,50 @@ describe('max in-flight requests', () => {
     await slow;
   });
 
+  /** Fills every slot with slow requests, then opens a raw socket that the next refusal goes to. */
+  async function refusedOnFreshSocket(head: string): Promise<{ client: Awaited<ReturnType<typeof rawConnect>>; slow: Promise<RawResponse[]> }> {
+    harness.service('catalog').resetLog();
+    harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
+    const slow = sendTogether(harness.url, Array.from({ length: MAX_IN_FLIGHT }, () => rawGraphQLPost(P1_QUERY)));
+    await expect.poll(() => harness.service('catalog').requests.length).toBe(MAX_IN_FLIGHT);
+    const client = await rawConnect(harness.url);
+    client.socket.write(head);
+    return { client, slow };
+  }
+
+  it('a refused chunked request (no announced length) is answered and its connection closed', async () => {
+    const { client, slow } = await refusedOnFreshSocket('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n');
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(client.received().toLowerCase()).toContain('connection: close');
+    await slow;
+  });
+
+  it('drains a refused body of exactly 16 KiB and serves the next request on that socket; one byte more is closed', async () => {
+    const body = JSON.stringify({ query: P1_QUERY, variables: { pad: 'x'.repeat(16 * 1024 - JSON.stringify({ query: P1_QUERY, variables: { pad: '' } }).length) } });
+    expect(Buffer.byteLength(body)).toBe(16 * 1024);
+    const head = (length: number) => `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+    const { client, slow } = await refusedOnFreshSocket(head(body.length) + body.slice(0, 1));
+    try {
+      await expect.poll(() => client.received()).toMatch(/OVERLOADED"}}]}$/);
+      expect(client.received().toLowerCase()).not.toContain('connection: close');
+      client.socket.write(body.slice(1));
+      await slow;
+      harness.service('catalog').clearFault();
+      const before = client.received().length;
+      client.socket.write(rawGraphQLPost(P1_QUERY));
+      await expect.poll(() => client.received().slice(before)).toMatch(/}}}$/);
+      expect(client.received().slice(before)).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      client.socket.destroy();
+    }
+    const over = await refusedOnFreshSocket(head(16 * 1024 + 1) + '{');
+    await over.client.closed;
+    expect(over.client.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(over.client.received().toLowerCase()).toContain('connection: close');
+    await over.slow;
+  });
+
   it('never sheds /health, /ready or /metrics while every slot is taken', async () => {
     harness.service('catalog').setFault({ latencyMs: CATALOG_LATENCY_MS });
     const slow = sendTogether(harness.url, Array.from({ length: MAX_IN_FLIGHT }, () => rawGraphQLPost(P1_QUERY)));

@@ -12,9 +12,10 @@ export interface RedisServer {
 
 export const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server';
 
-export async function startRedis(): Promise<RedisServer> {
+/** `port`: a port chosen beforehand (a client already trying to connect to it); a free one by default. */
+export async function startRedis(port?: number): Promise<RedisServer> {
   if (!existsSync(REDIS_SERVER)) throw new Error(`redis-server not found at ${REDIS_SERVER}: install Debian's redis-server (see .ci/run)`);
-  const port = await freePort();
+  port ??= await freePort();
   const child: ChildProcess = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s')), 10_000);

@@ -186,4 +186,11 @@ describe('bench verdicts', () => {
     const broken = quickRows.map((entry) => (entry.server === 'B4' && entry.scenario === 'S1' ? { ...entry, upstreamCallsPerQuery: 4, non2xx: 2 } : entry));
     expect(failedCorrectness(evaluateTargets(broken)).map((target) => target.name)).toEqual(['B4 upstream calls per S1 query = 3', 'zero bad answers in S1 and S2, every server', 'zero bad answers, non-2xx and errors in every Ballast scenario']);
   });
+
+  it('checks the declared-pricing server (B4d) calls when it ran: 3 per S1 query passes, 4 fails', () => {
+    const rows = [row('B2', 'S1', 41), row('B4', 'S1', 3)];
+    expect(evaluateTargets(rows).map((target) => target.name)).not.toContain('B4d upstream calls per S1 query = 3');
+    expect(failedCorrectness(evaluateTargets([...rows, row('B4d', 'S1', 3)]))).toEqual([]);
+    expect(failedCorrectness(evaluateTargets([...rows, row('B4d', 'S1', 4)])).map((target) => target.name)).toEqual(['B4d upstream calls per S1 query = 3']);
+  });
 });

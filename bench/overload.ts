@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/overload.ts [--seconds=N] [--clients=N] [--variants=shipped,queued,unshed] [--cpu-prof]`
+ * `npx tsx bench/overload.ts [--seconds=N] [--clients=N] [--variants=shipped,queued,budgetless,unshed] [--cpu-prof]`
  * (or `npm run bench -- --overload`): Ballast as shipped (admission control on) and with admission
  * control off, each at 1x, 2x and 4x its capacity in concurrent closed-loop clients, on S1 over the
  * demo upstreams. 1x is measured, not assumed: after a JIT warm-up, a sweep of client counts finds
@@ -24,6 +24,7 @@ const DEADLINE_MS = defaultConfig().deadlineMs;
 const VARIANTS = [
   { id: 'shedding', arg: 'shipped' },
   { id: 'shedding + queue delay', arg: 'queued' },
+  { id: 'shedding without deadline rule', arg: 'budgetless' },
   { id: 'no shedding', arg: 'unshed' },
 ];
 

@@ -107,7 +107,11 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   const { security } = config;
   const yoga = createYoga<Record<string, never>, BallastContext>({
     schema: createBallastSchema(typeDefs),
-    context: ({ request }) => createContext({ config, operations: sources.operations }, request),
+    // `req` is the Node request (Yoga's server context; absent through yoga.fetch); `admission` exists by the time a request arrives.
+    context: (initial) => {
+      const req = (initial as { req?: IncomingMessage }).req;
+      return createContext({ config, operations: sources.operations }, initial.request, req ? admission.clockOf(req) : undefined);
+    },
     plugins: [
       useHealth(state),
       useMetricsEndpoint(state),

@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/overload.ts [--seconds=N] [--clients=N] [--variants=shipped,queued,unshed] [--cpu-prof]`
+ * `npx tsx bench/overload.ts [--seconds=N] [--clients=N] [--variants=shipped,queued,budgetless,unshed] [--rounds=N] [--cpu-prof]`
  * (or `npm run bench -- --overload`): Ballast as shipped (admission control on) and with admission
  * control off, each at 1x, 2x and 4x its capacity in concurrent closed-loop clients, on S1 over the
  * demo upstreams. 1x is measured, not assumed: after a JIT warm-up, a sweep of client counts finds
@@ -24,6 +24,7 @@ const DEADLINE_MS = defaultConfig().deadlineMs;
 const VARIANTS = [
   { id: 'shedding', arg: 'shipped' },
   { id: 'shedding + queue delay', arg: 'queued' },
+  { id: 'shedding without deadline rule', arg: 'budgetless' },
   { id: 'no shedding', arg: 'unshed' },
 ];
 
@@ -32,6 +33,8 @@ const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`)
 const seconds = Number(option('seconds') ?? 10);
 const fixedClients = option('clients') === undefined ? undefined : Number(option('clients'));
 const variantIds = option('variants')?.split(',');
+// Repeats the variants in turn (A B A B …): on a shared host, compare variants within a round.
+const rounds = Number(option('rounds') ?? 1);
 const cpuProf = args.includes('--cpu-prof');
 const S1 = SCENARIOS.find((scenario) => scenario.id === 'S1')!;
 
@@ -68,7 +71,9 @@ async function main(): Promise<void> {
   const rows: OverloadRow[] = [];
   let capacityClients = fixedClients;
   try {
-    for (const variant of VARIANTS.filter((each) => !variantIds || variantIds.includes(each.arg))) {
+    const chosen = VARIANTS.filter((each) => !variantIds || variantIds.includes(each.arg));
+    const runs = Array.from({ length: rounds }, (_, index) => chosen.map((variant) => ({ variant, round: index + 1 }))).flat();
+    for (const { variant, round } of runs) {
       const nodeFlags = cpuProf ? [...WORKER_NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir=bench/results/cpu-prof'] : WORKER_NODE_FLAGS;
       const child = await startChild(variant.id, 'bench/servers/ballast.ts', [variant.arg], { cpu: pinned ? 0 : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(demo.info.urls) }, nodeFlags });
       try {
@@ -77,7 +82,7 @@ async function main(): Promise<void> {
         capacityClients ??= await findCapacity(url);
         for (const multiple of MULTIPLES) {
           const row = await measure(child, url, capacityClients * multiple);
-          rows.push({ variant: variant.id, multiple, ...row });
+          rows.push({ variant: rounds > 1 ? `${variant.id} (round ${round})` : variant.id, multiple, ...row });
           console.error(`${variant.id} ${multiple}x: goodput ${Math.round(row.goodput)}/s, p99 ok ${row.p99OkMs} ms, late ${(row.lateShare * 100).toFixed(1)}%, shed ${Math.round(row.shedPerSecond)}/s, Ballast CPU ${row.ballastCpu.toFixed(2)}`);
         }
       } finally {

@@ -133,6 +133,14 @@ export const serverSchema = z.strictObject({
     /** Event-loop utilisation (0–1) below which nothing is shed: slowness is then upstream, not a queue. */
     minUtilisation: z.number().min(0).max(1),
   }),
+  /** Refuse a request the CPU work queued ahead of it would make miss its deadline; date its clock from before Node read it. */
+  deadlineAdmission: z.strictObject({
+    enabled: z.boolean(),
+    /** Share of `deadlineMs` the CPU work queued ahead of a new request may take; the rest is left for upstream waits. */
+    budgetFraction: z.number().gt(0).max(1),
+    /** Event-loop utilisation (0–1) below which nothing is shed or reserved: the process has CPU to spare. */
+    minUtilisation: z.number().min(0).max(1),
+  }),
 }).refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] });
 
 /** Separate listener for /health, /ready and /metrics; port null serves them on the public port. */

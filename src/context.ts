@@ -6,6 +6,7 @@ import { DegradationCollector } from './degradation/collector.js';
 import { requestSpanOf } from './observability/tracing.js';
 import type { VerifiedToken } from './identity.js';
 import { Deadline } from './resilience/deadline.js';
+import type { RequestClock } from './front-door/deadline-budget.js';
 import { DEADLINE_HEADER } from './resilience/pipeline.js';
 import type { Operations } from './sources/bind.js';
 import { RequestLoads } from './loads/request-loads.js';
@@ -80,8 +81,13 @@ function upstreamHeaders(request: Request, requestId: string, config: BallastCon
   };
 }
 
-export function createContext({ config, operations }: ContextDependencies, request: Request): BallastContext {
-  const deadline = new Deadline(requestBudgetMs(config.deadlineMs, request.headers.get(DEADLINE_HEADER)));
+/**
+ * `clock`, from admission control: the deadline runs from before Node read the request, and the
+ * CPU work queued ahead of the request is kept out of its upstream waits (docs/security.md).
+ */
+export function createContext({ config, operations }: ContextDependencies, request: Request, clock?: RequestClock): BallastContext {
+  const budgetMs = requestBudgetMs(config.deadlineMs, request.headers.get(DEADLINE_HEADER));
+  const deadline = clock ? new Deadline(budgetMs - Math.min(clock.reserveMs, budgetMs / 2), clock.startedAt) : new Deadline(budgetMs);
   const requestId = requestIdOf(request);
   const loads = new RequestLoads({
     deadline,

@@ -102,8 +102,8 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   const sources = createSources(config, sourceBaseUrls(config), client, telemetry.observers, options.hostStaleStore, typeDefs, RESOLVED_FIELDS);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
-  const yoga = createBallastYoga(state, typeDefs);
   const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason));
+  const yoga = createBallastYoga(state, typeDefs, admission);
   const opsSeparate = config.ops.port !== null;
   const handle = publicHandler(yoga, admission, opsSeparate) as Gateway['handle'];
   // A reload (src/reload.ts) hands the running server to the new gateway, which then attaches nothing itself.
@@ -116,13 +116,17 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
 type BallastYoga = Gateway['yoga'];
 
 /** Yoga over Ballast's schema, with the plugins in their order (each says why it is where it is). */
-function createBallastYoga(state: GatewayState, typeDefs: ReturnType<typeof readTypeDefs>): BallastYoga {
+function createBallastYoga(state: GatewayState, typeDefs: ReturnType<typeof readTypeDefs>, admission: Admission): BallastYoga {
   const { config, sources } = state;
   const development = config.mode === 'development';
   const { security } = config;
   return createYoga<Record<string, never>, BallastContext>({
     schema: createBallastSchema(typeDefs),
-    context: ({ request }) => createContext({ config, operations: sources.operations }, request),
+    // `req` is the Node request (Yoga's server context; absent through yoga.fetch).
+    context: (initial) => {
+      const req = (initial as { req?: IncomingMessage }).req;
+      return createContext({ config, operations: sources.operations }, initial.request, req ? admission.clockOf(req) : undefined);
+    },
     plugins: gatewayPlugins(state),
     graphiql: (security.graphiql ?? development) ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ [CSRF_HEADERS[0]!]: '1' }) } : false,
     renderGraphiQL,

@@ -37,7 +37,10 @@ function overrides(): ConfigOverrides {
       return { sources: perSource({}) };
     // bench/overload.ts: as shipped but with admission control off, to compare shedding against none.
     case 'unshed':
-      return { sources: perSource({}), server: { maxInFlight: 1_000_000, adaptiveLimit: false, maxEventLoopDelayMs: 0, queueShedding: { enabled: false } } };
+      return { sources: perSource({}), server: { maxInFlight: 1_000_000, adaptiveLimit: false, maxEventLoopDelayMs: 0, queueShedding: { enabled: false }, deadlineAdmission: { enabled: false } } };
+    // bench/overload.ts: as shipped without the deadline rule (server.deadlineAdmission), as shipped before it.
+    case 'budgetless':
+      return { sources: perSource({}), server: { deadlineAdmission: { enabled: false } } };
     // bench/overload.ts: as shipped plus queue-delay shedding (server.queueShedding, off by default).
     case 'queued':
       return { sources: perSource({}), server: { queueShedding: { enabled: true } } };

@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BallastConfig } from '../config-schema.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
+import { DeadlineBudget } from './deadline-budget.js';
+import type { RequestClock } from './deadline-budget.js';
 import { EventLoopLag } from './event-loop-lag.js';
 import { QueueDelayLimit } from './queue-delay.js';
 import type { Refusal } from './refusal.js';
 import { writeRefusal } from './refusal.js';
 
 /** Why a request was shed; the label of `ballast_requests_shed_total`. */
-export type ShedReason = 'in_flight' | 'latency' | 'event_loop_delay' | 'queue_delay' | 'rate_limited';
+export type ShedReason = 'in_flight' | 'latency' | 'event_loop_delay' | 'queue_delay' | 'deadline_budget' | 'rate_limited';
 
 /** The reasons admission control itself refuses for (rate limits are refused in Yoga). */
 type OverloadReason = Exclude<ShedReason, 'rate_limited'>;
@@ -21,23 +23,29 @@ const NEVER_SHED = new Set(['/health', '/ready', '/metrics']);
  * `maxInFlight` requests are being handled already, when more are in flight than the process
  * completes in half the deadline while requests take longer than that (AdaptiveLimit), or while
  * the event loop lags more than `maxEventLoopDelayMs`, or while the CPU is saturated and requests
- * queue longer than a fraction of the deadline (QueueDelayLimit, `queueShedding`; docs/security.md).
+ * queue longer than a fraction of the deadline (QueueDelayLimit, `queueShedding`; docs/security.md),
+ * or while the CPU work queued ahead could not be done within part of the deadline (DeadlineBudget,
+ * `deadlineAdmission`), which also dates each admitted request's clock (`clockOf`).
  */
 export class Admission {
   #inFlight = 0;
   readonly #lag: EventLoopLag | undefined;
   readonly #adaptive: AdaptiveLimit | undefined;
   readonly #queue: QueueDelayLimit | undefined;
+  readonly #budget: DeadlineBudget | undefined;
+  readonly #clocks = new WeakMap<IncomingMessage, RequestClock>();
 
   constructor(
     private readonly limits: BallastConfig['server'],
     deadlineMs: number,
     private readonly onShed: (reason: ShedReason) => void,
   ) {
-    this.#lag = limits.maxEventLoopDelayMs > 0 ? new EventLoopLag() : undefined;
+    const budget = limits.deadlineAdmission;
+    this.#lag = limits.maxEventLoopDelayMs > 0 || budget.enabled ? new EventLoopLag() : undefined;
     this.#adaptive = limits.adaptiveLimit ? new AdaptiveLimit(limits.maxInFlight, deadlineMs / 2) : undefined;
     const { enabled, targetFraction, intervalMs, minUtilisation } = limits.queueShedding;
     this.#queue = enabled ? new QueueDelayLimit({ targetMs: deadlineMs * targetFraction, intervalMs, minUtilisation }) : undefined;
+    this.#budget = budget.enabled ? new DeadlineBudget(deadlineMs * budget.budgetFraction, budget.minUtilisation) : undefined;
   }
 
   get inFlight(): number {
@@ -53,16 +61,23 @@ export class Admission {
       writeRefusal(request, response, this.#refusal(reason));
       return false;
     }
+    const admitted = performance.now();
+    if (this.#budget) this.#clocks.set(request, { startedAt: admitted - (this.#lag?.lagMs ?? 0), reserveMs: this.#budget.reserveMs(this.#inFlight) });
     this.#inFlight++;
     this.#queue?.admitted(this.#inFlight);
-    const admitted = performance.now();
     response.once('close', () => {
       this.#inFlight--;
       const sojournMs = performance.now() - admitted;
       this.#adaptive?.completed(sojournMs);
       this.#queue?.completed(sojournMs, this.#inFlight);
+      this.#budget?.completed(sojournMs);
     });
     return true;
+  }
+
+  /** When an admitted request's deadline started and what it keeps for its CPU work (docs/security.md); none when the rule is off. */
+  clockOf(request: IncomingMessage): RequestClock | undefined {
+    return this.#clocks.get(request);
   }
 
   stop(): void {
@@ -72,8 +87,9 @@ export class Admission {
   #shedReason(): OverloadReason | undefined {
     if (this.#inFlight >= this.limits.maxInFlight) return 'in_flight';
     if (this.#adaptive && this.#inFlight >= this.#adaptive.limit) return 'latency';
-    if (this.#lag && this.#lag.lagMs > this.limits.maxEventLoopDelayMs) return 'event_loop_delay';
+    if (this.#lag && this.limits.maxEventLoopDelayMs > 0 && this.#lag.lagMs > this.limits.maxEventLoopDelayMs) return 'event_loop_delay';
     if (this.#queue?.shouldShed(this.#inFlight)) return 'queue_delay';
+    if (this.#budget?.shouldShed(this.#inFlight, this.#lag?.lagMs ?? 0)) return 'deadline_budget';
     return undefined;
   }
 
@@ -88,6 +104,7 @@ const REASON_TEXT: Record<OverloadReason, (maxInFlight: number) => string> = {
   latency: () => 'requests are taking over half their deadline',
   event_loop_delay: () => 'the event loop is behind',
   queue_delay: () => 'requests are queueing for the CPU',
+  deadline_budget: () => 'the work queued ahead would not finish within the deadline',
 };
 
 export function pathOf(url: string | undefined): string {

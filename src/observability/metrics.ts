@@ -78,7 +78,7 @@ export class BallastMetrics implements PipelineObserver {
     });
     this.#shedRequests = new Counter({
       name: 'ballast_requests_shed_total',
-      help: 'Requests refused before handling: reason in_flight, latency, event_loop_delay or queue_delay (503 OVERLOADED), rate_limited (429)',
+      help: 'Requests refused before handling: reason in_flight, latency, event_loop_delay, queue_delay or deadline_budget (503 OVERLOADED), rate_limited (429)',
       labelNames: ['reason'],
       registers,
     });
@@ -118,7 +118,7 @@ export class BallastMetrics implements PipelineObserver {
     this.#redisOperations.inc({ operation, outcome });
   }
 
-  requestShed(reason: 'in_flight' | 'latency' | 'event_loop_delay' | 'queue_delay' | 'rate_limited'): void {
+  requestShed(reason: 'in_flight' | 'latency' | 'event_loop_delay' | 'queue_delay' | 'deadline_budget' | 'rate_limited'): void {
     this.#shedRequests.inc({ reason });
   }
 

@@ -631,12 +631,12 @@ describe('a real Ballast process under CPU overload', () => {
   }
 
   it('sheds on queue delay with 503 OVERLOADED + Retry-After, never answers a 2xx far past the deadline, and serves normally afterwards', { timeout: 90_000 }, async () => {
-    await runOverload({ BALLAST__server__maxEventLoopDelayMs: '0', BALLAST__server__adaptiveLimit: 'false', BALLAST__server__queueShedding__enabled: 'true' }, CLIENTS, true, 'queue_delay', 'Ballast is overloaded (requests are queueing for the CPU); retry later');
+    await runOverload({ BALLAST__server__maxEventLoopDelayMs: '0', BALLAST__server__adaptiveLimit: 'false', BALLAST__server__queueShedding__enabled: 'true', BALLAST__server__deadlineAdmission__enabled: 'false' }, CLIENTS, true, 'queue_delay', 'Ballast is overloaded (requests are queueing for the CPU); retry later');
   });
 
   // Its floor of 32 slots needs more clients before it sheds; it does not hold the time bounds
   // (2xx answers took up to 14.5 s here), which is why queue shedding exists (docs/security.md).
   it('the adaptive in-flight limit alone sheds under a real CPU overload too (reason latency)', { timeout: 90_000 }, async () => {
-    await runOverload({ BALLAST__server__maxEventLoopDelayMs: '0', BALLAST__server__queueShedding__enabled: 'false' }, 2 * CLIENTS, false, 'latency', 'Ballast is overloaded (requests are taking over half their deadline); retry later');
+    await runOverload({ BALLAST__server__maxEventLoopDelayMs: '0', BALLAST__server__queueShedding__enabled: 'false', BALLAST__server__deadlineAdmission__enabled: 'false' }, 2 * CLIENTS, false, 'latency', 'Ballast is overloaded (requests are taking over half their deadline); retry later');
   });
 });

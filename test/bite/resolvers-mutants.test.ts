@@ -1,0 +1,122 @@
+import { createHmac } from 'node:crypto';
+import { buildSchema, GraphQLError } from 'graphql';
+import type { GraphQLObjectType } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { fieldTimeoutOf } from '../../src/resolvers/field-timeout.js';
+import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, validatePageSize } from '../../src/resolvers/pagination.js';
+
+/**
+ * The edges of two resolver rules mutation testing found unheld (docs/testing.md): the page size
+ * and cursor bounds (docs/security.md), and where a field's own time limit comes from
+ * (config `fieldTimeouts` first, then the SDL's `@timeout(ms:)`).
+ */
+function refusal(run: () => unknown): { message: string; code: unknown } | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof GraphQLError) return { message: error.message, code: error.extensions.code };
+    throw error;
+  }
+  return undefined;
+}
+
+describe('page size', () => {
+  it('accepts 1 and 100, refuses 0, 101, -1 and 1.5 with a message naming the range', () => {
+    expect([1, MAX_PAGE_SIZE].map(validatePageSize)).toEqual([1, 100]);
+    expect([0, 101, -1, 1.5].map((first) => refusal(() => validatePageSize(first)))).toEqual(
+      [0, 101, -1, 1.5].map((first) => ({ message: `first must be between 1 and 100, got ${first}`, code: 'BAD_USER_INPUT' })),
+    );
+  });
+});
+
+describe('cursors', () => {
+  const notOurs = { message: 'after is not a cursor returned by this API', code: 'BAD_USER_INPUT' };
+
+  it('no cursor is the beginning', () => {
+    expect(decodeCursor(null)).toEqual({ upstreamCursor: null, skip: 0 });
+    expect(decodeCursor(undefined, 's')).toEqual({ upstreamCursor: null, skip: 0 });
+  });
+
+  it('round-trips every skip from 0 to 100, with a catalog cursor or none', () => {
+    for (const skip of [0, 1, 99, 100]) {
+      for (const upstreamCursor of [null, 'c-20']) expect(decodeCursor(encodeCursor({ upstreamCursor, skip }, 'k'), 'k')).toEqual({ upstreamCursor, skip });
+    }
+  });
+
+  it('refuses a skip past 100 or a catalog cursor that is not a string, even signed with the right key', () => {
+    for (const position of [{ upstreamCursor: null, skip: 101 }, { upstreamCursor: null, skip: -1 }, { upstreamCursor: null, skip: 1.5 }, { upstreamCursor: 7 as unknown as string, skip: 0 }]) {
+      expect(refusal(() => decodeCursor(encodeCursor(position, 'k'), 'k'))).toEqual(notOurs);
+    }
+  });
+
+  it('a cursor signed with another key, or with the process key when a secret is set, is refused', () => {
+    const position = { upstreamCursor: 'c-20', skip: 3 };
+    expect(refusal(() => decodeCursor(encodeCursor(position, 'a'), 'b'))).toEqual(notOurs);
+    expect(refusal(() => decodeCursor(encodeCursor(position), 'b'))).toEqual(notOurs);
+    expect(decodeCursor(encodeCursor(position))).toEqual(position);
+  });
+
+  it('accepts a signed cursor of exactly 1,024 characters and refuses a longer one (1,026: base64url has no 1,025) unread', () => {
+    // base64url of 16 MAC bytes + JSON `[cursor, 0]`: pick the catalog cursor's length for the size wanted.
+    const sized = (chars: number) => {
+      for (let length = 0; length < 1024; length += 1) {
+        const cursor = encodeCursor({ upstreamCursor: 'c'.repeat(length), skip: 0 }, 'k');
+        if (cursor.length === chars) return { cursor, length };
+      }
+      throw new Error(`no cursor of ${chars} characters`);
+    };
+    const atBound = sized(1024);
+    expect(decodeCursor(atBound.cursor, 'k')).toEqual({ upstreamCursor: 'c'.repeat(atBound.length), skip: 0 });
+    expect(refusal(() => decodeCursor(sized(1026).cursor, 'k'))).toEqual(notOurs);
+  });
+
+  it('a signed payload that is JSON but not a [cursor, skip] pair is refused', () => {
+    // encodeCursor always writes a pair; these are what a changed format would leave behind.
+    const forge = (json: string) => {
+      const payload = Buffer.from(json);
+      const tag = createHmac('sha256', 'k').update(payload).digest().subarray(0, 16);
+      return Buffer.concat([tag, payload]).toString('base64url');
+    };
+    expect(decodeCursor(forge('[null,0]'), 'k')).toEqual({ upstreamCursor: null, skip: 0 });
+    for (const json of ['[null]', '[null,0,0]', '{"0":null,"1":0,"length":2}', 'not json']) expect(refusal(() => decodeCursor(forge(json), 'k'))).toEqual(notOurs);
+  });
+});
+
+describe("a field's own time limit", () => {
+  const sdl = `
+    directive @timeout(ms: Int!) on FIELD_DEFINITION
+    directive @other(ms: Int!) on FIELD_DEFINITION
+    directive @limit(ms: Int, seconds: Int) on FIELD_DEFINITION
+    type Query { price: Int @timeout(ms: 800) stock: Int @other(ms: 5) rating: Int @limit(seconds: 9) plain: Int }
+  `;
+  // The limit is worked out once per schema field (a WeakMap per field), so each case gets its own schema.
+  const queryType = (): GraphQLObjectType => buildSchema(sdl).getQueryType()!;
+
+  it('reads @timeout(ms:) from the SDL, with the Type.field coordinate', () => {
+    expect(fieldTimeoutOf(queryType(), 'price', {})).toEqual({ coordinate: 'Query.price', ms: 800 });
+  });
+
+  it('config fieldTimeouts wins over the SDL, and gives a limit to a field without one', () => {
+    const type = queryType();
+    expect(fieldTimeoutOf(type, 'price', { 'Query.price': 5000 })).toEqual({ coordinate: 'Query.price', ms: 5000 });
+    expect(fieldTimeoutOf(type, 'plain', { 'Query.plain': 30 })).toEqual({ coordinate: 'Query.plain', ms: 30 });
+  });
+
+  it('another directive with an ms argument, or @timeout-like without ms, is no limit; nor is an unknown field', () => {
+    const type = queryType();
+    expect([fieldTimeoutOf(type, 'stock', {}), fieldTimeoutOf(type, 'rating', {}), fieldTimeoutOf(type, 'plain', {}), fieldTimeoutOf(type, 'missing', { 'Query.missing': 1 })]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('is worked out once per field: a later call with other overrides gets the first answer', () => {
+    const type = queryType();
+    expect(fieldTimeoutOf(type, 'price', {})).toEqual({ coordinate: 'Query.price', ms: 800 });
+    expect(fieldTimeoutOf(type, 'price', { 'Query.price': 1 })).toEqual({ coordinate: 'Query.price', ms: 800 });
+    expect(fieldTimeoutOf(type, 'plain', {})).toBeUndefined();
+    expect(fieldTimeoutOf(type, 'plain', { 'Query.plain': 1 })).toBeUndefined();
+  });
+});

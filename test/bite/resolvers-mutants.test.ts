@@ -1,9 +1,18 @@
 import { createHmac } from 'node:crypto';
 import { buildSchema, GraphQLError } from 'graphql';
 import type { GraphQLObjectType } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
+import { createContext } from '../../src/context.js';
+import { UpstreamTimeoutError } from '../../src/errors.js';
+import { UpstreamClient } from '../../src/http/upstream-client.js';
+import { ResiliencePipeline } from '../../src/resilience/pipeline.js';
+import { fieldTimer } from '../../src/resolvers/degradable.js';
 import { fieldTimeoutOf } from '../../src/resolvers/field-timeout.js';
 import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, validatePageSize } from '../../src/resolvers/pagination.js';
+import type { Operations } from '../../src/sources/bind.js';
+import { BoundOperation } from '../../src/sources/operation.js';
+import type { SourceOperation } from '../../src/sources/operation.js';
 
 /**
  * The edges of two resolver rules mutation testing found unheld (docs/testing.md): the page size
@@ -118,5 +127,46 @@ describe("a field's own time limit", () => {
     expect(fieldTimeoutOf(type, 'price', { 'Query.price': 1 })).toEqual({ coordinate: 'Query.price', ms: 800 });
     expect(fieldTimeoutOf(type, 'plain', {})).toBeUndefined();
     expect(fieldTimeoutOf(type, 'plain', { 'Query.plain': 1 })).toBeUndefined();
+  });
+});
+
+describe("a field's own timer (fieldTimer)", () => {
+  const pipelines: ResiliencePipeline[] = [];
+  afterAll(() => pipelines.forEach((pipeline) => pipeline.shutdown()));
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Pricing with the given call limit, never called (nothing listens on port 9). */
+  function pricingWithin(timeoutMs: number): BoundOperation<{ id: string }> {
+    const config = resolveConfig({});
+    const pipeline = new ResiliencePipeline('pricing', new URL('http://127.0.0.1:9'), { ...config.sources.pricing, timeoutMs }, new UpstreamClient());
+    pipelines.push(pipeline);
+    const definition: SourceOperation<{ id: string }> = { source: 'pricing', name: 'priceById', load: (keys) => Promise.resolve(keys.map((id) => ({ id }))) };
+    return new BoundOperation(definition, pipeline, { maxStaleMs: 0, staleMaxEntries: 1, maxBatchSize: 100, currency: 'USD' });
+  }
+  const contextWithin = (deadlineMs: number) => createContext({ config: resolveConfig({ deadlineMs }), operations: {} as Operations }, new Request('http://127.0.0.1/graphql'));
+  const own = (ms: number) => ({ coordinate: 'Product.price', ms });
+
+  it('none without a limit of its own, or when the limit is not shorter than the call limit and the deadline', () => {
+    const operation = pricingWithin(1000);
+    expect(fieldTimer(contextWithin(2000), undefined, operation)).toBeUndefined();
+    expect(fieldTimer(contextWithin(2000), own(1000), operation)).toBeUndefined();
+    expect(fieldTimer(contextWithin(2000), own(1500), operation)).toBeUndefined();
+    // The deadline is the shorter limit here: a field limit between the two needs no timer.
+    expect(fieldTimer(contextWithin(500), own(700), operation)).toBeUndefined();
+  });
+
+  it('a shorter limit gets a timer of exactly that many ms, failing the field as a timeout of its source', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const timer = fieldTimer(contextWithin(2000), own(999), pricingWithin(1000));
+    expect(timer).toBeDefined();
+    let outcome: unknown = 'waiting';
+    timer!.race(new Promise(() => {})).then(undefined, (error: unknown) => (outcome = error));
+    await vi.advanceTimersByTimeAsync(998);
+    expect(outcome).toBe('waiting');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome).toBeInstanceOf(UpstreamTimeoutError);
+    expect(outcome).toMatchObject({ source: 'pricing', code: 'UPSTREAM_TIMEOUT', message: 'Product.price waited 999 ms for pricing' });
   });
 });

@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { buildSchema, GraphQLError } from 'graphql';
-import type { GraphQLObjectType } from 'graphql';
+import { buildSchema, GraphQLError, GraphQLInt, GraphQLObjectType } from 'graphql';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createContext } from '../../src/context.js';
@@ -93,10 +92,10 @@ describe('cursors', () => {
 
 describe("a field's own time limit", () => {
   const sdl = `
-    directive @timeout(ms: Int!) on FIELD_DEFINITION
+    directive @timeout(ms: Int, note: Int) on FIELD_DEFINITION
     directive @other(ms: Int!) on FIELD_DEFINITION
     directive @limit(ms: Int, seconds: Int) on FIELD_DEFINITION
-    type Query { price: Int @timeout(ms: 800) stock: Int @other(ms: 5) rating: Int @limit(seconds: 9) plain: Int }
+    type Query { price: Int @timeout(ms: 800) stock: Int @other(ms: 5) rating: Int @limit(seconds: 9) plain: Int late: Int @timeout(note: 5, ms: 700) noted: Int @timeout(note: 5) }
   `;
   // The limit is worked out once per schema field (a WeakMap per field), so each case gets its own schema.
   const queryType = (): GraphQLObjectType => buildSchema(sdl).getQueryType()!;
@@ -119,6 +118,17 @@ describe("a field's own time limit", () => {
       undefined,
       undefined,
     ]);
+  });
+
+  it('reads the ms argument by name, wherever it stands, and nothing else of @timeout', () => {
+    const type = queryType();
+    expect([fieldTimeoutOf(type, 'late', {}), fieldTimeoutOf(type, 'noted', {})]).toEqual([{ coordinate: 'Query.late', ms: 700 }, undefined]);
+  });
+
+  it('a field built in code (no SDL, so no AST) has no SDL limit, only its config one', () => {
+    const type = new GraphQLObjectType({ name: 'Built', fields: { total: { type: GraphQLInt }, count: { type: GraphQLInt } } });
+    expect(fieldTimeoutOf(type, 'total', {})).toBeUndefined();
+    expect(fieldTimeoutOf(type, 'count', { 'Built.count': 40 })).toEqual({ coordinate: 'Built.count', ms: 40 });
   });
 
   it('is worked out once per field: a later call with other overrides gets the first answer', () => {

@@ -190,6 +190,9 @@ describe('bench verdicts', () => {
   it('checks the declared-pricing server (B4d) calls when it ran: 3 per S1 query passes, 4 fails', () => {
     const rows = [row('B2', 'S1', 41), row('B4', 'S1', 3)];
     expect(evaluateTargets(rows).map((target) => target.name)).not.toContain('B4d upstream calls per S1 query = 3');
+    // Likewise B2 (a run filtered with --servers): absent, not failed; run, it is checked.
+    expect(evaluateTargets([row('B4', 'S1', 3)]).map((target) => target.name)).not.toContain('B2 upstream calls per S1 query = 41');
+    expect(failedCorrectness(evaluateTargets([row('B2', 'S1', 40), row('B4', 'S1', 3)])).map((target) => target.name)).toEqual(['B2 upstream calls per S1 query = 41']);
     expect(failedCorrectness(evaluateTargets([...rows, row('B4d', 'S1', 3)]))).toEqual([]);
     expect(failedCorrectness(evaluateTargets([...rows, row('B4d', 'S1', 4)])).map((target) => target.name)).toEqual(['B4d upstream calls per S1 query = 3']);
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { closedLoop, handledWithin, WORK_EVERY_TIME } from './cpu-overload.js';
 import { createContext } from '../../src/context.js';
 import { resolveConfig } from '../../src/config.js';
 import { BUDGET_WINDOW_MS, DeadlineBudget, MIN_SAMPLES, SATURATED_SPAN_MS } from '../../src/front-door/deadline-budget.js';
@@ -221,8 +221,6 @@ describe('a real Ballast process under CPU overload, shipped rules', () => {
    */
   const INSIDE_BOUND_SECONDS = 2.5;
   const CLIENT_BOUND_MS = 5000;
-  const HEAVY_QUERY = '{ products(first: 100) { nodes { id name description price { amount currency formatted } inventory { available status } } } }';
-  const WORK_EVERY_TIME = Object.fromEntries(['catalog', 'pricing', 'inventory'].map((source) => [`BALLAST__sources__${source}__breaker__enabled`, 'false']));
   const OVERLOADED_MESSAGES = [
     'Ballast is overloaded (the work queued ahead would not finish within the deadline); retry later',
     'Ballast is overloaded (requests are taking over half their deadline); retry later',
@@ -242,43 +240,11 @@ describe('a real Ballast process under CPU overload, shipped rules', () => {
     return match ? Number(match[1]) : 0;
   }
 
-  /** Requests Ballast's histogram saw in all, and those done within `seconds` (a bucket bound). */
-  async function handledWithin(url: string, seconds: number): Promise<{ total: number; within: number }> {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
-    return {
-      total: sum(/^ballast_graphql_request_duration_seconds_count\{[^}]*\} (\d+)$/gm),
-      within: sum(new RegExp(`^ballast_graphql_request_duration_seconds_bucket\\{le="${seconds}",[^}]*\\} (\\d+)$`, 'gm')),
-    };
-  }
-
-  async function closedLoop(url: string): Promise<{ status: number; ms: number; retryAfter: unknown; body: string }[]> {
-    const pool = new Pool(url, { connections: CLIENTS, headersTimeout: 15_000, bodyTimeout: 15_000 });
-    const answers: { status: number; ms: number; retryAfter: unknown; body: string }[] = [];
-    const until = performance.now() + LOAD_MS;
-    const body = JSON.stringify({ query: HEAVY_QUERY });
-    try {
-      await Promise.all(
-        Array.from({ length: CLIENTS }, async () => {
-          while (performance.now() < until) {
-            const started = performance.now();
-            const response = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
-            const text = await response.body.text();
-            answers.push({ status: response.statusCode, ms: performance.now() - started, retryAfter: response.headers['retry-after'], body: text });
-          }
-        }),
-      );
-    } finally {
-      await pool.close();
-    }
-    return answers;
-  }
-
   it('refuses with 503 OVERLOADED + Retry-After (reason deadline_budget), answers every 2xx within bounded time, and serves normally afterwards', { timeout: 90_000 }, async () => {
     const ballast = await startBallastProcess({ env: { BALLAST_WORKERS: '1', BALLAST__deadlineMs: String(DEADLINE_MS), ...WORK_EVERY_TIME } });
     try {
       for (let i = 0; i < 5; i++) expect((await post(ballast.url)).status).toBe(200);
-      const answers = await closedLoop(ballast.url);
+      const answers = await closedLoop(ballast.url, CLIENTS, LOAD_MS);
       const served = answers.filter((answer) => answer.status === 200);
       const shed = answers.filter((answer) => answer.status === 503);
       expect(answers.filter((answer) => answer.status !== 200 && answer.status !== 503)).toEqual([]);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
-import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closedLoop, handledWithin, WORK_EVERY_TIME } from './cpu-overload.js';
 import { startHarness } from '../helpers/harness.js';
 import { startBallastProcess } from '../helpers/process.js';
 import type { Harness } from '../helpers/harness.js';
@@ -553,51 +553,6 @@ describe('a real Ballast process under CPU overload', () => {
    */
   const INSIDE_BOUND_SECONDS = 5;
   const LATE_BOUND_MS = DEADLINE_MS + 9000;
-  const HEAVY_QUERY = '{ products(first: 100) { nodes { id name description price { amount currency formatted } inventory { available status } } } }';
-
-  /** Breakers off: every request does the full work (an open breaker would make them cheap fallbacks). */
-  const WORK_EVERY_TIME = Object.fromEntries(['catalog', 'pricing', 'inventory'].map((source) => [`BALLAST__sources__${source}__breaker__enabled`, 'false']));
-
-  interface Answer {
-    status: number;
-    ms: number;
-    retryAfter: string | undefined;
-    body: string;
-  }
-
-  /** `clients` keep-alive clients each sending HEAVY_QUERY again as soon as the last answer arrives, for LOAD_MS. */
-  async function closedLoop(url: string, clients: number): Promise<Answer[]> {
-    const pool = new Pool(url, { connections: clients, headersTimeout: 15_000, bodyTimeout: 15_000 });
-    const answers: Answer[] = [];
-    const until = performance.now() + LOAD_MS;
-    const body = JSON.stringify({ query: HEAVY_QUERY });
-    try {
-      await Promise.all(
-        Array.from({ length: clients }, async () => {
-          while (performance.now() < until) {
-            const started = performance.now();
-            const response = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
-            const text = await response.body.text();
-            const retryAfter = response.headers['retry-after'];
-            answers.push({ status: response.statusCode, ms: performance.now() - started, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined, body: text });
-          }
-        }),
-      );
-    } finally {
-      await pool.close();
-    }
-    return answers;
-  }
-
-  /** Requests Ballast's histogram saw in all, and those done within `seconds` (a bucket bound). */
-  async function handledWithin(url: string, seconds: number): Promise<{ total: number; within: number }> {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
-    return {
-      total: sum(/^ballast_graphql_request_duration_seconds_count\{[^}]*\} (\d+)$/gm),
-      within: sum(new RegExp(`^ballast_graphql_request_duration_seconds_bucket\\{le="${seconds}",[^}]*\\} (\\d+)$`, 'gm')),
-    };
-  }
 
   /** Overloads a fresh process with `clients`; `bounded`: also hold it to the time bounds. */
   async function runOverload(env: Record<string, string>, clients: number, bounded: boolean, reason: string, message: string): Promise<void> {
@@ -605,7 +560,7 @@ describe('a real Ballast process under CPU overload', () => {
     try {
       // Compiled and warm first: the overload under test is steady load, not a cold start.
       for (let i = 0; i < 5; i++) expect((await post(ballast.url)).status).toBe(200);
-      const answers = await closedLoop(ballast.url, clients);
+      const answers = await closedLoop(ballast.url, clients, LOAD_MS);
       const shed = answers.filter((answer) => answer.status === 503);
       const served = answers.filter((answer) => answer.status === 200);
       expect(answers.filter((answer) => answer.status !== 200 && answer.status !== 503)).toEqual([]);

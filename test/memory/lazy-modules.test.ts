@@ -11,11 +11,14 @@ import type { BallastProcess } from '../helpers/process.js';
 
 /**
  * GraphiQL's page is a 9 MB module; loaded at start-up it cost every process about 40 MiB of RSS
- * even with GraphiQL off (bench/README.md, "Sixth session: memory"). It is loaded only where
- * GraphiQL is on: a production process never loads it, a development one still serves the page,
- * from its first request on (loading it pauses the event loop before admission control times it).
+ * even with GraphiQL off, and ioredis 6–9 MiB without Redis (bench/README.md, "Sixth session:
+ * memory"). GraphiQL's is loaded only where GraphiQL is on: a production process never loads it,
+ * a development one still serves the page from its first request on (loading it pauses the event
+ * loop before admission control times it).
  */
 const GRAPHIQL_MODULE = '@graphql-yoga/render-graphiql';
+/** ioredis, likewise, only where Redis is configured (test/scale/redis-stale.test.ts uses it). */
+const REDIS_MODULE = 'ioredis';
 const REGISTER_MODULE_LOG = path.resolve('test/fixtures/module-log/register.mjs');
 
 describe('a production process', () => {
@@ -38,7 +41,7 @@ describe('a production process', () => {
     rmSync(logDir, { recursive: true, force: true });
   });
 
-  it('answers a query and a browser asking for GraphiQL without ever loading its page module', async () => {
+  it('answers a query and a browser asking for GraphiQL without ever loading its page module or ioredis', async () => {
     const answer = await postQuery(ballast.url, '{ product(id: "p-0001") { id } }');
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ data: { product: { id: 'p-0001' } } });
@@ -50,6 +53,7 @@ describe('a production process', () => {
     // The log works: Yoga itself was resolved through it.
     expect(loaded.some((url) => url.includes('/node_modules/graphql-yoga/'))).toBe(true);
     expect(loaded.filter((url) => url.includes(GRAPHIQL_MODULE))).toEqual([]);
+    expect(loaded.filter((url) => url.includes(REDIS_MODULE))).toEqual([]);
   });
 });
 

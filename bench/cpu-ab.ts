@@ -12,14 +12,15 @@
  * bench/servers/mem-sampler.ts and prints where the peak RSS went (heap spaces, external); `--gc`
  * runs the server with `--trace-gc-nvp` and prints the bytes V8 allocated and promoted to the old
  * generation per request over the measured load: what drives peak RSS, and far less moved by a
- * busy host than RSS itself (which follows throughput).
+ * busy host than RSS itself (which follows throughput); `--rate=N` loads each server open loop at N
+ * requests a second (after the same closed-loop warm-up) instead of `--connections` closed loop.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pinSelf, startChild } from './harness/child.js';
-import { closedLoop } from './harness/load.js';
+import { closedLoop, openLoop } from './harness/load.js';
 import { walkCursors, workloadFor } from './harness/workload.js';
 import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 import { SCENARIOS } from './scenarios.js';
@@ -40,6 +41,9 @@ const servers = args.some((entry) => entry.startsWith('--servers='))
   : variants.map((name) => [script, name] as const);
 const memory = args.includes('--mem');
 const traceGc = args.includes('--gc');
+// Open loop at this many requests a second instead of the closed loop: servers compared at the same
+// rate, so peak RSS (which follows the allocation rate) compares like with like on a busy host.
+const rate = Number(arg('rate', '0'));
 
 /** Sums `allocated=` and `promoted=` (bytes) and counts collections in V8's --trace-gc-nvp lines. */
 function gcTotals(lines: readonly string[]): { allocated: number; promoted: number; scavenges: number; fullGcs: number } {
@@ -89,7 +93,7 @@ try {
         await closedLoop(url, workload, 2, connections);
         const before = child.cpuMicros();
         const gcFrom = gcLines.length;
-        const result = await closedLoop(url, workload, seconds, connections);
+        const result = rate > 0 ? await openLoop(url, workload, rate, seconds) : await closedLoop(url, workload, seconds, connections);
         const cpu = child.cpuMicros() - before;
         const gc = gcTotals(gcLines.slice(gcFrom));
         const bad = result.wrong + result.non2xx + result.errors;

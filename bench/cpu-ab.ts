@@ -6,10 +6,21 @@
  * falls on both; several comma-separated variants are interleaved the same way within each root
  * (`--variant=shipped,declared-pricing`: coded against declared pricing). `--prof=DIR` runs the servers with `--cpu-prof` into DIR (read it with
  * bench/profile-summary.ts). Upstreams and load run on CPU 1, the server on CPU 0, as in the bench.
+ * `--servers=ballast:shipped,b5-apollo:tuned` interleaves other bench servers (script under
+ * bench/servers: variant) instead of `--script`/`--variant`; `--semi=16,32,64` interleaves
+ * `--max-semi-space-size` values (default: the workers' own flags); `--mem` preloads
+ * bench/servers/mem-sampler.ts and prints where the peak RSS went (heap spaces, external); `--gc`
+ * runs the server with `--trace-gc-nvp` and prints the bytes V8 allocated and promoted to the old
+ * generation per request over the measured load: what drives peak RSS, and far less moved by a
+ * busy host than RSS itself (which follows throughput); `--rate=N` loads each server open loop at N
+ * requests a second (after the same closed-loop warm-up) instead of `--connections` closed loop.
  */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { pinSelf, startChild } from './harness/child.js';
-import { closedLoop } from './harness/load.js';
+import { closedLoop, openLoop } from './harness/load.js';
 import { walkCursors, workloadFor } from './harness/workload.js';
 import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 import { SCENARIOS } from './scenarios.js';
@@ -23,32 +34,77 @@ const rounds = Number(arg('rounds', '2'));
 const profileDir = arg('prof', '');
 const variants = arg('variant', 'shipped').split(',');
 const script = arg('script', 'bench/servers/ballast.ts');
-const semi = arg('semi', '');
+const semis = arg('semi', '').split(',');
 const connections = Number(arg('connections', '50'));
+const servers = args.some((entry) => entry.startsWith('--servers='))
+  ? arg('servers', '').split(',').map((entry) => [`bench/servers/${entry.split(':')[0]}.ts`, entry.split(':')[1] ?? ''] as const)
+  : variants.map((name) => [script, name] as const);
+const memory = args.includes('--mem');
+const traceGc = args.includes('--gc');
+// Open loop at this many requests a second instead of the closed loop: servers compared at the same
+// rate, so peak RSS (which follows the allocation rate) compares like with like on a busy host.
+const rate = Number(arg('rate', '0'));
+
+/** Sums `allocated=` and `promoted=` (bytes) and counts collections in V8's --trace-gc-nvp lines. */
+function gcTotals(lines: readonly string[]): { allocated: number; promoted: number; scavenges: number; fullGcs: number } {
+  const totals = { allocated: 0, promoted: 0, scavenges: 0, fullGcs: 0 };
+  for (const line of lines) {
+    const field = (name: string) => Number(new RegExp(`\\b${name}=(\\S+)`).exec(line)?.[1] ?? 0);
+    const kind = /\bgc=(\S+)/.exec(line)?.[1];
+    if (kind === undefined) continue;
+    totals.allocated += field('allocated');
+    totals.promoted += field('promoted');
+    if (kind === 's') totals.scavenges++;
+    else totals.fullGcs++;
+  }
+  return totals;
+}
+
+/** The mem sampler's summary (bench/servers/mem-sampler.ts) in one line: at peak RSS, MiB. */
+function memoryLine(file: string): string {
+  if (!existsSync(file)) return '  at peak: no sample (the server did not exit cleanly)';
+  const { atPeakRss: at } = JSON.parse(readFileSync(file, 'utf8')) as { atPeakRss: Record<string, number> };
+  const spaces = Object.entries(at).filter(([key]) => key.endsWith('.size')).map(([key, value]) => `${key.replace('_space.size', '')} ${value}`);
+  return `  at peak: rss ${at.rss} heapTotal ${at.heapTotal} heapUsed ${at.heapUsed} external ${at.external} arrayBuffers ${at.arrayBuffers} | ${spaces.join(', ')}`;
+}
 
 const pinned = os.availableParallelism() > 1 && pinSelf(1);
 const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? 1 : undefined });
 const urls = demo.info.urls as Record<string, string>;
 try {
   for (let round = 0; round < rounds; round++) {
-    for (const [root, variant] of roots.flatMap((entry) => variants.map((name) => [entry, name] as const))) {
+    for (const [root, [serverScript, variant], semi] of roots.flatMap((entry) => servers.flatMap((server) => semis.map((size) => [entry, server, size] as const)))) {
       const flags = semi ? [`--max-semi-space-size=${semi}`] : [...WORKER_NODE_FLAGS];
       if (profileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+      if (traceGc) flags.push('--trace-gc-nvp');
+      const memFile = path.join(os.tmpdir(), `cpu-ab-mem-${process.pid}.json`);
+      if (memory) flags.push(`--import=${path.resolve(root, 'dist/bench/servers/mem-sampler.js')}`);
       const cwd = process.cwd();
       process.chdir(root);
-      const child = await startChild(root, script, [variant], { cpu: pinned ? 0 : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(urls) }, nodeFlags: flags });
+      const env: Record<string, string> = { BENCH_UPSTREAMS: JSON.stringify(urls), ...(memory ? { BENCH_MEM_FILE: memFile } : {}) };
+      const child = await startChild(root, serverScript, variant ? [variant] : [], { cpu: pinned ? 0 : undefined, env, nodeFlags: flags });
       process.chdir(cwd);
+      const gcLines: string[] = [];
+      if (traceGc) createInterface({ input: child.process.stdout! }).on('line', (line) => gcLines.push(line));
+      const label = `${root} ${path.basename(serverScript, '.ts')} ${variant}${semi ? ` semi=${semi}` : ''}`;
       try {
         const url = child.info.url as string;
         const workload = workloadFor(scenario, await walkCursors(url));
         await closedLoop(url, workload, 2, connections);
         const before = child.cpuMicros();
-        const result = await closedLoop(url, workload, seconds, connections);
+        const gcFrom = gcLines.length;
+        const result = rate > 0 ? await openLoop(url, workload, rate, seconds) : await closedLoop(url, workload, seconds, connections);
         const cpu = child.cpuMicros() - before;
+        const gc = gcTotals(gcLines.slice(gcFrom));
         const bad = result.wrong + result.non2xx + result.errors;
-        console.log(`${root} ${variant} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req, ${Math.round(result.requestsPerSecond)} good/s, bad ${bad}/${result.requests}, peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}`);
+        console.log(`${label} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req, ${Math.round(result.requestsPerSecond)} good/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, bad ${bad}/${result.requests}, peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}`);
+        if (traceGc) console.log(`  gc: ${Math.round(gc.allocated / result.requests / 1024)} KiB allocated/req, ${(gc.promoted / result.requests / 1024).toFixed(1)} KiB promoted/req, ${gc.scavenges} scavenges, ${gc.fullGcs} full GCs`);
       } finally {
         await child.stop();
+      }
+      if (memory) {
+        console.log(memoryLine(memFile));
+        rmSync(memFile, { force: true });
       }
     }
   }

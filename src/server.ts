@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { renderGraphiQL as RenderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { visit } from 'graphql';
 import type { DocumentNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
@@ -41,6 +42,9 @@ import { createBallastSchema, RESOLVED_FIELDS } from './schema.js';
 import { createSources } from './sources/bind.js';
 import type { StaleStore } from './degradation/stale-cache.js';
 import { sourceBaseUrls } from './source-urls.js';
+
+// Loads GraphiQL's renderer only when it is on (loadGraphiQLRenderer below).
+const requireModule = createRequire(import.meta.url);
 
 /**
  * Any one of these headers marks a request as not a "simple" cross-site one (CSRF prevention):
@@ -102,8 +106,9 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   const sources = createSources(config, sourceBaseUrls(config), client, telemetry.observers, options.hostStaleStore, typeDefs, RESOLVED_FIELDS);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
+  const renderGraphiQL = loadGraphiQLRenderer(config);
   const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason));
-  const yoga = createBallastYoga(state, typeDefs, admission);
+  const yoga = createBallastYoga(state, typeDefs, admission, renderGraphiQL);
   const opsSeparate = config.ops.port !== null;
   const handle = publicHandler(yoga, admission, opsSeparate) as Gateway['handle'];
   // A reload (src/reload.ts) hands the running server to the new gateway, which then attaches nothing itself.
@@ -116,7 +121,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
 type BallastYoga = Gateway['yoga'];
 
 /** Yoga over Ballast's schema, with the plugins in their order (each says why it is where it is). */
-function createBallastYoga(state: GatewayState, typeDefs: ReturnType<typeof readTypeDefs>, admission: Admission): BallastYoga {
+function createBallastYoga(state: GatewayState, typeDefs: ReturnType<typeof readTypeDefs>, admission: Admission, renderGraphiQL: typeof RenderGraphiQL | undefined): BallastYoga {
   const { config, sources } = state;
   const development = config.mode === 'development';
   const { security } = config;
@@ -142,6 +147,18 @@ function createBallastYoga(state: GatewayState, typeDefs: ReturnType<typeof read
     maskedErrors: { isDev: development },
     logging: false,
   });
+}
+
+/**
+ * GraphiQL's page is a 9 MB module: imported statically, its source and the copies made while
+ * compiling it stayed in every process's heap (about 40 MiB of RSS, most of it large objects no
+ * young-generation GC frees) even where GraphiQL is off, as in production (bench/README.md,
+ * "Sixth session: memory"). It is loaded only when GraphiQL is on, synchronously and before
+ * admission control starts timing the event loop, so its compile pause sheds no request.
+ */
+function loadGraphiQLRenderer(config: BallastConfig): typeof RenderGraphiQL | undefined {
+  if (!(config.security.graphiql ?? config.mode === 'development')) return undefined;
+  return (requireModule('@graphql-yoga/render-graphiql') as { renderGraphiQL: typeof RenderGraphiQL }).renderGraphiQL;
 }
 
 function gatewayPlugins(state: GatewayState): YogaServerOptions<Record<string, never>, BallastContext>['plugins'] {

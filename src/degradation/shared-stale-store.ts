@@ -1,4 +1,12 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+
+/**
+ * ioredis is required when a store is built, not imported: only a Redis-configured deployment
+ * pays for it (about 20 MiB of RSS per process where none is configured; bench/README.md,
+ * "Sixth session: memory").
+ */
+const requireModule = createRequire(import.meta.url);
 
 export interface SharedStaleStoreOptions {
   url: string;
@@ -38,7 +46,8 @@ export class SharedStaleStore {
   constructor(options: SharedStaleStoreOptions, observers: readonly StoreObserver[] = []) {
     this.#options = options;
     this.#observers = observers;
-    this.#redis = new Redis(options.url, {
+    const { Redis: RedisClient } = requireModule('ioredis') as { Redis: new (url: string, options: RedisOptions) => Redis };
+    this.#redis = new RedisClient(options.url, {
       keyPrefix: options.keyPrefix,
       commandTimeout: options.timeoutMs,
       connectTimeout: Math.max(options.timeoutMs, 500),

@@ -40,8 +40,13 @@ function splitKey(declaration: RestDeclaration, operationKeyText: string): Split
  */
 interface Compiled {
   declaration: RestDeclaration;
-  /** `&name=value…` of `query:`, or ''. */
+  /** `name=value` of each `query:` pair, encoded. */
   constantParams: string[];
+  /**
+   * A batch field without arguments: its whole URL but the ids, built here once
+   * (`/prices?ids=` and `&currency=USD`), so a call only joins the ids between them.
+   */
+  batchUrl: { before: string; after: string } | undefined;
   /** An item (batch) or the answer (one per key), checked against the type and `match:`. */
   answer: z.ZodType<object>;
 }
@@ -76,7 +81,8 @@ function compile(declaration: RestDeclaration, gateway: GatewayValues): Compiled
   const base = declaration.batchKey === undefined ? declaration.value : declaration.item;
   const checked = expected.length === 0 ? base : base.superRefine((item, issues) => matchItem(item as Record<string, unknown> | null, expected, issues));
   const answer = declaration.list ? z.object({ items: checked }).transform(({ items }) => items as object) : checked;
-  return { declaration, constantParams, answer };
+  const batchUrl = declaration.batchKey === undefined || declaration.args.length > 0 ? undefined : { before: `${declaration.path}?${encodeURIComponent(declaration.batchKey)}=`, after: constantParams.map((param) => `&${param}`).join('') };
+  return { declaration, constantParams, answer, batchUrl };
 }
 
 /** A field that differs from what was asked (a price in another currency) makes the item a bad answer, never passed on. */
@@ -113,11 +119,13 @@ async function loadBatches(compiled: Compiled, keys: readonly string[], context:
 
 /** One batch call for `ids`, which share the arguments of `first`. */
 function loadBatch(compiled: Compiled, ids: readonly string[], first: SplitKey, context: LoadContext): Promise<Array<object | null | Error>> {
-  const { declaration } = compiled;
-  const query = [`${encodeURIComponent(declaration.batchKey!)}=${idsParam(ids)}`, ...argumentParams(declaration, first.args), ...compiled.constantParams].join('&');
+  const { declaration, batchUrl } = compiled;
+  const path = batchUrl
+    ? `${batchUrl.before}${idsParam(ids)}${batchUrl.after}`
+    : `${fillPath(declaration, first.key, first.args)}?${[`${encodeURIComponent(declaration.batchKey!)}=${idsParam(ids)}`, ...argumentParams(declaration, first.args), ...compiled.constantParams].join('&')}`;
   return context.fetch({
     method: 'GET',
-    path: `${fillPath(declaration, first.key, first.args)}?${query}`,
+    path,
     route: declaration.path,
     idempotent: true,
     parse: ({ body }) => itemsByKey(context.source, body, ids, compiled.answer, declaration.keyField!),

@@ -1,5 +1,5 @@
 /** GraphiQL's first tab: the query a newcomer should see work. */
-export const DEFAULT_QUERY = `# Ballast: one query, six REST services behind it.
+export const DEFAULT_QUERY = `# Ballast: one query, seven REST services behind it.
 # Break a service (see README), run it again:
 # degraded fields show in extensions.degraded.
 query Products {
@@ -11,6 +11,7 @@ query Products {
       price { amount currency formatted }
       inventory { available status }
       rating { average count }
+      shipping { days carrier }
     }
     pageInfo { hasNextPage endCursor }
   }

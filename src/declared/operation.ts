@@ -40,8 +40,13 @@ function splitKey(declaration: RestDeclaration, operationKeyText: string): Split
  */
 interface Compiled {
   declaration: RestDeclaration;
-  /** `&name=value…` of `query:`, or ''. */
+  /** `name=value` of each `query:` pair, encoded. */
   constantParams: string[];
+  /**
+   * A batch field without arguments: its whole URL but the ids, built here once
+   * (`/prices?ids=` and `&currency=USD`), so a call only joins the ids between them.
+   */
+  batchUrl: { before: string; after: string } | undefined;
   /** An item (batch) or the answer (one per key), checked against the type and `match:`. */
   answer: z.ZodType<object>;
 }
@@ -71,13 +76,19 @@ export function declaredOperation(declaration: RestDeclaration, gateway: Gateway
 function compile(declaration: RestDeclaration, gateway: GatewayValues): Compiled {
   const constantParams = declaration.query.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(resolveValue(value, gateway))}`);
   const expected = declaration.match.map(([field, value]) => [field, resolveValue(value, gateway)] as const);
-  const checked = expected.length === 0 ? declaration.value : declaration.value.superRefine((item, issues) => matchItem(item as Record<string, unknown>, expected, issues));
+  // A batch item is always an object carrying its key (./batch-response.ts drops the rest), so it
+  // takes the check without the null wrapper: the hot path of a batched field.
+  const base = declaration.batchKey === undefined ? declaration.value : declaration.item;
+  const checked = expected.length === 0 ? base : base.superRefine((item, issues) => matchItem(item as Record<string, unknown> | null, expected, issues));
   const answer = declaration.list ? z.object({ items: checked }).transform(({ items }) => items as object) : checked;
-  return { declaration, constantParams, answer };
+  const batchUrl = declaration.batchKey === undefined || declaration.args.length > 0 ? undefined : { before: `${declaration.path}?${encodeURIComponent(declaration.batchKey)}=`, after: constantParams.map((param) => `&${param}`).join('') };
+  return { declaration, constantParams, answer, batchUrl };
 }
 
 /** A field that differs from what was asked (a price in another currency) makes the item a bad answer, never passed on. */
-function matchItem(item: Record<string, unknown>, expected: ReadonlyArray<readonly [string, string]>, issues: z.RefinementCtx): void {
+function matchItem(item: Record<string, unknown> | null, expected: ReadonlyArray<readonly [string, string]>, issues: z.RefinementCtx): void {
+  // A null answer of a one-per-key field is "not found": nothing was answered to differ.
+  if (item === null) return;
   for (const [field, value] of expected) {
     if (item[field] !== value) issues.addIssue({ code: 'custom', path: [field], message: `is ${JSON.stringify(item[field])}, not ${value} as asked` });
   }
@@ -108,11 +119,13 @@ async function loadBatches(compiled: Compiled, keys: readonly string[], context:
 
 /** One batch call for `ids`, which share the arguments of `first`. */
 function loadBatch(compiled: Compiled, ids: readonly string[], first: SplitKey, context: LoadContext): Promise<Array<object | null | Error>> {
-  const { declaration } = compiled;
-  const query = [`${encodeURIComponent(declaration.batchKey!)}=${idsParam(ids)}`, ...argumentParams(declaration, first.args), ...compiled.constantParams].join('&');
+  const { declaration, batchUrl } = compiled;
+  const path = batchUrl
+    ? `${batchUrl.before}${idsParam(ids)}${batchUrl.after}`
+    : `${fillPath(declaration, first.key, first.args)}?${[`${encodeURIComponent(declaration.batchKey!)}=${idsParam(ids)}`, ...argumentParams(declaration, first.args), ...compiled.constantParams].join('&')}`;
   return context.fetch({
     method: 'GET',
-    path: `${fillPath(declaration, first.key, first.args)}?${query}`,
+    path,
     route: declaration.path,
     idempotent: true,
     parse: ({ body }) => itemsByKey(context.source, body, ids, compiled.answer, declaration.keyField!),

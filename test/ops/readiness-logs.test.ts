@@ -4,6 +4,7 @@ import { evaluateTargets, failedCorrectness, renderMarkdown } from '../../bench/
 import type { Row } from '../../bench/harness/report.js';
 import { DEFAULT_QUERY } from '../../src/graphiql.js';
 import { SOURCES } from '../../src/sources/registry.js';
+import { ALL_SOURCE_NAMES } from '../../src/declared/names.js';
 import { startDemoServices } from '../../src/demo/index.js';
 import type { DemoServices } from '../../src/demo/index.js';
 import { postQuery, startHarness } from '../helpers/harness.js';
@@ -165,7 +166,7 @@ describe('dashboard routes and GraphiQL papercuts', () => {
 
   it("GraphiQL's default query counts the services there are", () => {
     const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-    expect(DEFAULT_QUERY.split('\n')[0]).toBe(`# Ballast: one query, ${words[SOURCES.length]} REST services behind it.`);
+    expect(DEFAULT_QUERY.split('\n')[0]).toBe(`# Ballast: one query, ${words[ALL_SOURCE_NAMES.length]} REST services behind it.`);
   });
 });
 

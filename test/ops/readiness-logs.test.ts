@@ -124,7 +124,8 @@ describe('production logs are JSON lines, each with its pid', () => {
     ]);
     expect(lines.find((line) => line.msg === 'fields degraded')).toMatchObject({ source: 'inventory', requestId: 'single-degraded', level: 40 });
     expect(lines.find((line) => line.msg === 'breaker transition')).toMatchObject({ source: 'inventory', state: 'OPEN', requestId: 'single-degraded' });
-    expect(lines.at(-1)).toMatchObject({ signal: 'SIGTERM', msg: 'SIGTERM: finishing in-flight requests, then stopping' });
+    // Not necessarily the last line: on a busy host the breaker's half-open timer may log while the process drains.
+    expect(lines.find((line) => line.signal === 'SIGTERM')).toMatchObject({ signal: 'SIGTERM', msg: 'SIGTERM: finishing in-flight requests, then stopping' });
   });
 
   it('--workers 2: worker lines carry pid and worker id; a worker death and SIGTERM are JSON too', { timeout: 3 * START_TIMEOUT_MS }, async () => {

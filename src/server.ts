@@ -27,6 +27,8 @@ import { useJitErrorCompatibility } from './plugins/use-jit-error-compatibility.
 import { useRequestLimits } from './plugins/use-request-limits.js';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.js';
 import { useRateLimit } from './plugins/use-rate-limit.js';
+import { useResponsePhases } from './plugins/use-response-phases.js';
+import { useAnswerByDeadline } from './plugins/use-answer-by-deadline.js';
 import { Admission } from './front-door/admission.js';
 import { createBoundedServer, opsHandler, publicHandler } from './front-door/listeners.js';
 import { useDegradationReport } from './degradation/report-plugin.js';
@@ -102,7 +104,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   const sources = createSources(config, sourceBaseUrls(config), client, telemetry.observers, options.hostStaleStore, typeDefs, RESOLVED_FIELDS);
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
-  const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason));
+  const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason), (late) => telemetry.responsePastDeadline(late));
   const yoga = createBallastYoga(state, typeDefs, admission);
   const opsSeparate = config.ops.port !== null;
   const handle = publicHandler(yoga, admission, opsSeparate) as Gateway['handle'];
@@ -127,7 +129,8 @@ function createBallastYoga(state: GatewayState, typeDefs: ReturnType<typeof read
       const req = (initial as { req?: IncomingMessage }).req;
       return createContext({ config, operations: sources.operations }, initial.request, req ? admission.clockOf(req) : undefined);
     },
-    plugins: gatewayPlugins(state),
+    // Last: it wraps the execute function graphql-jit chose.
+    plugins: [...gatewayPlugins(state)!, useResponsePhases(admission), useAnswerByDeadline(() => state.telemetry.metrics.queryCutAtDeadline(), () => admission.worstLoopDriftMs)],
     graphiql: (security.graphiql ?? development) ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ [CSRF_HEADERS[0]!]: '1' }) } : false,
     renderGraphiQL,
     landingPage: false,

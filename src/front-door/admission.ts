@@ -4,7 +4,7 @@ import { AdaptiveLimit } from './adaptive-limit.js';
 import { DeadlineBudget } from './deadline-budget.js';
 import type { RequestClock } from './deadline-budget.js';
 import { EventLoopLag } from './event-loop-lag.js';
-import { LateResponses } from './late-responses.js';
+import { answerGuardMs, LateResponses } from './late-responses.js';
 import type { LateResponse } from './late-responses.js';
 import { QueueDelayLimit } from './queue-delay.js';
 import type { Refusal } from './refusal.js';
@@ -40,7 +40,7 @@ export class Admission {
 
   constructor(
     private readonly limits: BallastConfig['server'],
-    deadlineMs: number,
+    private readonly deadlineMs: number,
     private readonly onShed: (reason: ShedReason) => void,
     onLate?: (late: LateResponse) => void,
   ) {
@@ -68,7 +68,8 @@ export class Admission {
     }
     const admitted = performance.now();
     const unreadMs = this.#lag?.lagMs ?? 0;
-    if (this.#budget) this.#clocks.set(request, { startedAt: admitted - unreadMs, reserveMs: this.#budget.reserveMs(this.#inFlight) });
+    // Upstream waits also end twice the answer guard early, so a slow upstream degrades its fields before the whole query is cut.
+    if (this.#budget) this.#clocks.set(request, { startedAt: admitted - unreadMs, reserveMs: this.#budget.reserveMs(this.#inFlight) + 2 * answerGuardMs(this.deadlineMs, this.worstLoopDriftMs) });
     this.#late?.watch(request, response, admitted, unreadMs);
     this.#inFlight++;
     this.#queue?.admitted(this.#inFlight);

@@ -86,3 +86,15 @@ function requestBudgetMs(configured: number, header: string | string[] | undefin
   const value = typeof header === 'string' && /^\s*\d+\s*$/.test(header) ? Number(header) : 0;
   return value > 0 ? Math.min(configured, value) : configured;
 }
+
+/**
+ * How long before its deadline a query still executing is answered (the deadline rule,
+ * docs/security.md): the timer that answers fires only after the loop has run every socket that
+ * was ready, as late as the loop has recently drifted, and the answer still has to be written. At
+ * least a twentieth of the budget (at most 50 ms), at most a quarter of it, so a request is never
+ * cut much before its time. Upstream waits end twice this before the deadline, so a field waiting
+ * on a slow upstream is degraded (`DEADLINE_EXCEEDED`) before the whole query would be cut.
+ */
+export function answerGuardMs(budgetMs: number, worstLoopDriftMs: number): number {
+  return Math.min(budgetMs / 4, Math.max(Math.min(50, budgetMs / 20), worstLoopDriftMs));
+}

@@ -2,16 +2,7 @@ import { getOperationAST, GraphQLError } from 'graphql';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { BallastContext } from '../context.js';
-
-/**
- * How long before the deadline the answer is sent: the timer that sends it fires only after the
- * loop has run every socket that was ready, as late as the loop has recently drifted, and the
- * answer still has to be serialised and written. At least a twentieth of the budget (at most
- * 50 ms), at most a quarter of it, so a request is never cut much before its time.
- */
-export function guardMs(budgetMs: number, worstLoopDriftMs: number): number {
-  return Math.min(budgetMs / 4, Math.max(Math.min(50, budgetMs / 20), worstLoopDriftMs));
-}
+import { answerGuardMs } from '../front-door/late-responses.js';
 
 /** What a query cut at its deadline answers: no data, one error with the degradation code for it. */
 export function cutAtDeadline(): ExecutionResult {
@@ -33,7 +24,7 @@ export function useAnswerByDeadline(onCut: () => void, worstLoopDriftMs: () => n
       const context = args.contextValue;
       if (context.answerBy === undefined || getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
       const answerBy = context.answerBy;
-      const cutAt = () => answerBy - guardMs(context.config.deadlineMs, worstLoopDriftMs());
+      const cutAt = () => answerBy - answerGuardMs(context.config.deadlineMs, worstLoopDriftMs());
       setExecuteFn((executeArgs) => raceDeadline(() => executeFn(executeArgs) as Promise<ExecutionResult>, cutAt, onCut, (check) => context.loads.onCallSettled(check)));
     },
   };

@@ -19,6 +19,7 @@ export interface LateResponse {
   unreadMs: number;
 }
 
+/** One request's marks on the `performance.now()` clock, and its budget in ms. */
 export interface Times {
   startedAt: number;
   admittedAt: number;

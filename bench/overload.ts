@@ -62,6 +62,10 @@ interface OverloadRow extends LoadRow {
   serverMeanMs: number;
   /** Refusals by the rule that refused them (ballast_requests_shed_total), e.g. `queue_delay 70`. */
   shedReasons: string;
+  /** 2xx Ballast itself counted as finished past their deadline (ballast_responses_past_deadline_total). */
+  late2xxCounted: number;
+  /** Queries answered at their deadline with DEADLINE_EXCEEDED (ballast_queries_cut_at_deadline_total). */
+  cutAtDeadline: number;
 }
 
 async function main(): Promise<void> {
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
         for (const multiple of MULTIPLES) {
           const row = await measure(child, url, capacityClients * multiple);
           rows.push({ variant: rounds > 1 ? `${variant.id} (round ${round})` : variant.id, multiple, ...row });
-          console.error(`${variant.id} ${multiple}x: goodput ${Math.round(row.goodput)}/s, p99 ok ${row.p99OkMs} ms, late ${(row.lateShare * 100).toFixed(1)}%, shed ${Math.round(row.shedPerSecond)}/s, Ballast CPU ${row.ballastCpu.toFixed(2)}`);
+          console.error(`${variant.id} ${multiple}x: goodput ${Math.round(row.goodput)}/s, p99 ok ${row.p99OkMs} ms, late ${(row.lateShare * 100).toFixed(1)}% (Ballast counted ${row.late2xxCounted}, cut ${row.cutAtDeadline}), shed ${Math.round(row.shedPerSecond)}/s, Ballast CPU ${row.ballastCpu.toFixed(2)}`);
         }
       } finally {
         await child.stop();
@@ -116,7 +120,14 @@ async function measure(child: Child, url: string, connections: number): Promise<
     .filter(([, count]) => count > 0)
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
-  return { ...row, serverMeanMs, ballastCpu, shedReasons: shedReasons || '–' };
+  return {
+    ...row,
+    serverMeanMs,
+    ballastCpu,
+    shedReasons: shedReasons || '–',
+    late2xxCounted: after.totals.late2xx - before.totals.late2xx,
+    cutAtDeadline: after.totals.cut - before.totals.cut,
+  };
 }
 
 /** One autocannon run, timing every response itself so the 2xx answers get their own percentiles. */
@@ -167,12 +178,19 @@ async function load(url: string, connections: number, duration: number): Promise
   };
 }
 
-/** Sum and count of ballast_graphql_request_duration_seconds over every label, and refusals by reason, from /metrics. */
-async function serverTotals(graphqlUrl: string): Promise<{ seconds: number; count: number; shed: Record<string, number> }> {
+/** Sum and count of ballast_graphql_request_duration_seconds over every label, refusals by reason, late 2xx and cut queries, from /metrics. */
+async function serverTotals(graphqlUrl: string): Promise<{ seconds: number; count: number; shed: Record<string, number>; late2xx: number; cut: number }> {
   const text = await (await fetch(new URL('/metrics', graphqlUrl))).text();
   const total = (name: string) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((sum, match) => sum + Number(match[1]), 0);
   const shed = Object.fromEntries([...text.matchAll(/^ballast_requests_shed_total\{reason="(\w+)"\} (\d+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
-  return { seconds: total('ballast_graphql_request_duration_seconds_sum'), count: total('ballast_graphql_request_duration_seconds_count'), shed };
+  const single = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  return {
+    seconds: total('ballast_graphql_request_duration_seconds_sum'),
+    count: total('ballast_graphql_request_duration_seconds_count'),
+    shed,
+    late2xx: single(/^ballast_responses_past_deadline_total\{status_class="2xx"\} (\d+)$/m),
+    cut: single(/^ballast_queries_cut_at_deadline_total (\d+)$/m),
+  };
 }
 
 /** `p` of already sorted `values`. */
@@ -186,8 +204,8 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
   const lines = [
     `Overload, S1, ${seconds} s per point after a ${WARM_UP_SECONDS} s warm-up, deadline ${DEADLINE_MS} ms, ${os.cpus().length} cores, Node ${process.version}, ${pinned ? 'Ballast on CPU 0, load + upstreams on CPU 1' : 'no pinning'}; 1x = ${capacityClients} clients${fixedClients ? ' (--clients)' : ' (capacity sweep)'}; load average at the end ${load1!.toFixed(1)} / ${load5!.toFixed(1)} (1 / 5 min)`,
     '',
-    '| Ballast | load | clients | goodput (2xx/s) | p50 2xx ms | p99 2xx ms | p99.9 2xx ms | max 2xx ms | 2xx after deadline | 503/s | 503 with Retry-After | errors + timeouts | Ballast CPU | mean ms inside Ballast | shed by reason |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    '| Ballast | load | clients | goodput (2xx/s) | p50 2xx ms | p99 2xx ms | p99.9 2xx ms | max 2xx ms | 2xx after deadline | 2xx past deadline (Ballast\'s count) | cut at deadline | 503/s | 503 with Retry-After | errors + timeouts | Ballast CPU | mean ms inside Ballast | shed by reason |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
     ...rows.map((row) =>
       [
         '',
@@ -200,6 +218,8 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
         row.p999OkMs,
         row.maxOkMs,
         `${(row.lateShare * 100).toFixed(1)}%`,
+        row.late2xxCounted,
+        row.cutAtDeadline,
         Math.round(row.shedPerSecond),
         row.shedPerSecond > 0 ? `${Math.round((row.shedWithRetryAfter / (row.shedPerSecond * seconds)) * 100)}%` : '–',
         row.errors,

@@ -20,6 +20,11 @@ export interface BallastContext {
   /** Everything this request loads: loaders, settled values, field timers, calls in flight (src/loads/). */
   loads: RequestLoads;
   deadline: Deadline;
+  /**
+   * With the deadline rule on: when the answer is promised by (`performance.now()` clock), the full
+   * budget from the request's arrival; `deadline` ends earlier by the reserve kept for CPU work.
+   */
+  answerBy?: number;
   degradation: DegradationCollector;
   /** `Type.field` → ms from config, overriding `@timeout` in the SDL. */
   fieldTimeouts: Readonly<Record<string, number>>;
@@ -101,6 +106,7 @@ export function createContext({ config, operations }: ContextDependencies, reque
     operations,
     loads,
     deadline,
+    ...(clock ? { answerBy: clock.startedAt + budgetMs } : {}),
     degradation: new DegradationCollector(),
     fieldTimeouts: config.fieldTimeouts,
     requestId,

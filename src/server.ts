@@ -28,6 +28,8 @@ import { useJitErrorCompatibility } from './plugins/use-jit-error-compatibility.
 import { useRequestLimits } from './plugins/use-request-limits.js';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.js';
 import { useRateLimit } from './plugins/use-rate-limit.js';
+import { useResponsePhases } from './plugins/use-response-phases.js';
+import { useAnswerByDeadline } from './plugins/use-answer-by-deadline.js';
 import { Admission } from './front-door/admission.js';
 import { createBoundedServer, opsHandler, publicHandler } from './front-door/listeners.js';
 import { useDegradationReport } from './degradation/report-plugin.js';
@@ -107,7 +109,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   telemetry.attachPipelines(sources.pipelines, options.processMetrics !== false);
   const state: GatewayState = { config, sources, telemetry, demo: options.demo, fleet: options.fleet, draining: false };
   const renderGraphiQL = loadGraphiQLRenderer(config);
-  const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason));
+  const admission = new Admission(config.server, config.deadlineMs, (reason) => telemetry.metrics.requestShed(reason), (late) => telemetry.responsePastDeadline(late));
   const yoga = createBallastYoga(state, typeDefs, admission, renderGraphiQL);
   const opsSeparate = config.ops.port !== null;
   const handle = publicHandler(yoga, admission, opsSeparate) as Gateway['handle'];
@@ -132,7 +134,8 @@ function createBallastYoga(state: GatewayState, typeDefs: ReturnType<typeof read
       const req = (initial as { req?: IncomingMessage }).req;
       return createContext({ config, operations: sources.operations }, initial.request, req ? admission.clockOf(req) : undefined);
     },
-    plugins: gatewayPlugins(state),
+    // Last: it wraps the execute function graphql-jit chose.
+    plugins: [...gatewayPlugins(state)!, useResponsePhases(admission), useAnswerByDeadline(() => state.telemetry.metrics.queryCutAtDeadline(), () => admission.worstLoopDriftMs)],
     graphiql: (security.graphiql ?? development) ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ [CSRF_HEADERS[0]!]: '1' }) } : false,
     renderGraphiQL,
     landingPage: false,

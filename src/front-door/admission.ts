@@ -4,6 +4,8 @@ import { AdaptiveLimit } from './adaptive-limit.js';
 import { DeadlineBudget } from './deadline-budget.js';
 import type { RequestClock } from './deadline-budget.js';
 import { EventLoopLag } from './event-loop-lag.js';
+import { answerGuardMs, LateResponses } from './late-responses.js';
+import type { LateResponse } from './late-responses.js';
 import { QueueDelayLimit } from './queue-delay.js';
 import type { Refusal } from './refusal.js';
 import { writeRefusal } from './refusal.js';
@@ -34,12 +36,15 @@ export class Admission {
   readonly #queue: QueueDelayLimit | undefined;
   readonly #budget: DeadlineBudget | undefined;
   readonly #clocks = new WeakMap<IncomingMessage, RequestClock>();
+  readonly #late: LateResponses | undefined;
 
   constructor(
     private readonly limits: BallastConfig['server'],
-    deadlineMs: number,
+    private readonly deadlineMs: number,
     private readonly onShed: (reason: ShedReason) => void,
+    onLate?: (late: LateResponse) => void,
   ) {
+    this.#late = onLate ? new LateResponses(deadlineMs, onLate) : undefined;
     const budget = limits.deadlineAdmission;
     this.#lag = limits.maxEventLoopDelayMs > 0 || budget.enabled ? new EventLoopLag() : undefined;
     this.#adaptive = limits.adaptiveLimit ? new AdaptiveLimit(limits.maxInFlight, deadlineMs / 2) : undefined;
@@ -62,7 +67,10 @@ export class Admission {
       return false;
     }
     const admitted = performance.now();
-    if (this.#budget) this.#clocks.set(request, { startedAt: admitted - (this.#lag?.lagMs ?? 0), reserveMs: this.#budget.reserveMs(this.#inFlight) });
+    const unreadMs = this.#lag?.lagMs ?? 0;
+    // Upstream waits also end twice the answer guard early, so a slow upstream degrades its fields before the whole query is cut.
+    if (this.#budget) this.#clocks.set(request, { startedAt: admitted - unreadMs, reserveMs: this.#budget.reserveMs(this.#inFlight) + 2 * answerGuardMs(this.deadlineMs, this.worstLoopDriftMs) });
+    this.#late?.watch(request, response, admitted, unreadMs);
     this.#inFlight++;
     this.#queue?.admitted(this.#inFlight);
     response.once('close', () => {
@@ -78,6 +86,20 @@ export class Admission {
   /** When an admitted request's deadline started and what it keeps for its CPU work (docs/security.md); none when the rule is off. */
   clockOf(request: IncomingMessage): RequestClock | undefined {
     return this.#clocks.get(request);
+  }
+
+  /** The longest recent loop drift (0 without a lag probe): how late a timer may fire (src/plugins/use-answer-by-deadline.ts). */
+  get worstLoopDriftMs(): number {
+    return this.#lag?.worstRecentMs ?? 0;
+  }
+
+  /** Marks for the report of a late response: which phase its deadline passed in (docs/operations.md). */
+  executionStarted(request: IncomingMessage): void {
+    this.#late?.executionStarted(request);
+  }
+
+  executionEnded(request: IncomingMessage): void {
+    this.#late?.executionEnded(request);
   }
 
   stop(): void {

@@ -1,3 +1,6 @@
+/** Ticks `worstRecentMs` looks back over: about a second at the default interval. */
+const WORST_OF_TICKS = 20;
+
 /**
  * How late the event loop runs, measured the cheap way: a timer that should fire every
  * `intervalMs` and the drift when it does, smoothed so one slow tick (a GC pause) does not shed
@@ -6,6 +9,8 @@
  */
 export class EventLoopLag {
   #lagMs = 0;
+  /** The raw drifts of the last WORST_OF_TICKS ticks, newest last. */
+  readonly #drifts: number[] = [];
   #last = performance.now();
   readonly #timer: NodeJS.Timeout;
 
@@ -19,6 +24,14 @@ export class EventLoopLag {
     return this.#lagMs;
   }
 
+  /**
+   * The longest drift of the last WORST_OF_TICKS ticks (about a second): how late a timer set now
+   * may fire, since the loop runs every socket that was ready before it looks at timers again.
+   */
+  get worstRecentMs(): number {
+    return Math.max(0, ...this.#drifts);
+  }
+
   stop(): void {
     clearInterval(this.#timer);
   }
@@ -27,6 +40,8 @@ export class EventLoopLag {
     const now = performance.now();
     const drift = Math.max(0, now - this.#last - this.intervalMs);
     this.#last = now;
+    this.#drifts.push(drift);
+    if (this.#drifts.length > WORST_OF_TICKS) this.#drifts.shift();
     // A moving average: a lag held for a few ticks sheds, a single pause (GC, a descheduled
     // process on a busy host) does not.
     this.#lagMs = this.#lagMs * 0.7 + drift * 0.3;

@@ -36,6 +36,7 @@ export class RequestLoads {
   readonly #abandoned = new Set<string>();
   // Set by finish(): a call or timer asked for afterwards (resolvers still running for a client that left) is not started.
   #finished = false;
+  #onCallSettled: (() => void) | undefined;
 
   constructor(scope: RequestCallScope) {
     this.#scope = { ...scope, onFinish: (source, abort) => this.#track(source, abort) };
@@ -117,6 +118,15 @@ export class RequestLoads {
     return timer;
   }
 
+  /**
+   * `listener` runs each time one of this request's upstream calls settles, in the callback that
+   * settled it: under a saturated loop that is sooner than any timer, which waits for every other
+   * ready socket (src/plugins/use-answer-by-deadline.ts).
+   */
+  onCallSettled(listener: () => void): void {
+    this.#onCallSettled = listener;
+  }
+
   /** A field gave up on `source`: its calls still in flight at the end count as timeouts. */
   abandon(source: string): void {
     this.#abandoned.add(source);
@@ -150,7 +160,10 @@ export class RequestLoads {
     }
     const call = { source, abort };
     this.#inFlight.add(call);
-    return () => void this.#inFlight.delete(call);
+    return () => {
+      this.#inFlight.delete(call);
+      this.#onCallSettled?.();
+    };
   }
 }
 

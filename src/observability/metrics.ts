@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SourceName } from '../config-schema.js';
 import type { DegradationReportEntry } from '../degradation/collector.js';
+import type { LatePhase } from '../front-door/late-responses.js';
 import type { BreakerState } from '../resilience/breaker.js';
 import type { CallOutcome, PipelineObserver, ResiliencePipeline } from '../resilience/pipeline.js';
 
@@ -43,6 +44,9 @@ export class BallastMetrics implements PipelineObserver {
   readonly #graphqlDuration: Histogram<'operation' | 'result'>;
   readonly #redisOperations: Counter<'operation' | 'outcome'>;
   readonly #shedRequests: Counter<'reason'>;
+  readonly #pastDeadline: Counter<'status_class'>;
+  readonly #deadlineOverrun: Histogram<'phase'>;
+  readonly #cutAtDeadline: Counter;
 
   constructor(pipelines: Record<SourceName, ResiliencePipeline>, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -82,6 +86,20 @@ export class BallastMetrics implements PipelineObserver {
       labelNames: ['reason'],
       registers,
     });
+    this.#pastDeadline = new Counter({
+      name: 'ballast_responses_past_deadline_total',
+      help: 'Responses whose last byte was written after the request deadline (from arrival less the loop lag), by status class',
+      labelNames: ['status_class'],
+      registers,
+    });
+    this.#deadlineOverrun = new Histogram({
+      name: 'ballast_response_deadline_overrun_seconds',
+      help: 'How far past the deadline late responses finished, by the phase the deadline passed in: unread, queued, execution, write',
+      labelNames: ['phase'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.#cutAtDeadline = new Counter({ name: 'ballast_queries_cut_at_deadline_total', help: 'Queries answered at their deadline with DEADLINE_EXCEEDED and no data instead of when their execution finished', registers });
     this.#registerBulkheadGauges(pipelines);
     for (const [source, pipeline] of Object.entries(pipelines)) {
       if (pipeline.breaker) this.#breakerState.set({ source }, BREAKER_VALUE[pipeline.breaker.state]);
@@ -120,6 +138,15 @@ export class BallastMetrics implements PipelineObserver {
 
   requestShed(reason: 'in_flight' | 'latency' | 'event_loop_delay' | 'queue_delay' | 'deadline_budget' | 'rate_limited'): void {
     this.#shedRequests.inc({ reason });
+  }
+
+  responsePastDeadline(status: number, phase: LatePhase, overrunMs: number): void {
+    this.#pastDeadline.inc({ status_class: `${Math.floor(status / 100)}xx` });
+    this.#deadlineOverrun.observe({ phase }, overrunMs / 1000);
+  }
+
+  queryCutAtDeadline(): void {
+    this.#cutAtDeadline.inc();
   }
 
   requestFinished(operation: string, result: RequestResult, durationMs: number): void {

@@ -1,5 +1,6 @@
 import type { SourceName } from '../config-schema.js';
 import type { DegradationReportEntry } from '../degradation/collector.js';
+import type { LateResponse } from '../front-door/late-responses.js';
 import type { BreakerState } from '../resilience/breaker.js';
 import type { PipelineObserver, RequestIds, ResiliencePipeline } from '../resilience/pipeline.js';
 import type { StoreObserver } from '../degradation/shared-stale-store.js';
@@ -82,6 +83,22 @@ export class Telemetry {
         degradedSources: [...new Set(request.degraded.map((entry) => entry.source))],
       },
       'graphql request',
+    );
+  }
+
+  /** A response finished after its request's deadline: counted, and one warning per phase every interval. */
+  responsePastDeadline(late: LateResponse): void {
+    this.#metrics?.responsePastDeadline(late.status, late.phase, late.overrunMs);
+    this.#warnings.warn(
+      `past-deadline:${late.phase}`,
+      {
+        status: late.status,
+        phase: late.phase,
+        overrunMs: Math.round(late.overrunMs),
+        budgetMs: late.budgetMs,
+        unreadMs: Math.round(late.unreadMs),
+      },
+      'response finished past its deadline',
     );
   }
 

@@ -13,15 +13,20 @@ export interface Answer {
   body: string;
 }
 
-/** `clients` keep-alive clients each sending HEAVY_QUERY again as soon as the last answer arrives, for `loadMs`. */
-export async function closedLoop(url: string, clients: number, loadMs: number): Promise<Answer[]> {
+/**
+ * `clients` keep-alive clients each sending HEAVY_QUERY again as soon as the last answer arrives,
+ * for `loadMs`; with `rampMs`, client i starts i / clients of it later (load grows as it does in
+ * production, instead of every client's first request arriving in the same instant).
+ */
+export async function closedLoop(url: string, clients: number, loadMs: number, rampMs = 0): Promise<Answer[]> {
   const pool = new Pool(url, { connections: clients, headersTimeout: 15_000, bodyTimeout: 15_000 });
   const answers: Answer[] = [];
   const until = performance.now() + loadMs;
   const body = JSON.stringify({ query: HEAVY_QUERY });
   try {
     await Promise.all(
-      Array.from({ length: clients }, async () => {
+      Array.from({ length: clients }, async (_, index) => {
+        if (rampMs > 0) await new Promise((resolve) => setTimeout(resolve, (index * rampMs) / clients));
         while (performance.now() < until) {
           const started = performance.now();
           const response = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });

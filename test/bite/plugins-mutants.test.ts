@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SOURCE_NAMES } from '../../src/declared/names.js';
 import { createDemoData } from '../../src/demo/data.js';
@@ -46,7 +48,6 @@ function postChunked(url: string, body: string): Promise<{ status: number; body:
     request.end(body);
   });
 }
-
 
 describe('request limits at their boundaries (production)', () => {
   let harness: Harness;
@@ -139,6 +140,13 @@ describe('request limits outside production', () => {
     const typo = await harness.query('{ prodct(id: "p-0001") { name } }');
     expect(typo.body.errors?.map((error) => error.message)).toEqual(['Cannot query field "prodct" on type "Query". Did you mean "product" or "products"?']);
   });
+
+  it('the GraphiQL page is not an answer: it gets no Cache-Control', async () => {
+    const page = await fetch(`${harness.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html');
+    expect(page.headers.get('cache-control')).toBeNull();
+  });
 });
 
 describe('Cache-Control beyond the healthy public page', () => {
@@ -177,6 +185,9 @@ describe('Cache-Control beyond the healthy public page', () => {
     for (const path of ['/health', '/ready', '/metrics']) {
       expect((await fetch(`${harness.url}${path}`)).headers.get('cache-control')).toBe('no-store');
     }
+    const unknown = await fetch(`${harness.url}/nope`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('cache-control')).toBeNull();
   });
 });
 
@@ -276,5 +287,79 @@ describe('rate limit behind a trusted proxy, counted', () => {
     expect((await send('')).status).toBe(200);
     expect((await send('')).status).toBe(429);
     expect((await send('10.2.2.2')).status).toBe(200);
+  });
+});
+
+describe('the Authorization header under JWT identity', () => {
+  const SECRET = 'a-plugins-mutants-secret-long-enough-for-hs256';
+  let harness: Harness;
+  let token: string;
+  beforeAll(async () => {
+    harness = await startHarness({ identity: { mode: 'jwt', jwt: { secret: SECRET, algorithms: ['HS256'] } } });
+    token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u-1').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+  });
+  afterAll(() => harness.close());
+
+  const viewer = (authorization: string) => harness.query('{ viewer { id } }', undefined, { authorization });
+
+  it('takes the token after one or more spaces, trailing spaces ignored', async () => {
+    for (const header of [`Bearer ${token}`, `Bearer   ${token}`, `Bearer ${token}   `]) {
+      const { status, body } = await viewer(header);
+      expect(status).toBe(200);
+      expect(body).toEqual({ data: { viewer: { id: 'u-1' } } });
+    }
+  });
+
+  it('any other shape is 400 BAD_REQUEST before verification; a normal query still answers after', async () => {
+    for (const header of ['Bearer', `Bearer${token}`, `bearer ${token}`, `xBearer ${token}`, `Bearer ${token} extra`, `Bearer ${token}x y`]) {
+      const { status, body } = await viewer(header);
+      expect({ header, status }).toEqual({ header, status: 400 });
+      expect(body).toEqual({ errors: [{ message: 'the Authorization header must be "Bearer <token>"', extensions: { code: 'BAD_REQUEST' } }] });
+    }
+    const { status, body } = await harness.query('{ product(id: "p-0001") { name } }');
+    expect(status).toBe(200);
+    expect(body).toEqual({ data: { product: { name: PRODUCT.name } } });
+  });
+
+  it('a token that fails verification is 401 with the reason in the challenge', async () => {
+    const { status, headers, body } = await viewer(`Bearer ${token.slice(0, -2)}xx`);
+    expect(status).toBe(401);
+    expect(headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="bad_signature"');
+    expect(body).toEqual({ errors: [{ message: 'invalid authentication token', extensions: { code: 'UNAUTHENTICATED', reason: 'bad_signature' } }] });
+  });
+});
+
+describe('automatic persisted queries: only a version-1 extension with a string hash is one', () => {
+  const QUERY = '{ product(id: "p-0001") { name } }';
+  const hash = createHash('sha256').update(QUERY).digest('hex');
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ mode: 'production' });
+  });
+  afterAll(() => harness.close());
+
+  const post = (body: unknown) => postRaw(harness.url, JSON.stringify(body));
+
+  it('a version-1 hash it does not know is 404 PersistedQueryNotFound; sent with its query it is kept and then runs by hash', async () => {
+    const unknown = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    const registered = await post({ query: QUERY, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+    expect(registered.body).toEqual({ data: { product: { name: PRODUCT.name } } });
+    const byHash = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+    expect(byHash.status).toBe(200);
+    expect(byHash.body).toEqual({ data: { product: { name: PRODUCT.name } } });
+  });
+
+  it('another version, a hash that is not a string, or a null extension: the request is an ordinary one', async () => {
+    for (const persistedQuery of [{ version: 2, sha256Hash: 'f'.repeat(64) }, { version: 1, sha256Hash: 5 }, null]) {
+      const withQuery = await post({ query: QUERY, extensions: { persistedQuery } });
+      expect(withQuery.status).toBe(200);
+      expect(withQuery.body).toEqual({ data: { product: { name: PRODUCT.name } } });
+    }
+    const noQuery = await post({ extensions: { persistedQuery: { version: 2, sha256Hash: hash } } });
+    // Not looked up at all: Yoga's own answer to a body without a query (200 under application/json).
+    expect(noQuery.status).toBe(200);
+    expect(noQuery.body).toEqual({ errors: [{ message: 'Must provide query string.', extensions: { code: 'BAD_REQUEST' } }] });
   });
 });

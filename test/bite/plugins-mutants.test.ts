@@ -175,7 +175,8 @@ describe('Cache-Control beyond the healthy public page', () => {
   });
 
   it('the identity header, a cookie or an Authorization header make a public page private', async () => {
-    for (const headers of [{ 'x-user-id': 'u-1' }, { cookie: 'session=1' }, { authorization: 'Bearer x' }]) {
+    const personal: Array<Record<string, string>> = [{ 'x-user-id': 'u-1' }, { cookie: 'session=1' }, { authorization: 'Bearer x' }];
+    for (const headers of personal) {
       const response = await get('{ product(id: "p-0001") { name } }', headers);
       expect(response.headers.get('cache-control')).toBe('private, no-store');
     }

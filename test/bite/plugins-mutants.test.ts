@@ -22,6 +22,11 @@ import { metricValue, scrape } from './helpers.js';
 const PRODUCT = createDemoData().productsById.get('p-0001')!;
 const LIMITS = { maxBodyBytes: 300, maxDocumentChars: 120, maxDepth: 3, maxAliases: 2, maxDirectives: 1, maxCost: 15 };
 const JSON_TYPE = 'application/json; charset=utf-8';
+/**
+ * Load shedding off: these tests hold exact answers, and on a busy machine (a mutation run shares
+ * it) the event-loop and adaptive gates would answer some of them 503 OVERLOADED instead.
+ */
+const STEADY = { deadlineMs: 10_000, server: { adaptiveLimit: false, maxEventLoopDelayMs: 0, deadlineAdmission: { enabled: false } } };
 
 /** POSTs `body` as it is, so its byte length is exactly what the test says. */
 async function postRaw(url: string, body: string): Promise<{ status: number; contentType: string | null; body: unknown }> {
@@ -52,7 +57,7 @@ function postChunked(url: string, body: string): Promise<{ status: number; body:
 describe('request limits at their boundaries (production)', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ mode: 'production', security: LIMITS });
+    harness = await startHarness({ ...STEADY, mode: 'production', security: LIMITS });
   });
   afterAll(() => harness.close());
 
@@ -129,7 +134,7 @@ describe('request limits at their boundaries (production)', () => {
 describe('request limits outside production', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ mode: 'development', security: LIMITS });
+    harness = await startHarness({ ...STEADY, mode: 'development', security: LIMITS });
   });
   afterAll(() => harness.close());
 
@@ -152,7 +157,7 @@ describe('request limits outside production', () => {
 describe('Cache-Control beyond the healthy public page', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ identity: { mode: 'header' } });
+    harness = await startHarness({ ...STEADY, identity: { mode: 'header' } });
   });
   afterAll(() => harness.close());
 
@@ -195,7 +200,7 @@ describe('Cache-Control beyond the healthy public page', () => {
 describe('/health, /ready and /metrics answer exactly', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ sources: { reviews: { breaker: { enabled: false } } } });
+    harness = await startHarness({ ...STEADY, sources: { reviews: { breaker: { enabled: false } } } });
   });
   afterAll(() => harness.close());
 
@@ -266,7 +271,7 @@ describe('a trusted-documents manifest that cannot be used stops the start', () 
 describe('rate limit behind a trusted proxy, counted', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ security: { rateLimit: { requestsPerSecond: 0.2, burst: 1, trustProxy: true } } });
+    harness = await startHarness({ ...STEADY, security: { rateLimit: { requestsPerSecond: 0.2, burst: 1, trustProxy: true } } });
   });
   afterAll(() => harness.close());
 
@@ -296,7 +301,7 @@ describe('the Authorization header under JWT identity', () => {
   let harness: Harness;
   let token: string;
   beforeAll(async () => {
-    harness = await startHarness({ identity: { mode: 'jwt', jwt: { secret: SECRET, algorithms: ['HS256'] } } });
+    harness = await startHarness({ ...STEADY, identity: { mode: 'jwt', jwt: { secret: SECRET, algorithms: ['HS256'] } } });
     token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u-1').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
   });
   afterAll(() => harness.close());
@@ -335,7 +340,7 @@ describe('automatic persisted queries: only a version-1 extension with a string 
   const hash = createHash('sha256').update(QUERY).digest('hex');
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ mode: 'production' });
+    harness = await startHarness({ ...STEADY, mode: 'production' });
   });
   afterAll(() => harness.close());
 

@@ -369,3 +369,34 @@ describe('automatic persisted queries: only a version-1 extension with a string 
     expect(noQuery.body).toEqual({ errors: [{ message: 'Must provide query string.', extensions: { code: 'BAD_REQUEST' } }] });
   });
 });
+
+describe('a streamed (@defer) answer keeps its upstream calls until the last payload', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ ...STEADY });
+  });
+  afterAll(() => harness.close());
+
+  /** The JSON payloads of a multipart/mixed answer, in order. */
+  async function payloads(query: string): Promise<unknown[]> {
+    const response = await fetch(`${harness.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'multipart/mixed' }, body: JSON.stringify({ query }) });
+    const text = await response.text();
+    return text
+      .split('\r\n---')
+      .filter((section) => section.includes('Content-Type'))
+      .map((section) => JSON.parse(section.slice(section.indexOf('\r\n\r\n') + 4)) as unknown);
+  }
+
+  it('a deferred field whose upstream answers after the first payload still gets the value the upstream holds', async () => {
+    harness.service('inventory').setFault({ latencyMs: 150 });
+    try {
+      const parts = await payloads('{ product(id: "p-0001") { name ... @defer { inventory { available } } } }');
+      expect(parts).toEqual([
+        { data: { product: { name: PRODUCT.name } }, hasNext: true },
+        { incremental: [{ data: { inventory: { available: createDemoData().stock.get('p-0001') } }, path: ['product'] }], hasNext: false },
+      ]);
+    } finally {
+      harness.service('inventory').clearFault();
+    }
+  });
+});

@@ -17,25 +17,27 @@ const file = process.env.BENCH_HEAP_PROFILE;
 // Bytes between samples on average: small enough that ~2 MiB promoted per scavenge gives thousands of samples.
 const samplingInterval = Number(process.env.BENCH_HEAP_SAMPLING_INTERVAL ?? 1024);
 
-function minorGc(): void {
-  // `gc` without the --expose-gc command line, so the server's flags stay those it is measured with.
+/**
+ * `gc` without the --expose-gc command line, so the server's flags stay those it is measured with;
+ * fetched before sampling starts, as the vm context it takes would otherwise be in the profile.
+ */
+function exposeGc(): (options: { type: 'minor' | 'major' }) => void {
   v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
-  gc({ type: 'minor' });
+  return vm.runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
 }
 
 if (file) {
   const session = new Session();
   session.connect();
-  let sampling = false;
+  let gc: ReturnType<typeof exposeGc> | undefined;
   process.on('SIGUSR2', () => {
-    if (sampling) return;
-    sampling = true;
+    if (gc) return;
+    gc = exposeGc();
     session.post('HeapProfiler.startSampling', { samplingInterval, includeObjectsCollectedByMinorGC: false, includeObjectsCollectedByMajorGC: true });
   });
   process.once('SIGTERM', () => {
-    if (!sampling) return;
-    minorGc();
+    if (!gc) return;
+    gc({ type: 'minor' });
     session.post('HeapProfiler.getSamplingProfile', (error, result) => {
       if (error) throw error;
       writeFileSync(file, JSON.stringify(result.profile));

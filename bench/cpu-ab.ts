@@ -14,6 +14,9 @@
  * generation per request over the measured load: what drives peak RSS, and far less moved by a
  * busy host than RSS itself (which follows throughput); `--rate=N` loads each server open loop at N
  * requests a second (after the same closed-loop warm-up) instead of `--connections` closed loop.
+ * `--heap-sampling=DIR` preloads bench/servers/heap-sampler.ts and writes, per server and round,
+ * DIR/<server>-<variant>-<round>.heapprofile: the allocation sites of what survived a scavenge
+ * during the measured load (read it with bench/heap-sampling-summary.ts).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -44,6 +47,7 @@ const traceGc = args.includes('--gc');
 // Open loop at this many requests a second instead of the closed loop: servers compared at the same
 // rate, so peak RSS (which follows the allocation rate) compares like with like on a busy host.
 const rate = Number(arg('rate', '0'));
+const heapSamplingDir = arg('heap-sampling', '');
 
 /** Sums `allocated=` and `promoted=` (bytes) and counts collections in V8's --trace-gc-nvp lines. */
 function gcTotals(lines: readonly string[]): { allocated: number; promoted: number; scavenges: number; fullGcs: number } {
@@ -79,9 +83,11 @@ try {
       if (traceGc) flags.push('--trace-gc-nvp');
       const memFile = path.join(os.tmpdir(), `cpu-ab-mem-${process.pid}.json`);
       if (memory) flags.push(`--import=${path.resolve(root, 'dist/bench/servers/mem-sampler.js')}`);
+      const heapProfile = heapSamplingDir ? path.resolve(heapSamplingDir, `${path.basename(serverScript, '.ts')}-${variant}-${round}.heapprofile`) : '';
+      if (heapProfile) flags.push(`--import=${path.resolve(root, 'dist/bench/servers/heap-sampler.js')}`);
       const cwd = process.cwd();
       process.chdir(root);
-      const env: Record<string, string> = { BENCH_UPSTREAMS: JSON.stringify(urls), ...(memory ? { BENCH_MEM_FILE: memFile } : {}) };
+      const env: Record<string, string> = { BENCH_UPSTREAMS: JSON.stringify(urls), ...(memory ? { BENCH_MEM_FILE: memFile } : {}), ...(heapProfile ? { BENCH_HEAP_PROFILE: heapProfile } : {}) };
       const child = await startChild(root, serverScript, variant ? [variant] : [], { cpu: pinned ? 0 : undefined, env, nodeFlags: flags });
       process.chdir(cwd);
       const gcLines: string[] = [];
@@ -93,11 +99,13 @@ try {
         await closedLoop(url, workload, 2, connections);
         const before = child.cpuMicros();
         const gcFrom = gcLines.length;
+        if (heapProfile) child.process.kill('SIGUSR2'); // starts the heap sampler for the measured load
         const result = rate > 0 ? await openLoop(url, workload, rate, seconds) : await closedLoop(url, workload, seconds, connections);
         const cpu = child.cpuMicros() - before;
         const gc = gcTotals(gcLines.slice(gcFrom));
         const bad = result.wrong + result.non2xx + result.errors;
         console.log(`${label} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req, ${Math.round(result.requestsPerSecond)} good/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, bad ${bad}/${result.requests}, peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}`);
+        if (heapProfile) console.log(`  heap profile: ${heapProfile} (${result.requests} requests)`);
         if (traceGc) console.log(`  gc: ${Math.round(gc.allocated / result.requests / 1024)} KiB allocated/req, ${(gc.promoted / result.requests / 1024).toFixed(1)} KiB promoted/req, ${gc.scavenges} scavenges, ${gc.fullGcs} full GCs`);
       } finally {
         await child.stop();

@@ -5,8 +5,14 @@ import type { BallastContext } from '../context.js';
 import { documentCachePolicy } from './cache-policy.js';
 import type { DocumentCachePolicy } from './cache-policy.js';
 
+/**
+ * Kept per request in a WeakMap keyed by the request, so it must never reference that request
+ * (not even through the context): a value that reaches its own key keeps both alive through every
+ * scavenge, and each request's whole context was promoted to the old generation until the next
+ * full GC (bench/README.md § "Sixth session: what is promoted").
+ */
 interface ExecutedOperation {
-  context: BallastContext;
+  degradation: BallastContext['degradation'];
   policy: DocumentCachePolicy;
   isQuery: boolean;
   /** No errors and no incremental delivery (later payloads could still degrade). */
@@ -28,7 +34,7 @@ export function useCacheControl(config: CacheControlConfig): Plugin<BallastConte
   return {
     onExecute({ args }) {
       const operation: ExecutedOperation = {
-        context: args.contextValue,
+        degradation: args.contextValue.degradation,
         policy: documentCachePolicy(args.schema, args.document, maxAges),
         isQuery: getOperationAST(args.document, args.operationName)?.operation === 'query',
         complete: false,
@@ -53,6 +59,6 @@ export function useCacheControl(config: CacheControlConfig): Plugin<BallastConte
 function cacheControlOf(request: Request, operation: ExecutedOperation | undefined, personalHeaders: string[]): string {
   if (personalHeaders.some((name) => request.headers.has(name)) || operation?.policy.personal) return 'private, no-store';
   if (request.method !== 'GET' || !operation?.isQuery || !operation.complete) return 'no-store';
-  if (operation.context.degradation.reported.length > 0 || operation.policy.maxAgeSeconds === 0) return 'no-store';
+  if (operation.degradation.reported.length > 0 || operation.policy.maxAgeSeconds === 0) return 'no-store';
   return `public, max-age=${operation.policy.maxAgeSeconds}`;
 }

@@ -4,6 +4,12 @@ import { requestIdOf, traceIdOf } from '../context.js';
 import type { RequestResult } from '../observability/metrics.js';
 import type { Telemetry } from '../observability/telemetry.js';
 
+/**
+ * Kept in a WeakMap keyed by the request until the response goes out. Its `context` reaches that
+ * request, and V8's scavenges keep a WeakMap value that reaches its own key alive (only a full GC
+ * sees through the cycle), so the entry is deleted at the response: kept, it had every request's
+ * context promoted to the old generation (bench/README.md § "Sixth session: what is promoted").
+ */
 interface RequestRecord {
   startedAt: number;
   context?: BallastContext;
@@ -42,6 +48,7 @@ export function useTelemetry(telemetry: Telemetry, graphqlPath = '/graphql'): Pl
       response.headers.set('x-request-id', requestIdOf(request));
       const record = records.get(request);
       if (!record) return;
+      records.delete(request);
       // GraphiQL's HTML page is not a GraphQL request.
       if (!record.context && response.headers.get('content-type')?.includes('text/html')) return;
       const degraded = record.context?.degradation.reported ?? [];

@@ -135,7 +135,7 @@ function createBallastYoga(state: GatewayState, typeDefs: ReturnType<typeof read
       return createContext({ config, operations: sources.operations }, initial.request, req ? admission.clockOf(req) : undefined);
     },
     // Last: it wraps the execute function graphql-jit chose.
-    plugins: [...gatewayPlugins(state)!, useResponsePhases(admission), useAnswerByDeadline(() => state.telemetry.metrics.queryCutAtDeadline(), () => admission.worstLoopDriftMs)],
+    plugins: [...gatewayPlugins(state)!, useResponsePhases(admission), useAnswerByDeadline(() => state.telemetry.metrics.queryCutAtDeadline(), () => admission.worstLoopDriftMs, () => admission.saturated)],
     graphiql: (security.graphiql ?? development) ? { title: 'Ballast', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ [CSRF_HEADERS[0]!]: '1' }) } : false,
     renderGraphiQL,
     landingPage: false,

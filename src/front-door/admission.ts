@@ -68,8 +68,12 @@ export class Admission {
     }
     const admitted = performance.now();
     const unreadMs = this.#lag?.lagMs ?? 0;
-    // Upstream waits also end twice the answer guard early, so a slow upstream degrades its fields before the whole query is cut.
-    if (this.#budget) this.#clocks.set(request, { startedAt: admitted - unreadMs, reserveMs: this.#budget.reserveMs(this.#inFlight) + 2 * answerGuardMs(this.deadlineMs, this.worstLoopDriftMs) });
+    // On a saturated loop (the only time a query may be cut, useAnswerByDeadline) upstream waits also end twice the
+    // answer guard early, so a slow upstream degrades its fields before the whole query is cut; otherwise they keep the whole budget.
+    if (this.#budget) {
+      const guardMs = this.#budget.saturated ? 2 * answerGuardMs(this.deadlineMs, this.worstLoopDriftMs) : 0;
+      this.#clocks.set(request, { startedAt: admitted - unreadMs, reserveMs: this.#budget.reserveMs(this.#inFlight) + guardMs });
+    }
     this.#late?.watch(request, response, admitted, unreadMs);
     this.#inFlight++;
     this.#queue?.admitted(this.#inFlight);
@@ -86,6 +90,14 @@ export class Admission {
   /** When an admitted request's deadline started and what it keeps for its CPU work (docs/security.md); none when the rule is off. */
   clockOf(request: IncomingMessage): RequestClock | undefined {
     return this.#clocks.get(request);
+  }
+
+  /**
+   * True while the deadline rule finds the loop saturated (false with the rule off): only then may a
+   * query be cut at its deadline, since on a loop with CPU to spare its fields' own deadlines answer in time.
+   */
+  get saturated(): boolean {
+    return this.#budget?.saturated ?? false;
   }
 
   /** The longest recent loop drift (0 without a lag probe): how late a timer may fire (src/plugins/use-answer-by-deadline.ts). */

@@ -10,38 +10,44 @@ export function cutAtDeadline(): ExecutionResult {
 }
 
 /**
- * The deadline rule's second half (docs/security.md): a query still executing when its deadline
- * is near is answered then with DEADLINE_EXCEEDED, not when the requests sharing the loop with it
+ * The deadline rule's second half (docs/security.md): while the loop is saturated, a query still
+ * executing when its deadline is near is answered then with DEADLINE_EXCEEDED, not when the requests sharing the loop with it
  * let it finish. Execution cannot be stopped, but the answer ending it lets the request's
  * lifecycle abort its upstream calls, so what remains of it is cheap. A query whose deadline
  * already passed before execution is answered at once without executing. Mutations are left to
  * finish: cutting one would hide whether its write happened. Placed last, it wraps whichever
  * execute function (graphql-jit's) the plugins before it chose.
  */
-export function useAnswerByDeadline(onCut: () => void, worstLoopDriftMs: () => number): Plugin<BallastContext> {
+export function useAnswerByDeadline(onCut: () => void, worstLoopDriftMs: () => number, saturated: () => boolean): Plugin<BallastContext> {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const context = args.contextValue;
       if (context.answerBy === undefined || getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
       const answerBy = context.answerBy;
       const cutAt = () => answerBy - answerGuardMs(context.config.deadlineMs, worstLoopDriftMs());
-      setExecuteFn((executeArgs) => raceDeadline(() => executeFn(executeArgs) as Promise<ExecutionResult>, cutAt, onCut, (check) => context.loads.onCallSettled(check)));
+      setExecuteFn((executeArgs) => raceDeadline(() => executeFn(executeArgs) as Promise<ExecutionResult>, cutAt, onCut, (check) => context.loads.onCallSettled(check), saturated));
     },
   };
 }
+
+/** How often a cut that found the loop with CPU to spare looks again. */
+const RECHECK_MS = 10;
 
 /**
  * `execute`'s result, or the cut answer if `cutAt()` (`performance.now()` clock, read again at
  * each check as the loop's drift changes) comes first; when it already passed, the cut answer
  * without executing at all. Besides a timer, `watch` gets a check to run from the request's own
  * callbacks: a timer fires only once the loop has handled every socket that was ready, which on a
- * saturated loop can be hundreds of ms late.
+ * saturated loop can be hundreds of ms late. The cut is only made while `mayCut()` (the deadline
+ * rule finds the loop saturated): with CPU to spare, the fields' own deadlines end execution in
+ * time with partial data, which is worth more than `data: null`.
  */
 export async function raceDeadline(
   execute: () => Promise<ExecutionResult> | ExecutionResult,
   cutAt: () => number,
   onCut: () => void,
   watch: (check: () => void) => void = () => undefined,
+  mayCut: () => boolean = () => true,
 ): Promise<ExecutionResult> {
   if (cutAt() <= performance.now()) {
     onCut();
@@ -51,16 +57,23 @@ export async function raceDeadline(
   const answeredAtCut = new Promise<ExecutionResult>((resolve) => (answerAtCut = resolve));
   // Set once execution finished or the cut answered: the other one then does nothing.
   let settled = false;
+  let timer: NodeJS.Timeout | undefined;
   const cut = (): void => {
     if (settled) return;
+    if (!mayCut()) {
+      // The loop has CPU to spare: the fields' own deadlines end this execution; look again shortly in case it saturates.
+      clearTimeout(timer);
+      timer = setTimeout(cut, RECHECK_MS);
+      return;
+    }
     settled = true;
     clearTimeout(timer);
     onCut();
     answerAtCut(cutAtDeadline());
   };
-  const timer = setTimeout(cut, cutAt() - performance.now());
+  timer = setTimeout(cut, cutAt() - performance.now());
   watch(() => {
-    if (performance.now() >= cutAt()) cut();
+    if (!settled && performance.now() >= cutAt()) cut();
   });
   const executing = Promise.resolve()
     .then(execute)

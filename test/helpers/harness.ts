@@ -7,6 +7,7 @@ import { startDemoServices } from '../../src/demo/index.js';
 import type { DemoService, DemoServices } from '../../src/demo/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createGateway } from '../../src/server.js';
+import { mutationSteadyLayer } from './mutation-steady.js';
 import type { Gateway, GatewayOptions } from '../../src/server.js';
 
 export interface GraphQLResponse {
@@ -43,7 +44,7 @@ export interface Harness {
 export async function startHarness(overrides: ConfigOverrides = {}, options: GatewayOptions = {}): Promise<Harness> {
   const demo = await startDemoServices();
   const sources = Object.fromEntries(ALL_SOURCE_NAMES.map((name) => [name, { url: demo.urls[name as SourceName] }]));
-  const config = resolveConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', sources }, overrides);
+  const config = resolveConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', sources }, mutationSteadyLayer(), overrides);
   const gateway = createGateway(config, { logger: createLogger('silent'), processMetrics: false, demo: inProcessDemoControl(demo), ...options });
   const url = await gateway.listen();
   return {

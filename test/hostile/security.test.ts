@@ -9,6 +9,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createGateway } from '../../src/server.js';
 import type { Gateway } from '../../src/server.js';
 import { startHarness } from '../helpers/harness.js';
+import { mutationSteadyLayer } from '../helpers/mutation-steady.js';
 import type { GraphQLResponse, Harness } from '../helpers/harness.js';
 import { AUDIENCE, ISSUER, rsaKeys, signToken, startHangingServer, startJwks, startRecordingUpstream, unsignedToken } from './security-fixtures.js';
 
@@ -18,7 +19,7 @@ const PUBLIC_QUERY = `{ product(id: "p-0001") { name } }`;
 /** A Ballast whose upstreams are never called (CORS and validation answer before any resolver asks). */
 async function startBareGateway(overrides: ConfigOverrides): Promise<{ url: string; gateway: Gateway }> {
   const sources = Object.fromEntries(SOURCE_NAMES.map((name) => [name, { url: 'http://127.0.0.1:9' }]));
-  const config = resolveConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', sources }, overrides);
+  const config = resolveConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', sources }, mutationSteadyLayer(), overrides);
   const gateway = createGateway(config, { logger: createLogger('silent'), processMetrics: false });
   return { url: await gateway.listen(), gateway };
 }

@@ -14,7 +14,7 @@ export function cutAtDeadline(): ExecutionResult {
  * executing when its deadline is near is answered then with DEADLINE_EXCEEDED, not when the requests sharing the loop with it
  * let it finish. Execution cannot be stopped, but the answer ending it lets the request's
  * lifecycle abort its upstream calls, so what remains of it is cheap. A query whose deadline
- * already passed before execution is answered at once without executing. Mutations are left to
+ * already passed before execution is answered at once without executing (on a saturated loop). Mutations are left to
  * finish: cutting one would hide whether its write happened. Placed last, it wraps whichever
  * execute function (graphql-jit's) the plugins before it chose.
  */
@@ -49,7 +49,7 @@ export async function raceDeadline(
   watch: (check: () => void) => void = () => undefined,
   mayCut: () => boolean = () => true,
 ): Promise<ExecutionResult> {
-  if (cutAt() <= performance.now()) {
+  if (cutAt() <= performance.now() && mayCut()) {
     onCut();
     return cutAtDeadline();
   }

@@ -195,6 +195,14 @@ describe('answering a query at its deadline', () => {
     expect(cuts).toBe(0);
   });
 
+  it('executes when the cut time already passed but the loop has CPU to spare', async () => {
+    let executed = 0;
+    let cuts = 0;
+    const result = { data: { ran: true } };
+    expect(await raceDeadline(() => ((executed += 1), result), () => performance.now() - 1, () => cuts++, () => undefined, () => false)).toBe(result);
+    expect({ executed, cuts }).toEqual({ executed: 1, cuts: 0 });
+  });
+
   it('does not execute at all when the cut time already passed', async () => {
     let executed = 0;
     expect(await raceDeadline(() => ((executed += 1), { data: {} }), () => performance.now() - 1, () => undefined)).toEqual(cutAnswer);
@@ -219,14 +227,17 @@ describe('answering a query at its deadline', () => {
       return Number(/^ballast_queries_cut_at_deadline_total (\d+)$/m.exec(text)![1]);
     }
 
-    it.each(['application/json', 'application/graphql-response+json'])('answers a query whose deadline passed before execution at once, 200 under %s, without calling any upstream', async (accept) => {
+    it.each(['application/json', 'application/graphql-response+json'])('with CPU to spare, a query whose deadline passed before execution is not cut: its field degrades with DEADLINE_EXCEEDED, 200 under %s, without calling any upstream', async (accept) => {
       const before = await cutCount();
       const answer = await harness.query(P1_QUERY, undefined, { accept, 'x-ballast-deadline-ms': '1' });
       expect(answer.status).toBe(200);
-      expect(answer.body.data).toBeNull();
-      expect(answer.body.errors).toEqual([{ message: 'the request deadline passed before the query finished', extensions: { code: 'DEADLINE_EXCEEDED' } }]);
+      expect(answer.body).toEqual({
+        data: { product: null },
+        errors: [{ message: 'catalog is unavailable (DEADLINE_EXCEEDED)', locations: [{ line: 1, column: 3 }], path: ['product'], extensions: { code: 'DEADLINE_EXCEEDED', source: 'catalog' } }],
+        extensions: { degraded: [{ source: 'catalog', reason: 'DEADLINE_EXCEEDED', fallback: 'NULL', paths: [['product']] }] },
+      });
       expect(harness.service('catalog').requestCount).toBe(0);
-      expect(await cutCount()).toBe(before + 1);
+      expect(await cutCount()).toBe(before);
     });
 
     it('still degrades only the field of an upstream slower than the deadline (partial data, no cut)', async () => {

@@ -72,21 +72,25 @@ async function pricingOutcomes(h: Harness): Promise<Record<string, number>> {
   return counted;
 }
 
+/** A gateway whose pricing hangs (one attempt, one bulkhead slot, no breaker) and whose price field gives up after FIELD_TIMEOUT_MS. */
+async function startWithHungPricing(): Promise<{ h: Harness; hung: HungUpstream }> {
+  upstream = await startHungUpstream();
+  harness = await startHarness({
+    deadlineMs: LONG_MS + 5_000,
+    fieldTimeouts: { 'Product.price': FIELD_TIMEOUT_MS },
+    sources: {
+      pricing: {
+        url: upstream.url, timeoutMs: LONG_MS, attemptTimeoutMs: LONG_MS, maxStaleMs: 0,
+        retry: { maxAttempts: 1 }, breaker: { enabled: false }, bulkhead: { maxConcurrent: 1, maxQueue: 0 },
+      },
+    },
+  });
+  return { h: harness, hung: upstream };
+}
+
 describe('leftover upstream calls of a single answer', () => {
   it('a field timeout lets the answer go out while pricing hangs: the call is aborted then, counted once as the timeout its field saw', async () => {
-    upstream = await startHungUpstream();
-    harness = await startHarness({
-      deadlineMs: LONG_MS + 5_000,
-      fieldTimeouts: { 'Product.price': FIELD_TIMEOUT_MS },
-      sources: {
-        pricing: {
-          url: upstream.url, timeoutMs: LONG_MS, attemptTimeoutMs: LONG_MS, maxStaleMs: 0,
-          retry: { maxAttempts: 1 }, breaker: { enabled: false }, bulkhead: { maxConcurrent: 1, maxQueue: 0 },
-        },
-      },
-    });
-    const h = harness;
-    const hung = upstream;
+    const { h, hung } = await startWithHungPricing();
 
     const { status, body } = await h.query(QUERY);
     const answeredAt = performance.now();
@@ -106,19 +110,7 @@ describe('leftover upstream calls of a single answer', () => {
   });
 
   it('a streamed (@defer) answer: the hung call is aborted when its last payload goes out, counted once as timeout', async () => {
-    upstream = await startHungUpstream();
-    harness = await startHarness({
-      deadlineMs: LONG_MS + 5_000,
-      fieldTimeouts: { 'Product.price': FIELD_TIMEOUT_MS },
-      sources: {
-        pricing: {
-          url: upstream.url, timeoutMs: LONG_MS, attemptTimeoutMs: LONG_MS, maxStaleMs: 0,
-          retry: { maxAttempts: 1 }, breaker: { enabled: false }, bulkhead: { maxConcurrent: 1, maxQueue: 0 },
-        },
-      },
-    });
-    const h = harness;
-    const hung = upstream;
+    const { h, hung } = await startWithHungPricing();
 
     const response = await fetch(`${h.url}/graphql`, {
       method: 'POST',

@@ -5,7 +5,7 @@ import { forwardedHeaders } from './http/header-policy.js';
 import { DegradationCollector } from './degradation/collector.js';
 import { requestSpanOf } from './observability/tracing.js';
 import type { VerifiedToken } from './identity.js';
-import { Deadline } from './resilience/deadline.js';
+import { clientBudgetMs, Deadline } from './resilience/deadline.js';
 import type { RequestClock } from './front-door/deadline-budget.js';
 import { DEADLINE_HEADER } from './resilience/pipeline.js';
 import type { Operations } from './sources/bind.js';
@@ -132,14 +132,13 @@ function callAllowance(maxCallsPerSource: number): (source: string) => void {
   };
 }
 
-/** A client may shorten, never lengthen, the request's budget with `x-ballast-deadline-ms`. */
+/** The request's budget (`clientBudgetMs`); a header that is not a positive whole number of milliseconds is a 400. */
 function requestBudgetMs(configured: number, header: string | null): number {
-  if (header === null) return configured;
-  const value = Number(header);
-  if (!/^\d+$/.test(header.trim()) || value <= 0) {
-    throw new GraphQLError(`${DEADLINE_HEADER} must be a positive whole number of milliseconds, got "${header.slice(0, 40)}"`, {
+  const budgetMs = clientBudgetMs(configured, header);
+  if (budgetMs === undefined) {
+    throw new GraphQLError(`${DEADLINE_HEADER} must be a positive whole number of milliseconds, got "${(header ?? '').slice(0, 40)}"`, {
       extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
     });
   }
-  return Math.min(configured, value);
+  return budgetMs;
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientBudgetMs } from '../resilience/deadline.js';
 import { DEADLINE_HEADER } from '../resilience/pipeline.js';
 
 /**
@@ -44,7 +45,7 @@ export class LateResponses {
 
   /** Starts watching `request`, which arrived `unreadMs` before it was admitted at `admittedAt`. */
   watch(request: IncomingMessage, response: ServerResponse, admittedAt: number, unreadMs: number): void {
-    const times: Times = { startedAt: admittedAt - unreadMs, admittedAt, budgetMs: requestBudgetMs(this.deadlineMs, request.headers[DEADLINE_HEADER]) };
+    const times: Times = { startedAt: admittedAt - unreadMs, admittedAt, budgetMs: budgetOf(this.deadlineMs, request.headers[DEADLINE_HEADER]) };
     this.#times.set(request, times);
     // 'finish': the last byte was handed to the socket. A client that left first got no late answer.
     response.once('finish', () => this.#finished(response, times));
@@ -74,6 +75,11 @@ export class LateResponses {
   }
 }
 
+/** The budget the request's `Deadline` runs on; a header refused with 400 is judged against the configured one. */
+function budgetOf(configured: number, header: string | string[] | undefined): number {
+  return (typeof header === 'string' ? clientBudgetMs(configured, header) : undefined) ?? configured;
+}
+
 /** The phase the request was in when its deadline passed. */
 export function phaseAt(times: Readonly<Times>, deadlineAt: number): LatePhase {
   if (deadlineAt <= times.admittedAt) return 'unread';
@@ -82,11 +88,6 @@ export function phaseAt(times: Readonly<Times>, deadlineAt: number): LatePhase {
   return 'write';
 }
 
-/** The client may shorten the deadline (`x-ballast-deadline-ms`); an invalid value is refused later with 400 and is judged against the configured one. */
-function requestBudgetMs(configured: number, header: string | string[] | undefined): number {
-  const value = typeof header === 'string' && /^\s*\d+\s*$/.test(header) ? Number(header) : 0;
-  return value > 0 ? Math.min(configured, value) : configured;
-}
 
 /**
  * How long before its deadline a query still executing is answered (the deadline rule,

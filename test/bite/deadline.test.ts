@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Deadline } from '../../src/resilience/deadline.js';
+import { clientBudgetMs, Deadline } from '../../src/resilience/deadline.js';
 
 // The request deadline's arithmetic, on explicit clock readings: each case kills a mutant of
 // src/resilience/deadline.ts the integration tests let live (docs/testing.md, "Scores measured").
@@ -21,5 +21,17 @@ describe('Deadline', () => {
     expect(deadline.expiresAt).toBeLessThanOrEqual(performance.now() + 10_000);
     expect(deadline.remainingMs()).toBeLessThanOrEqual(10_000);
     expect(deadline.remainingMs()).toBeGreaterThan(9_000);
+  });
+});
+
+describe('clientBudgetMs', () => {
+  it('lets a client shorten, never lengthen, the budget; anything but a positive whole number of ms is undefined', () => {
+    expect(clientBudgetMs(2000, null)).toBe(2000);
+    expect(clientBudgetMs(2000, undefined)).toBe(2000);
+    expect(clientBudgetMs(2000, '300')).toBe(300);
+    expect(clientBudgetMs(2000, ' 300 ')).toBe(300);
+    expect(clientBudgetMs(2000, '5000')).toBe(2000);
+    expect(clientBudgetMs(2000, '2000')).toBe(2000);
+    for (const bad of ['0', '-5', '1.5', '1e3', 'abc', '', '300ms']) expect(clientBudgetMs(2000, bad), bad).toBeUndefined();
   });
 });

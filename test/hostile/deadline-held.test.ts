@@ -240,6 +240,17 @@ describe('answering a query at its deadline', () => {
       expect(await cutCount()).toBe(before);
     });
 
+    it('with CPU to spare, upstream waits keep the whole budget: no answer guard is held back from them', async () => {
+      // On a saturated loop twice the answer guard (at least 2 x 50 ms with the 2 s deadline) would be
+      // kept out of upstream waits, telling the catalog 700 ms at most; here it gets nearly all 800
+      // (below the catalog's own 1 s timeout, which would otherwise be what it is told).
+      const answer = await harness.query(P1_QUERY, undefined, { 'x-ballast-deadline-ms': '800' });
+      expect(answer.body).toEqual({ data: { product: { id: 'p-0001', name: P1_NAME } } });
+      const told = Number(harness.service('catalog').requests[0]!.headers['x-ballast-deadline-ms']);
+      expect(told).toBeGreaterThan(750);
+      expect(told).toBeLessThanOrEqual(800);
+    });
+
     it('still degrades only the field of an upstream slower than the deadline (partial data, no cut)', async () => {
       const before = await cutCount();
       harness.service('pricing').setFault({ latencyMs: 3000 });

@@ -1,11 +1,11 @@
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { metricValue, scrape } from './helpers.js';
+import { startHangingUpstream } from './hanging-upstream.js';
+import type { HangingUpstream } from './hanging-upstream.js';
 
 /**
  * A client that closes its socket mid-request cancels the upstream calls made for it: the
@@ -19,53 +19,6 @@ const LONG_MS = 8_000;
 /** How soon the upstream must see its connection closed once the client has left. */
 const CANCEL_WITHIN_MS = 2_000;
 const PRICE_QUERY = '{ product(id: "p-0001") { id price { amount } } }';
-
-/**
- * A raw upstream in front of the demo pricing service: while `hang` is on it never answers and
- * records when the gateway closes each hung exchange; otherwise it forwards to the demo service.
- */
-interface HangingUpstream {
-  url: string;
-  hang: boolean;
-  /** Where requests go once `hang` is off. */
-  forwardTo: string;
-  /** Requests received while hanging. */
-  hung: number;
-  /** Hung exchanges the gateway closed, with the time it took after `markClientGone()`. */
-  closedAfterMs: number[];
-  markClientGone(): void;
-  close(): Promise<void>;
-}
-
-async function startHangingUpstream(): Promise<HangingUpstream> {
-  let clientGoneAt = Number.NaN;
-  const upstream: HangingUpstream = {
-    url: '',
-    hang: true,
-    forwardTo: '',
-    hung: 0,
-    closedAfterMs: [],
-    markClientGone: () => void (clientGoneAt = performance.now()),
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    if (!upstream.hang) return void forward(request, response, upstream.forwardTo);
-    upstream.hung += 1;
-    response.once('close', () => upstream.closedAfterMs.push(performance.now() - clientGoneAt));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  upstream.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return upstream;
-}
-
-function forward(request: IncomingMessage, response: ServerResponse, target: string): void {
-  void fetch(`${target}${request.url ?? '/'}`).then(async (answer) => {
-    response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
-  });
-}
 
 /** A POST /graphql written on a raw socket, left unanswered on purpose: the test destroys the socket. */
 async function rawRequest(url: string, query: string): Promise<Socket> {

@@ -1,10 +1,9 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { metricValue, scrape } from './helpers.js';
+import { startHangingUpstream } from './hanging-upstream.js';
+import type { HangingUpstream } from './hanging-upstream.js';
 
 /**
  * A single (non-streamed) answer ends its request's loads when it goes out: an upstream call still
@@ -24,36 +23,8 @@ const QUERY = '{ product(id: "p-0001") { id name price { amount } } }';
 const NAME_QUERY = '{ product(id: "p-0001") { id name } }';
 const OUTCOMES = ['success', 'cancelled', 'timeout', 'error', 'bad_response', 'circuit_open', 'bulkhead_full', 'deadline_exceeded'];
 
-/** An upstream that never answers, recording when the gateway closes each exchange. */
-interface HungUpstream {
-  url: string;
-  received: number;
-  /** performance.now() of each hung exchange's close. */
-  closedAt: number[];
-  close(): Promise<void>;
-}
-
-async function startHungUpstream(): Promise<HungUpstream> {
-  const server: Server = createServer((_request, response) => {
-    upstream.received += 1;
-    response.once('close', () => upstream.closedAt.push(performance.now()));
-  });
-  const upstream: HungUpstream = {
-    url: '',
-    received: 0,
-    closedAt: [],
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  upstream.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return upstream;
-}
-
 let harness: Harness | undefined;
-let upstream: HungUpstream | undefined;
+let upstream: HangingUpstream | undefined;
 afterEach(async () => {
   harness?.reset();
   await harness?.close();
@@ -73,8 +44,8 @@ async function pricingOutcomes(h: Harness): Promise<Record<string, number>> {
 }
 
 /** A gateway whose pricing hangs (one attempt, one bulkhead slot, no breaker) and whose price field gives up after FIELD_TIMEOUT_MS. */
-async function startWithHungPricing(): Promise<{ h: Harness; hung: HungUpstream }> {
-  upstream = await startHungUpstream();
+async function startWithHungPricing(): Promise<{ h: Harness; hung: HangingUpstream }> {
+  upstream = await startHangingUpstream();
   harness = await startHarness({
     deadlineMs: LONG_MS + 5_000,
     fieldTimeouts: { 'Product.price': FIELD_TIMEOUT_MS },
@@ -93,14 +64,14 @@ describe('leftover upstream calls of a single answer', () => {
     const { h, hung } = await startWithHungPricing();
 
     const { status, body } = await h.query(QUERY);
-    const answeredAt = performance.now();
+    hung.markClientGone();
     expect(status).toBe(200);
     expect(body.data).toEqual({ product: { id: 'p-0001', name: 'Cozy Bamboo Trail Pack', price: null } });
     expect(body.extensions?.degraded).toEqual([{ source: 'pricing', reason: 'UPSTREAM_TIMEOUT', fallback: 'NULL', paths: [['product', 'price']] }]);
-    expect(hung.received).toBe(1);
+    expect(hung.hung).toBe(1);
 
-    await expect.poll(() => hung.closedAt.length, { timeout: CANCEL_WITHIN_MS }).toBe(1);
-    expect(hung.closedAt[0]! - answeredAt).toBeLessThan(CANCEL_WITHIN_MS);
+    await expect.poll(() => hung.closedAfterMs.length, { timeout: CANCEL_WITHIN_MS }).toBe(1);
+    expect(hung.closedAfterMs[0]!).toBeLessThan(CANCEL_WITHIN_MS);
     await expect.poll(() => pricingOutcomes(h), { timeout: CANCEL_WITHIN_MS }).toEqual({ timeout: 1 });
     expect(metricValue(await scrape(h), 'ballast_bulkhead_in_use', { source: 'pricing' })).toBe(0);
 
@@ -118,15 +89,15 @@ describe('leftover upstream calls of a single answer', () => {
       body: JSON.stringify({ query: '{ product(id: "p-0001") { id ... @defer { price { amount } } } }' }),
     });
     const text = await response.text();
-    const answeredAt = performance.now();
+    hung.markClientGone();
     expect(response.status).toBe(200);
     expect(text).toContain('"data":{"product":{"id":"p-0001"}}');
     expect(text).toContain('"data":{"price":null}');
     expect(text).toContain('"reason":"UPSTREAM_TIMEOUT"');
-    expect(hung.received).toBe(1);
+    expect(hung.hung).toBe(1);
 
-    await expect.poll(() => hung.closedAt.length, { timeout: CANCEL_WITHIN_MS }).toBe(1);
-    expect(hung.closedAt[0]! - answeredAt).toBeLessThan(CANCEL_WITHIN_MS);
+    await expect.poll(() => hung.closedAfterMs.length, { timeout: CANCEL_WITHIN_MS }).toBe(1);
+    expect(hung.closedAfterMs[0]!).toBeLessThan(CANCEL_WITHIN_MS);
     await expect.poll(() => pricingOutcomes(h), { timeout: CANCEL_WITHIN_MS }).toEqual({ timeout: 1 });
 
     expect(metricValue(await scrape(h), 'ballast_bulkhead_in_use', { source: 'pricing' })).toBe(0);

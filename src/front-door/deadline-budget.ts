@@ -11,6 +11,16 @@ export const MIN_SAMPLES = 8;
  * it busy throughout, while the burst of answers after a slow upstream's wait fills one window only.
  */
 export const SATURATED_SPAN_MS = 1000;
+/** How often the loop's utilisation is probed: finer than a window, so a step from idle is seen within a few probes. */
+export const PROBE_MS = 50;
+/**
+ * A cold step (an idle process hit by many requests at once) is acted on after the loop was
+ * saturated this long, instead of SATURATED_SPAN_MS, when the work queued ahead is far beyond the
+ * target (STEP_FACTOR times it): by the time a whole second had passed, that whole first wave
+ * would have been admitted and could only be cut at its deadline.
+ */
+export const STEP_SPAN_MS = 100;
+export const STEP_FACTOR = 2;
 
 /** When a request's clock starts and how much of its deadline it keeps for the work after its upstream calls. */
 export interface RequestClock {
@@ -36,6 +46,15 @@ export class DeadlineBudget {
   /** Completions per ms while saturated; unknown until one busy window was measured. */
   #capacityPerMs: number | undefined;
   #busy = false;
+  /** Completions per ms from the CPU time each took, measured in any window with completions: known before saturation. */
+  #capacityFromCostPerMs: number | undefined;
+  /** Busy time and completions of the windows with completions since the cost was last measured. */
+  #costBusyMs = 0;
+  #costCompleted = 0;
+  /** Saturated over the last STEP_SPAN_MS. */
+  #stepSaturated = false;
+  /** A cold step was seen (STEP_SPAN_MS saturated, the queue ahead far beyond the target); held while the loop stays saturated. */
+  #stepping = false;
   /** Probe intervals covering the last SATURATED_SPAN_MS: how long, how much of it busy. */
   #recent: { ms: number; busyMs: number }[] = [];
   #windowStart: number;
@@ -55,16 +74,26 @@ export class DeadlineBudget {
     this.#lastProbe = this.#windowStart;
   }
 
-  /** Completions per second the process managed in its last measured busy window; undefined before one. */
+  /**
+   * Completions per second the process managed in its last measured busy window; before one, the
+   * rate its measured CPU time per request allows; undefined before either.
+   */
   get capacityPerSecond(): number | undefined {
-    this.#roll();
-    return this.#capacityPerMs === undefined ? undefined : this.#capacityPerMs * 1000;
+    const capacityPerMs = this.#capacity();
+    return capacityPerMs === undefined ? undefined : capacityPerMs * 1000;
   }
 
-  /** True while the loop has been saturated over the last SATURATED_SPAN_MS: only then does the rule act. */
+  /**
+   * True while the loop has been saturated over the last SATURATED_SPAN_MS, or since a cold step
+   * was seen and for as long as it stays saturated: only then does the rule act.
+   */
   get saturated(): boolean {
     this.#roll();
-    return this.#busy;
+    return this.#acting;
+  }
+
+  get #acting(): boolean {
+    return this.#busy || this.#stepping;
   }
 
   /**
@@ -74,13 +103,17 @@ export class DeadlineBudget {
    */
   reserveMs(inFlight: number): number {
     const ahead = this.#queuedMs(inFlight);
-    return this.#busy && ahead !== undefined ? ahead : 0;
+    return this.#acting && ahead !== undefined ? ahead : 0;
   }
 
   /** True when a request arriving now, `lagMs` late, behind `inFlight` others could not be done within the target. */
   shouldShed(inFlight: number, lagMs: number): boolean {
     const ahead = this.#queuedMs(inFlight + 1);
-    const shed = this.#busy && ahead !== undefined && lagMs + ahead > this.targetMs;
+    if (ahead === undefined) return false;
+    // A burst of answers after a slow upstream's wait saturates the loop for a moment too, but with
+    // a queue near the target: only one far beyond it is taken for a step before a whole span passed.
+    if (!this.#acting) this.#stepping = this.#stepSaturated && lagMs + ahead > STEP_FACTOR * this.targetMs;
+    const shed = this.#acting && lagMs + ahead > this.targetMs;
     if (shed) this.#refused++;
     return shed;
   }
@@ -93,23 +126,34 @@ export class DeadlineBudget {
   }
 
   #queuedMs(requests: number): number | undefined {
+    const capacityPerMs = this.#capacity();
+    return capacityPerMs === undefined ? undefined : requests / capacityPerMs;
+  }
+
+  /** The rate measured while saturated; before one, the rate the CPU time per request allows. */
+  #capacity(): number | undefined {
     this.#roll();
-    return this.#capacityPerMs === undefined ? undefined : requests / this.#capacityPerMs;
+    return this.#capacityPerMs ?? this.#capacityFromCostPerMs;
   }
 
   #roll(): void {
     const now = this.now();
-    if (now - this.#lastProbe < BUDGET_WINDOW_MS) return;
+    if (now - this.#lastProbe < PROBE_MS) return;
     const probed = { ms: now - this.#lastProbe, busyMs: (now - this.#lastProbe) * this.utilisation() };
     this.#lastProbe = now;
     this.#busyMs += probed.busyMs;
-    this.#busy = this.#saturatedOverSpan(probed);
+    this.#remember(probed);
+    this.#busy = this.#saturatedOver(SATURATED_SPAN_MS);
+    this.#stepSaturated = this.#saturatedOver(STEP_SPAN_MS);
+    this.#stepping &&= this.#stepSaturated;
     const elapsed = now - this.#windowStart;
+    if (elapsed < BUDGET_WINDOW_MS) return;
     // The rate of a window with CPU to spare is the offered load, not the capacity: not measured.
     if (this.#busyMs >= elapsed * this.minUtilisation) {
       if (this.#completed < MIN_SAMPLES) return;
       this.#measure(this.#completed / elapsed);
     }
+    this.#measureCost();
     this.#windowStart = now;
     this.#busyMs = 0;
     this.#completed = 0;
@@ -129,11 +173,37 @@ export class DeadlineBudget {
     else if (measured >= this.#capacityPerMs || !boundByRule) this.#capacityPerMs = (this.#capacityPerMs + measured) / 2;
   }
 
-  #saturatedOverSpan(probed: { ms: number; busyMs: number }): boolean {
+  /**
+   * The CPU time per completed request, from every window with completions whatever the load: the
+   * loop's busy time over the completions, once MIN_SAMPLES were seen. Busy time that served no
+   * request (timers, scrapes) only makes the cost higher, the capacity lower. Windows with no
+   * completion are left out, so an idle process keeps what it last measured.
+   */
+  #measureCost(): void {
+    if (this.#completed === 0) return;
+    this.#costBusyMs += this.#busyMs;
+    this.#costCompleted += this.#completed;
+    if (this.#costCompleted < MIN_SAMPLES) return;
+    this.#capacityFromCostPerMs = this.#costCompleted / this.#costBusyMs;
+    this.#costBusyMs = 0;
+    this.#costCompleted = 0;
+  }
+
+  /** Keeps the probe intervals covering the last SATURATED_SPAN_MS. */
+  #remember(probed: { ms: number; busyMs: number }): void {
     this.#recent.push(probed);
     let spanMs = this.#recent.reduce((sum, interval) => sum + interval.ms, 0);
     while (spanMs - this.#recent[0]!.ms >= SATURATED_SPAN_MS) spanMs -= this.#recent.shift()!.ms;
-    const busyMs = this.#recent.reduce((sum, interval) => sum + interval.busyMs, 0);
-    return spanMs >= SATURATED_SPAN_MS && busyMs >= spanMs * this.minUtilisation;
+  }
+
+  /** True when the latest probe intervals covering `spanMs` were at least minUtilisation busy. */
+  #saturatedOver(spanMs: number): boolean {
+    let coveredMs = 0;
+    let busyMs = 0;
+    for (let index = this.#recent.length - 1; index >= 0 && coveredMs < spanMs; index--) {
+      coveredMs += this.#recent[index]!.ms;
+      busyMs += this.#recent[index]!.busyMs;
+    }
+    return coveredMs >= spanMs && busyMs >= coveredMs * this.minUtilisation;
   }
 }

@@ -60,14 +60,15 @@ describe('deadline rule, injected clock and utilisation', () => {
     expect(rule.reserveMs(100)).toBe(250);
   });
 
-  it('sheds only once the loop was saturated for a whole span, not after one busy window', () => {
+  it('sheds a queue up to STEP_FACTOR times the target only once the loop was saturated for a whole span, not after one busy window', () => {
     const { rule, at } = ruleAt(1);
     const end = runWindows(rule, at, 0, SPAN_WINDOWS - 1, 100);
     expect(rule.capacityPerSecond).toBe(400);
-    expect(rule.shouldShed(1000, 0)).toBe(false);
-    expect(rule.reserveMs(1000)).toBe(0);
+    // 398 in flight: (398 + 1) / 0.4 = 997.5 ms ahead, within STEP_FACTOR (2) times the 500 ms target: no cold step, so nothing before a whole span.
+    expect(rule.shouldShed(398, 0)).toBe(false);
+    expect(rule.reserveMs(398)).toBe(0);
     runWindows(rule, at, end, 1, 100);
-    expect(rule.shouldShed(1000, 0)).toBe(true);
+    expect(rule.shouldShed(398, 0)).toBe(true);
   });
 
   it('does not shed for the burst of answers after a slow upstream: one busy window after an idle wait', () => {

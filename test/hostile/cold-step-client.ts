@@ -1,0 +1,81 @@
+/**
+ * A cold step's load generator in its own process (niced by the test, as test/hostile/overload-client.ts):
+ * `node --import tsx test/hostile/cold-step-client.ts <url> <clients> <ms> <slice ms>` starts every
+ * closed-loop client in the same instant (no ramp: idle, then the whole load at once), each sending
+ * HEAVY_QUERY (test/hostile/cpu-overload.ts) again as soon as its answer arrives. It prints one line
+ * `step <epoch ms>` when the step starts, then one JSON line of ColdStepSummary.
+ */
+import { Pool } from 'undici';
+import { HEAVY_QUERY } from './cpu-overload.js';
+
+/** What the answers that arrived within one slice of the run were. */
+export interface Slice {
+  /** 200 with the page. */
+  served: number;
+  /** 200 with `data: null` and DEADLINE_EXCEEDED: a query cut at its deadline. */
+  cut: number;
+  /** 503 OVERLOADED refusals. */
+  refused: number;
+  /** Anything else, by status and start of body. */
+  other: string[];
+}
+
+export interface ColdStepSummary {
+  /** When the step started, on the epoch clock (`performance.timeOrigin + performance.now()`). */
+  stepAt: number;
+  sliceMs: number;
+  /** Answers by the slice they arrived in, from the step on. */
+  slices: Slice[];
+  /** Distinct Retry-After values of the refusals. */
+  retryAfter: string[];
+  /** Milliseconds from the step to the first refusal's arrival; -1 when none. */
+  firstRefusalMs: number;
+}
+
+const CUT_BODY = JSON.stringify({ data: null, errors: [{ message: 'the request deadline passed before the query finished', extensions: { code: 'DEADLINE_EXCEEDED' } }] });
+
+function kindOf(status: number, body: string): keyof Omit<Slice, 'other'> | undefined {
+  if (status === 503) return 'refused';
+  if (status !== 200) return undefined;
+  if (body === CUT_BODY) return 'cut';
+  return (JSON.parse(body) as { data?: { products?: { nodes?: unknown[] } } }).data?.products?.nodes?.length === 100 ? 'served' : undefined;
+}
+
+const [url, clients, loadMs, sliceMs] = process.argv.slice(2).map((arg, index) => (index === 0 ? arg : Number(arg))) as [string, number, number, number];
+const pool = new Pool(url, { connections: clients, headersTimeout: 15_000, bodyTimeout: 15_000 });
+const body = JSON.stringify({ query: HEAVY_QUERY });
+const slices: Slice[] = [];
+const retryAfter = new Set<string>();
+let firstRefusalMs = -1;
+const stepAt = performance.now();
+const until = stepAt + loadMs;
+console.log(`step ${performance.timeOrigin + stepAt}`);
+try {
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        const response = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+        const text = await response.body.text();
+        const arrivedMs = performance.now() - stepAt;
+        const slice = (slices[Math.floor(arrivedMs / sliceMs)] ??= { served: 0, cut: 0, refused: 0, other: [] });
+        const kind = kindOf(response.statusCode, text);
+        if (kind) slice[kind]++;
+        else slice.other.push(`${response.statusCode} ${text.slice(0, 120)}`);
+        if (response.statusCode === 503) {
+          retryAfter.add(String(response.headers['retry-after']));
+          if (firstRefusalMs < 0) firstRefusalMs = Math.round(arrivedMs);
+        }
+      }
+    }),
+  );
+} finally {
+  await pool.close();
+}
+const summary: ColdStepSummary = {
+  stepAt: performance.timeOrigin + stepAt,
+  sliceMs,
+  slices: Array.from(slices, (slice) => slice ?? { served: 0, cut: 0, refused: 0, other: [] }),
+  retryAfter: [...retryAfter],
+  firstRefusalMs,
+};
+console.log(JSON.stringify(summary));

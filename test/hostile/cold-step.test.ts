@@ -1,0 +1,221 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoServices } from '../../src/demo/index.js';
+import type { DemoServices } from '../../src/demo/index.js';
+import { urlVariableOf } from '../../src/sources/registry.js';
+import { startBallastProcess } from '../helpers/process.js';
+import type { BallastProcess } from '../helpers/process.js';
+import { BUDGET_WINDOW_MS, DeadlineBudget, MIN_SAMPLES, PROBE_MS, STEP_FACTOR, STEP_SPAN_MS } from '../../src/front-door/deadline-budget.js';
+import type { ColdStepSummary } from './cold-step-client.js';
+import { HEAVY_QUERY, WORK_EVERY_TIME } from './cpu-overload.js';
+import { P1_NAME, P1_QUERY } from './raw-socket.js';
+
+/**
+ * The cold step (docs/security.md, the deadline rule): a real Ballast process with a 1 s deadline
+ * sits idle, then 160 closed-loop clients (a separate, niced generator process, as in
+ * test/hostile/deadline-held.test.ts) send their first request in the same instant and keep
+ * sending for 4 s. Before the rule knew the capacity ahead of saturation, it acted only after a
+ * whole saturated second: the first wave was admitted whole and answered by cuts (`data: null`,
+ * DEADLINE_EXCEEDED), some of them late. Now the first second must refuse at admission instead.
+ * The line printed per 250 ms slice: 2xx with the page, cuts, 503s (by the client, by arrival),
+ * then Ballast's own counts in that slice: refusals by reason and responses past their deadline.
+ */
+const DEADLINE_MS = 1000;
+const CLIENTS = 160;
+const LOAD_MS = 4000;
+const SLICE_MS = 250;
+
+let upstreams: DemoServices;
+let ballast: BallastProcess;
+
+async function post(query: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${ballast.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query }) });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Ballast's counters this test reads, from one /metrics scrape. */
+interface Counters {
+  at: number;
+  late: number;
+  late2xx: number;
+  shed: Record<string, number>;
+  cut: number;
+  worstStallSeconds: number;
+}
+
+async function scrape(): Promise<Counters> {
+  const text = await (await fetch(`${ballast.url}/metrics`)).text();
+  const at = performance.timeOrigin + performance.now();
+  const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const late = [...text.matchAll(/^ballast_responses_past_deadline_total\{[^}]*\} (\S+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+  const shed = Object.fromEntries([...text.matchAll(/^ballast_requests_shed_total\{reason="(\w+)"\} (\S+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
+  return {
+    at,
+    late,
+    late2xx: value('ballast_responses_past_deadline_total{status_class="2xx"}'),
+    shed,
+    cut: value('ballast_queries_cut_at_deadline_total'),
+    worstStallSeconds: value('ballast_nodejs_eventloop_lag_max_seconds'),
+  };
+}
+
+/** Runs the niced generator, scraping Ballast every slice from the step on; returns the summary and the scrapes. */
+function coldStep(): Promise<{ summary: ColdStepSummary; scrapes: Counters[] }> {
+  const args = ['-n', '10', process.execPath, '--import', 'tsx', 'test/hostile/cold-step-client.ts', ballast.url, String(CLIENTS), String(LOAD_MS), String(SLICE_MS)];
+  return new Promise((resolve, reject) => {
+    const child = spawn('nice', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const scrapes: Promise<Counters>[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let last = '';
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      last = line;
+      if (line.startsWith('step ')) timer = setInterval(() => scrapes.push(scrape()), SLICE_MS);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) return reject(new Error(`cold-step generator exited with ${code}: ${last}`));
+      Promise.all(scrapes).then((done) => resolve({ summary: JSON.parse(last) as ColdStepSummary, scrapes: done }), reject);
+    });
+  });
+}
+
+/** Ballast's counts that grew within each slice, from the scrapes closest to its ends. */
+function ballastBySlice(summary: ColdStepSummary, before: Counters, scrapes: Counters[]): { late: number; shed: Record<string, number> }[] {
+  let previous = before;
+  return summary.slices.map((_, index) => {
+    const end = summary.stepAt + (index + 1) * summary.sliceMs;
+    const current = scrapes.filter((each) => each.at <= end + summary.sliceMs / 2).at(-1) ?? previous;
+    const shed = Object.fromEntries(Object.entries(current.shed).map(([reason, count]) => [reason, count - (previous.shed[reason] ?? 0)]).filter(([, count]) => count !== 0));
+    const slice = { late: current.late - previous.late, shed };
+    previous = current;
+    return slice;
+  });
+}
+
+describe('a cold step: idle, then 4x overload in one instant', () => {
+  beforeAll(async () => {
+    upstreams = await startDemoServices({ latency: { baseMs: 5, jitterMs: 0 } });
+    const urls = Object.fromEntries(Object.entries(upstreams.urls).map(([name, url]) => [urlVariableOf(name), url!]));
+    ballast = await startBallastProcess({ env: { BALLAST_WORKERS: '1', BALLAST__deadlineMs: String(DEADLINE_MS), ...WORK_EVERY_TIME, ...urls } });
+  });
+
+  afterAll(async () => {
+    ballast?.kill();
+    await upstreams?.close();
+  });
+
+  it('refuses at admission within the first half second instead of admitting the whole first wave, bounds the cuts of the first second, and answers exactly afterwards', { timeout: 60_000 }, async () => {
+    // JIT warm-up one at a time (the process idles between them): the heavy query is served whole.
+    for (let i = 0; i < 10; i++) expect((await post(HEAVY_QUERY)).status).toBe(200);
+    // This scrape resets Node's loop-lag gauges, so the last one covers the run only.
+    const before = await scrape();
+    const { summary, scrapes } = await coldStep();
+    const after = await scrape();
+    const inBallast = ballastBySlice(summary, before, [...scrapes, after]);
+    // Each scrape resets the loop-lag gauge: the run's worst stall is the largest of them.
+    const worstStallMs = Math.round(Math.max(...[...scrapes, after].map((each) => each.worstStallSeconds)) * 1000);
+    summary.slices.forEach((slice, index) => {
+      const ballastSlice = inBallast[index]!;
+      console.info(`cold-step ${index * SLICE_MS}-${(index + 1) * SLICE_MS} ms: 2xx ${slice.served}, cut ${slice.cut}, 503 ${slice.refused} ${JSON.stringify(ballastSlice.shed)}, late ${ballastSlice.late}${slice.other.length ? `, other ${slice.other.length}` : ''}`);
+    });
+    const firstSecond = summary.slices.slice(0, DEADLINE_MS / SLICE_MS);
+    const sum = (slices: typeof firstSecond, key: 'served' | 'cut' | 'refused') => slices.reduce((total, slice) => total + slice[key], 0);
+    console.info(`cold-step: first refusal at ${summary.firstRefusalMs} ms; first second: 2xx ${sum(firstSecond, 'served')}, cut ${sum(firstSecond, 'cut')}, 503 ${sum(firstSecond, 'refused')}; in all: late ${after.late - before.late} (2xx ${after.late2xx - before.late2xx}), cut ${after.cut - before.cut}, worst loop stall ${worstStallMs} ms, shed ${JSON.stringify(after.shed)}`);
+
+    expect(summary.slices.flatMap((slice) => slice.other)).toEqual([]);
+    expect(summary.retryAfter).toEqual(['1']);
+    expect(after.shed.deadline_budget).toBeGreaterThan(0);
+    expect(sum(summary.slices, 'served')).toBeGreaterThan(0);
+
+    await expect.poll(async () => (await post(P1_QUERY)).status, { timeout: 10_000 }).toBe(200);
+    expect((await post(P1_QUERY)).body).toEqual({ data: { product: { id: 'p-0001', name: P1_NAME } } });
+  });
+});
+
+describe('the deadline rule on a cold step, injected clock and utilisation', () => {
+  const TARGET_MS = 500;
+  const MIN_UTILISATION = 0.9;
+
+  /**
+   * A rule on a clock the test moves, warmed as a process serving one request at a time: two
+   * windows at 30% busy with 4 completions each, so 150 ms of CPU for 8 requests (18.75 ms each,
+   * 53.3 per second), then idle for 2 s.
+   */
+  function warmedRule(): { rule: DeadlineBudget; at(ms: number): void; setUtilisation(value: number): void } {
+    let now = 0;
+    let busy = 0.3;
+    const rule = new DeadlineBudget(TARGET_MS, MIN_UTILISATION, () => now, () => busy);
+    for (const end of [BUDGET_WINDOW_MS, 2 * BUDGET_WINDOW_MS]) {
+      for (let i = 0; i < 4; i++) rule.completed(40);
+      now = end;
+      void rule.capacityPerSecond;
+    }
+    busy = 0.01;
+    for (now = 2 * BUDGET_WINDOW_MS; now <= 2500; now += PROBE_MS) void rule.capacityPerSecond;
+    return { rule, at: (ms) => (now = ms), setUtilisation: (value) => (busy = value) };
+  }
+
+  it('knows the capacity before the loop was ever saturated: the CPU time per completed request', () => {
+    const { rule } = warmedRule();
+    expect(rule.capacityPerSecond).toBeCloseTo(8000 / 150, 9);
+    expect(rule.saturated).toBe(false);
+  });
+
+  it(`refuses a step from idle once the loop was saturated for ${STEP_SPAN_MS} ms with a queue over ${STEP_FACTOR}x the target, then anything over the target`, () => {
+    const { rule, at, setUtilisation } = warmedRule();
+    setUtilisation(1);
+    // One probe into the step: not yet saturated for the step span, so even 159 ahead are admitted.
+    at(2500 + PROBE_MS);
+    expect(rule.shouldShed(159, 0)).toBe(false);
+    expect(rule.reserveMs(159)).toBe(0);
+    at(2500 + STEP_SPAN_MS);
+    // 53 ahead need 53 × 18.75 = 993.75 ms, within twice the target: no step.
+    expect(rule.shouldShed(52, 0)).toBe(false);
+    expect(rule.saturated).toBe(false);
+    // 54 ahead: 1012.5 ms, over twice the target: a step, refused.
+    expect(rule.shouldShed(53, 0)).toBe(true);
+    expect(rule.saturated).toBe(true);
+    // From now on, as after a whole saturated span: refused over the target (27 × 18.75 = 506.25 ms), reserved below it.
+    expect(rule.shouldShed(26, 0)).toBe(true);
+    expect(rule.shouldShed(25, 0)).toBe(false);
+    expect(rule.reserveMs(20)).toBeCloseTo(375, 9);
+    // 40 ms of lag already spent: 24 × 18.75 + 40 = 490 admitted, 25 × 18.75 + 40 = 508.75 refused.
+    expect(rule.shouldShed(23, 40)).toBe(false);
+    expect(rule.shouldShed(24, 40)).toBe(true);
+  });
+
+  it('does not shed for the burst of answers after a slow upstream: the queue it leaves is within twice the target', () => {
+    const { rule, at, setUtilisation } = warmedRule();
+    // 40 requests waited 700 ms on an upstream with the loop idle; their answers now keep it busy for a window.
+    setUtilisation(1);
+    for (let now = 2500 + PROBE_MS; now <= 2500 + BUDGET_WINDOW_MS; now += PROBE_MS) {
+      at(now);
+      // 41 × 18.75 = 768.75 ms ahead: over the target, within twice it.
+      expect(rule.shouldShed(40, 0)).toBe(false);
+      expect(rule.reserveMs(40)).toBe(0);
+    }
+    expect(rule.saturated).toBe(false);
+  });
+
+  it('stops acting on a step as soon as the loop has CPU to spare again', () => {
+    const { rule, at, setUtilisation } = warmedRule();
+    setUtilisation(1);
+    at(2500 + STEP_SPAN_MS);
+    expect(rule.shouldShed(100, 0)).toBe(true);
+    setUtilisation(0.2);
+    at(2500 + STEP_SPAN_MS + PROBE_MS);
+    expect(rule.shouldShed(100, 0)).toBe(false);
+    expect(rule.reserveMs(100)).toBe(0);
+    expect(rule.saturated).toBe(false);
+  });
+
+  it('never acts on a process that completed fewer than MIN_SAMPLES requests, whatever arrives', () => {
+    let now = 0;
+    const rule = new DeadlineBudget(TARGET_MS, MIN_UTILISATION, () => now, () => 1);
+    for (let i = 0; i < MIN_SAMPLES - 1; i++) rule.completed(10);
+    for (now = 0; now <= 2000; now += PROBE_MS) expect(rule.shouldShed(10_000, 0)).toBe(false);
+    expect(rule.capacityPerSecond).toBeUndefined();
+  });
+});

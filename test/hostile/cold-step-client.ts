@@ -16,6 +16,8 @@ export interface Slice {
   cut: number;
   /** 503 OVERLOADED refusals. */
   refused: number;
+  /** 200 with the page but some fields degraded (an upstream wait cut at the request's deadline). */
+  degraded: number;
   /** Anything else, by status and start of body. */
   other: string[];
 }
@@ -30,6 +32,12 @@ export interface ColdStepSummary {
   retryAfter: string[];
   /** Milliseconds from the step to the first refusal's arrival; -1 when none. */
   firstRefusalMs: number;
+  /** What each client's first request, all sent in the step's instant, was answered. */
+  firstWave: Omit<Slice, 'other'> & { other: number };
+}
+
+function emptySlice(): Slice {
+  return { served: 0, cut: 0, refused: 0, degraded: 0, other: [] };
 }
 
 const CUT_BODY = JSON.stringify({ data: null, errors: [{ message: 'the request deadline passed before the query finished', extensions: { code: 'DEADLINE_EXCEEDED' } }] });
@@ -38,13 +46,16 @@ function kindOf(status: number, body: string): keyof Omit<Slice, 'other'> | unde
   if (status === 503) return 'refused';
   if (status !== 200) return undefined;
   if (body === CUT_BODY) return 'cut';
-  return (JSON.parse(body) as { data?: { products?: { nodes?: unknown[] } } }).data?.products?.nodes?.length === 100 ? 'served' : undefined;
+  const answer = JSON.parse(body) as { data?: { products?: { nodes?: unknown[] } }; errors?: unknown[] };
+  if (answer.data?.products?.nodes?.length !== 100) return undefined;
+  return answer.errors === undefined ? 'served' : 'degraded';
 }
 
 const [url, clients, loadMs, sliceMs] = process.argv.slice(2).map((arg, index) => (index === 0 ? arg : Number(arg))) as [string, number, number, number];
 const pool = new Pool(url, { connections: clients, headersTimeout: 15_000, bodyTimeout: 15_000 });
 const body = JSON.stringify({ query: HEAVY_QUERY });
 const slices: Slice[] = [];
+const firstWave = { served: 0, cut: 0, refused: 0, degraded: 0, other: 0 };
 const retryAfter = new Set<string>();
 let firstRefusalMs = -1;
 const stepAt = performance.now();
@@ -53,14 +64,15 @@ console.log(`step ${performance.timeOrigin + stepAt}`);
 try {
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      while (performance.now() < until) {
+      for (let first = true; performance.now() < until; first = false) {
         const response = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
         const text = await response.body.text();
         const arrivedMs = performance.now() - stepAt;
-        const slice = (slices[Math.floor(arrivedMs / sliceMs)] ??= { served: 0, cut: 0, refused: 0, other: [] });
+        const slice = (slices[Math.floor(arrivedMs / sliceMs)] ??= emptySlice());
         const kind = kindOf(response.statusCode, text);
         if (kind) slice[kind]++;
         else slice.other.push(`${response.statusCode} ${text.slice(0, 120)}`);
+        if (first) firstWave[kind ?? 'other']++;
         if (response.statusCode === 503) {
           retryAfter.add(String(response.headers['retry-after']));
           if (firstRefusalMs < 0) firstRefusalMs = Math.round(arrivedMs);
@@ -74,8 +86,9 @@ try {
 const summary: ColdStepSummary = {
   stepAt: performance.timeOrigin + stepAt,
   sliceMs,
-  slices: Array.from(slices, (slice) => slice ?? { served: 0, cut: 0, refused: 0, other: [] }),
+  slices: Array.from(slices, (slice) => slice ?? emptySlice()),
   retryAfter: [...retryAfter],
   firstRefusalMs,
+  firstWave,
 };
 console.log(JSON.stringify(summary));

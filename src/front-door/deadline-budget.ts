@@ -22,6 +22,14 @@ export const PROBE_MS = 50;
 export const STEP_SPAN_MS = 100;
 export const STEP_FACTOR = 2;
 
+/** The process's CPU time so far in ms (user + system): time it ran, not time it waited for a core. */
+export type CpuTimeProbe = () => number;
+
+export function processCpuTimeMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** When a request's clock starts and how much of its deadline it keeps for the work after its upstream calls. */
 export interface RequestClock {
   /** The request's origin on the `performance.now()` clock: before Node read it, by the loop's current lag. */
@@ -40,7 +48,7 @@ export interface RequestClock {
  * second: slow upstreams leave the loop idle (the burst of answers after their wait fills a moment,
  * not a second), so they never make it shed; refusals are not completions, so shedding does not
  * lower the measured capacity.
- * Everything is driven by calls with an injected clock and utilisation probe: no timer.
+ * Everything is driven by calls with an injected clock, utilisation and CPU-time probe: no timer.
  */
 export class DeadlineBudget {
   /** Completions per ms while saturated; unknown until one busy window was measured. */
@@ -48,8 +56,8 @@ export class DeadlineBudget {
   #busy = false;
   /** Completions per ms from the CPU time each took, measured in any window with completions: known before saturation. */
   #capacityFromCostPerMs: number | undefined;
-  /** Busy time and completions of the windows with completions since the cost was last measured. */
-  #costBusyMs = 0;
+  /** CPU time and completions of the windows with completions since the cost was last measured. */
+  #costCpuMs = 0;
   #costCompleted = 0;
   /** Saturated over the last STEP_SPAN_MS. */
   #stepSaturated = false;
@@ -60,6 +68,7 @@ export class DeadlineBudget {
   #windowStart: number;
   #lastProbe: number;
   #busyMs = 0;
+  #cpuAtWindowStart: number;
   #completed = 0;
   #sojournMs = 0;
   #refused = 0;
@@ -69,7 +78,9 @@ export class DeadlineBudget {
     private readonly minUtilisation: number,
     private readonly now: () => number = () => performance.now(),
     private readonly utilisation: UtilisationProbe = eventLoopUtilisationProbe(),
+    private readonly cpuTimeMs: CpuTimeProbe = processCpuTimeMs,
   ) {
+    this.#cpuAtWindowStart = cpuTimeMs();
     this.#windowStart = now();
     this.#lastProbe = this.#windowStart;
   }
@@ -153,7 +164,9 @@ export class DeadlineBudget {
       if (this.#completed < MIN_SAMPLES) return;
       this.#measure(this.#completed / elapsed);
     }
-    this.#measureCost();
+    const cpuNow = this.cpuTimeMs();
+    this.#measureCost(cpuNow - this.#cpuAtWindowStart);
+    this.#cpuAtWindowStart = cpuNow;
     this.#windowStart = now;
     this.#busyMs = 0;
     this.#completed = 0;
@@ -175,17 +188,19 @@ export class DeadlineBudget {
 
   /**
    * The CPU time per completed request, from every window with completions whatever the load: the
-   * loop's busy time over the completions, once MIN_SAMPLES were seen. Busy time that served no
-   * request (timers, scrapes) only makes the cost higher, the capacity lower. Windows with no
-   * completion are left out, so an idle process keeps what it last measured.
+   * process's CPU time over the completions, once MIN_SAMPLES were seen. CPU time, not the loop's
+   * busy time: on a shared host the loop also counts as busy while the process waits for a core,
+   * which would make every request look costly. CPU that served no request (timers, scrapes, GC)
+   * only makes the cost higher, the capacity lower. Windows with no completion are left out, so an
+   * idle process keeps what it last measured.
    */
-  #measureCost(): void {
+  #measureCost(cpuMs: number): void {
     if (this.#completed === 0) return;
-    this.#costBusyMs += this.#busyMs;
+    this.#costCpuMs += cpuMs;
     this.#costCompleted += this.#completed;
-    if (this.#costCompleted < MIN_SAMPLES) return;
-    this.#capacityFromCostPerMs = this.#costCompleted / this.#costBusyMs;
-    this.#costBusyMs = 0;
+    if (this.#costCompleted < MIN_SAMPLES || this.#costCpuMs <= 0) return;
+    this.#capacityFromCostPerMs = this.#costCompleted / this.#costCpuMs;
+    this.#costCpuMs = 0;
     this.#costCompleted = 0;
   }
 

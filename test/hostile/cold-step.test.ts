@@ -168,24 +168,30 @@ describe('the deadline rule on a cold step, injected clock and utilisation', () 
 
   /**
    * A rule on a clock the test moves, warmed as a process serving one request at a time: two
-   * windows at 30% busy with 4 completions each, so 150 ms of CPU for 8 requests (18.75 ms each,
-   * 53.3 per second), then idle for 2 s.
+   * windows at 40% busy (the loop also waits for a core on a shared host) with 4 completions and
+   * 75 ms of CPU each, so 150 ms of CPU for 8 requests (18.75 ms each, 53.3 per second), then idle
+   * for 2 s, using 1 ms of CPU per probe that completes nothing.
    */
   function warmedRule(): { rule: DeadlineBudget; at(ms: number): void; setUtilisation(value: number): void } {
     let now = 0;
-    let busy = 0.3;
-    const rule = new DeadlineBudget(TARGET_MS, MIN_UTILISATION, () => now, () => busy);
+    let busy = 0.4;
+    let cpuMs = 0;
+    const rule = new DeadlineBudget(TARGET_MS, MIN_UTILISATION, () => now, () => busy, () => cpuMs);
     for (const end of [BUDGET_WINDOW_MS, 2 * BUDGET_WINDOW_MS]) {
       for (let i = 0; i < 4; i++) rule.completed(40);
+      cpuMs += 75;
       now = end;
       void rule.capacityPerSecond;
     }
     busy = 0.01;
-    for (now = 2 * BUDGET_WINDOW_MS; now <= 2500; now += PROBE_MS) void rule.capacityPerSecond;
+    for (now = 2 * BUDGET_WINDOW_MS; now <= 2500; now += PROBE_MS) {
+      cpuMs += 1;
+      void rule.capacityPerSecond;
+    }
     return { rule, at: (ms) => (now = ms), setUtilisation: (value) => (busy = value) };
   }
 
-  it('knows the capacity before the loop was ever saturated: the CPU time per completed request', () => {
+  it('knows the capacity before the loop was ever saturated: the CPU time per completed request, not the loop\'s busy time', () => {
     const { rule } = warmedRule();
     expect(rule.capacityPerSecond).toBeCloseTo(8000 / 150, 9);
     expect(rule.saturated).toBe(false);

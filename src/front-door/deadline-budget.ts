@@ -44,10 +44,11 @@ export interface RequestClock {
  * capacity, measured over busy windows. By Little's law a request admitted behind `n` others then
  * stays about (n + 1) / capacity: it is refused (503) when that, plus the time it already sat
  * unread while the loop lagged, exceeds the target (a fraction of the deadline), so a request is
- * only taken on when it can finish in time. It sheds only once the loop was saturated for a whole
+ * only taken on when it can finish in time. It sheds once the loop was saturated for a whole
  * second: slow upstreams leave the loop idle (the burst of answers after their wait fills a moment,
  * not a second), so they never make it shed; refusals are not completions, so shedding does not
- * lower the measured capacity.
+ * lower the measured capacity. A cold step is acted on sooner (STEP_SPAN_MS), with the capacity
+ * the CPU time per request allows before any saturated window was measured.
  * Everything is driven by calls with an injected clock, utilisation and CPU-time probe: no timer.
  */
 export class DeadlineBudget {

@@ -47,13 +47,17 @@ function withPositions(error: GraphQLError, source: Source): GraphQLError {
   });
 }
 
-/** Offset of a 1-based line and column in `body`. */
+/** A line end as graphql-js counts them: CRLF, LF or a lone CR. */
+const LINE_END = /\r\n|[\n\r]/g;
+
+/** Offset of a 1-based line and column in `body`, counting lines as graphql-js does (its `locations`). */
 function positionOf(body: string, line: number, column: number): number {
   let offset = 0;
+  LINE_END.lastIndex = 0;
   for (let current = 1; current < line; current++) {
-    const next = body.indexOf('\n', offset);
-    if (next < 0) break;
-    offset = next + 1;
+    const end = LINE_END.exec(body);
+    if (!end) break;
+    offset = end.index + end[0].length;
   }
   return offset + column - 1;
 }

@@ -31,6 +31,7 @@ describe('field errors through graphql-jit keep their locations', () => {
   it.each([
     ['\n', 'LF'],
     ['\r\n', 'CRLF'],
+    ['\r', 'CR'],
   ])('on the third line of a document with %j line ends (%s): line 3, column 5', async (newline) => {
     const query = ['query Page {', '  __typename', '    products(first: 1000) { nodes { id } }', '}'].join(newline);
     const { status, body } = await harness.query(query);

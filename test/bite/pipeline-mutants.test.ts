@@ -270,11 +270,30 @@ describe('a call that fails', () => {
   it('a retry the budget refuses is reported with the request that wanted it, and not made', async () => {
     handler = json(503, {});
     const { pipeline, record } = pricing({ retry: { maxAttempts: 3, budgetRatio: 0, budgetMinPerSecond: 0 } });
-    const error = await failureOf(pipeline.call(GET_PRICES, scopeOf({ ids: { requestId: 'req-budget', traceId: 't-1' } })));
+    const { tracer, log } = tracerLog();
+    const error = await failureOf(pipeline.call(GET_PRICES, scopeOf({ ids: { requestId: 'req-budget', traceId: 't-1' }, tracer })));
     expect([error.code, error.status]).toEqual(['UPSTREAM_UNAVAILABLE', 503]);
     expect(record.exhausted).toEqual([['pricing', { requestId: 'req-budget', traceId: 't-1' }]]);
+    expect(log.filter(([what]) => what === 'event')).toEqual([['event', 'ballast.retry_budget.exhausted', undefined]]);
     expect(record.retried).toEqual([]);
     expect(seen).toHaveLength(1);
+  });
+
+  it('a write without an idempotency key is not retried', async () => {
+    handler = json(503, {});
+    const { pipeline, record } = pricing({ retry: { maxAttempts: 3 } });
+    const error = await failureOf(pipeline.call({ method: 'POST', path: '/carts/u-1/items', body: { productId: 'p-1' }, idempotent: false, parse: ({ body }) => body }, scopeOf()));
+    expect([error.code, error.status]).toEqual(['UPSTREAM_UNAVAILABLE', 503]);
+    expect([seen.length, record.retried.length, record.failed.length]).toEqual([1, 0, 1]);
+  });
+
+  it('a Retry-After longer than the time left is not waited for: the 503 is the answer at once', async () => {
+    handler = (_request, response) => response.writeHead(503, { 'retry-after': '3', 'content-type': 'application/json' }).end('{}');
+    const { pipeline, record } = pricing({ timeoutMs: 1500, retry: { maxAttempts: 3 } });
+    const error = await failureOf(pipeline.call(GET_PRICES, scopeOf()));
+    expect([error.code, error.status, error.retryAfterMs]).toEqual(['UPSTREAM_UNAVAILABLE', 503, 3000]);
+    expect([seen.length, record.retried.length]).toEqual([1, 0]);
+    expect(record.ended[0]![2]).toBeLessThan(1500);
   });
 
   it('an attempt that runs out of time: "pricing attempt timed out after 80 ms"', async () => {
@@ -384,6 +403,34 @@ describe('calls its request gives up on, or never makes', () => {
     expect(pipeline.timeoutMs).toBe(777);
     expect(pipeline.breaker).toBeUndefined();
     expect(pipeline.failsFast).toBe(false);
+  });
+
+  it('observers implement only the hooks they want: one with none is skipped everywhere', async () => {
+    handler = inTurn(json(503, {}), json(200, ['ok']), json(503, {}));
+    const { observer, record } = recorder();
+    const client = new UpstreamClient();
+    clients.push(client);
+    const breaker = { enabled: true, volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: 60_000 };
+    const pipeline = new ResiliencePipeline('pricing', baseUrl, policy({ retry: { maxAttempts: 2 }, breaker }), client, [{}, observer]);
+    pipelines.push(pipeline);
+    const bad = new UpstreamBadResponseError('pricing', 'item p-2: no price');
+    expect(await pipeline.call({ ...GET_PRICES, parse: () => [bad] }, scopeOf())).toEqual([bad]);
+    // Not retried, so its one failed attempt is the third in the window and opens the breaker.
+    expect((await failureOf(pipeline.call({ ...GET_PRICES, idempotent: false }, scopeOf({ ids: { requestId: 'req-2' } })))).status).toBe(503);
+    pipeline.reportRefused();
+    expect(record.ended.map(([, outcome]) => outcome)).toEqual(['success', 'UPSTREAM_UNAVAILABLE', 'CIRCUIT_OPEN']);
+    expect(record.failed.map(([, attempt]) => [attempt.error.status, attempt.partial])).toEqual([[503, undefined], [200, true], [503, undefined]]);
+    expect(record.retried).toHaveLength(1);
+    expect(record.transitions).toEqual([['pricing', 'OPEN', { requestId: 'req-2' }]]);
+  });
+
+  it('after shutdown a pipeline with a breaker sends nothing more', async () => {
+    handler = json(200, []);
+    const { pipeline, record } = pricing({ breaker: { enabled: true } });
+    pipeline.shutdown();
+    expect((await failureOf(pipeline.call(GET_PRICES, scopeOf()))).code).toBe('CIRCUIT_OPEN');
+    expect(seen).toEqual([]);
+    expect(record.ended.map(([, outcome]) => outcome)).toEqual(['CIRCUIT_OPEN']);
   });
 
   it('a pipeline built without observers still answers and fails', async () => {

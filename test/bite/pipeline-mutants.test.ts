@@ -270,13 +270,17 @@ describe('a call that fails', () => {
   it('a retry the budget refuses is reported with the request that wanted it, and not made', async () => {
     handler = json(503, {});
     const { pipeline, record } = pricing({ retry: { maxAttempts: 3, budgetRatio: 0, budgetMinPerSecond: 0 } });
-    const { tracer, log } = tracerLog();
-    const error = await failureOf(pipeline.call(GET_PRICES, scopeOf({ ids: { requestId: 'req-budget', traceId: 't-1' }, tracer })));
+    const error = await failureOf(pipeline.call(GET_PRICES, scopeOf({ ids: { requestId: 'req-budget', traceId: 't-1' } })));
     expect([error.code, error.status]).toEqual(['UPSTREAM_UNAVAILABLE', 503]);
     expect(record.exhausted).toEqual([['pricing', { requestId: 'req-budget', traceId: 't-1' }]]);
-    expect(log.filter(([what]) => what === 'event')).toEqual([['event', 'ballast.retry_budget.exhausted', undefined]]);
     expect(record.retried).toEqual([]);
     expect(seen).toHaveLength(1);
+
+    // Traced, the refusal is also an event on the call's span.
+    const { tracer, log } = tracerLog();
+    expect((await failureOf(pipeline.call(GET_PRICES, scopeOf({ tracer })))).status).toBe(503);
+    expect(log.filter(([what]) => what === 'event')).toEqual([['event', 'ballast.retry_budget.exhausted', undefined]]);
+    expect([seen.length, record.exhausted.length]).toEqual([2, 2]);
   });
 
   it('a write without an idempotency key is not retried', async () => {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { CallCancelledError, DeadlineExceededError, UpstreamBadResponseError, UpstreamError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../src/errors.js';
 import { UpstreamClient } from '../../src/http/upstream-client.js';
@@ -393,6 +393,22 @@ describe('calls its request gives up on, or never makes', () => {
     [...scope.finishers][0]!(reason);
     expect(await call).toBe(reason);
     expect(record.ended.map(([, outcome]) => outcome)).toEqual(['UPSTREAM_TIMEOUT']);
+  });
+
+  it('an attempt leaves no timer behind once it is answered', async () => {
+    // Faked timers only count what is pending: the upstream answers at once, without a timer.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      handler = (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+      const { pipeline } = pricing({ timeoutMs: 60_000, attemptTimeoutMs: 50_000 });
+      // Two calls first: the connection pool's own timers (keep-alive) exist from then on.
+      for (let i = 0; i < 2; i++) expect(await pipeline.call(GET_PRICES, scopeOf())).toEqual([]);
+      const pending = vi.getTimerCount();
+      for (let i = 0; i < 5; i++) expect(await pipeline.call(GET_PRICES, scopeOf())).toEqual([]);
+      expect(vi.getTimerCount()).toBe(pending);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reportRefused counts one CIRCUIT_OPEN call of 0 ms and sends nothing', () => {

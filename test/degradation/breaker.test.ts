@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 
-const RESET_MS = 400;
+// Long enough that the three refused queries after opening (and the CIRCUIT_OPEN after a bad probe) fit
+// before it even on a loaded host; the half-open steps poll for it, so it costs their wait only.
+const RESET_MS = 1500;
 const QUERY = `{ product(id: "p-0001") { name inventory { available status } } }`;
 let harness: Harness;
 

@@ -177,10 +177,11 @@ describe('the request span (tracing on)', () => {
     });
   });
 
-  it('the ops endpoints get no span and still answer', async () => {
+  it('the ops endpoints and a path that is not GraphQL get no span, and still answer', async () => {
     const { traceId, traceparent } = newTraceparent();
     for (const path of ['/health', '/ready', '/metrics']) expect((await fetch(`${harness.url}${path}`, { headers: { traceparent } })).status).toBe(200);
-    // A GraphQL request in the same trace afterwards: once its span is out, any ops span would be too.
+    expect((await fetch(`${harness.url}/nope`, { headers: { traceparent } })).status).toBe(404);
+    // A GraphQL request in the same trace afterwards: once its span is out, any other would be too.
     await harness.query(NAME, undefined, { traceparent });
     const span = await serverSpan(traceId);
     expect(span.name).toBe('query Name');

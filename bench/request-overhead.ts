@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/request-overhead.ts --roots=/a,/b [--query=T0|S1] [--batches=12] [--requests=600] [--connections=8]`:
+ * `npx tsx bench/request-overhead.ts --roots=/a,/b [--query=T0|S1] [--batches=20] [--seconds=0.3] [--connections=8]`:
  * CPU µs per request of Ballast as shipped from two or more checkouts (each built with
  * `tsc -p tsconfig.bench.json`), all in this one process, loaded over loopback HTTP in alternating
  * short batches (A, B, A, B, … a fraction of a second each), so a shared host's noise falls on
@@ -22,8 +22,9 @@ const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => args.find((entry) => entry.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const roots = arg('roots', process.cwd()).split(',');
 const query = arg('query', 'T0');
-const batches = Number(arg('batches', '12'));
-const requestsPerBatch = Number(arg('requests', '600'));
+const batches = Number(arg('batches', '20'));
+/** Each batch's length: short, so the host's noise changes little between the checkouts' turns. */
+const seconds = Number(arg('seconds', '0.3'));
 const connections = Number(arg('connections', '8'));
 
 const TYPENAME_ONLY: Workload = { bodies: [JSON.stringify({ query: '{ __typename }' })], verify: (_, text) => (text === '{"data":{"__typename":"Query"}}' ? 'exact' : 'bad') };
@@ -66,10 +67,8 @@ try {
   for (const root of roots) servers.push(await startBallast(root, demo.info.urls as Record<string, string>));
   const workloads = new Map<Started, Workload>();
   for (const server of servers) workloads.set(server, query === 'T0' ? TYPENAME_ONLY : workloadFor(SCENARIOS.find((entry) => entry.id === query)!, await walkCursors(server.url)));
-  // Warm-up (JIT, caches), then a batch length that gives about `requestsPerBatch` requests each.
-  const warm = await batch(servers[0]!, workloads.get(servers[0]!)!, 1);
-  for (const server of servers.slice(1)) await batch(server, workloads.get(server)!, 1);
-  const seconds = Math.max(0.2, requestsPerBatch / Math.max(1, warm.requests));
+  // Warm-up: JIT, caches.
+  for (const server of servers) await batch(server, workloads.get(server)!, 1);
   const figures = new Map<Started, number[]>(servers.map((server) => [server, []]));
   const bad = new Map<Started, number>(servers.map((server) => [server, 0]));
   for (let round = 0; round < batches; round++) {

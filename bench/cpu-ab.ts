@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/cpu-ab.ts [--roots=/a,/b] [--scenario=S1] [--seconds=8] [--rounds=2] [--prof=DIR] [--variant=shipped[,declared-pricing]]`:
+ * `npx tsx bench/cpu-ab.ts [--roots=/a,/b] [--scenario=S1|T0] [--seconds=8] [--rounds=2] [--prof=DIR] [--variant=shipped[,declared-pricing]]`:
  * CPU µs per request of Ballast as shipped, measured like `npm run bench` (the server's /proc CPU
  * time over the measured load, every answer checked), for one or more checkouts (each already
  * built with `tsc -p tsconfig.bench.json`), interleaved A, B, A, B so a shared machine's noise
@@ -24,6 +24,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pinSelf, startChild } from './harness/child.js';
 import { closedLoop, openLoop } from './harness/load.js';
+import type { Workload } from './harness/load.js';
 import { walkCursors, workloadFor } from './harness/workload.js';
 import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 import { SCENARIOS } from './scenarios.js';
@@ -31,7 +32,14 @@ import { SCENARIOS } from './scenarios.js';
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => args.find((entry) => entry.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const roots = arg('roots', process.cwd()).split(',');
-const scenario = SCENARIOS.find((entry) => entry.id === arg('scenario', 'S1'))!;
+/**
+ * `--scenario=T0`: `{ __typename }` only, answered without any upstream call: what Ballast spends
+ * once per request (front door, Yoga, plugins, context, serialisation), the part no upstream's
+ * noise reaches (bench/README.md § "Seventh session: per-request CPU").
+ */
+const TYPENAME_ONLY: Workload = { bodies: [JSON.stringify({ query: '{ __typename }' })], verify: (_, text) => (text === '{"data":{"__typename":"Query"}}' ? 'exact' : 'bad') };
+const scenarioId = arg('scenario', 'S1');
+const scenario = scenarioId === 'T0' ? { ...SCENARIOS[0]!, id: 'T0' } : SCENARIOS.find((entry) => entry.id === scenarioId)!;
 const seconds = Number(arg('seconds', '8'));
 const rounds = Number(arg('rounds', '2'));
 const profileDir = arg('prof', '');
@@ -95,7 +103,7 @@ try {
       const label = `${root} ${path.basename(serverScript, '.ts')} ${variant}${semi ? ` semi=${semi}` : ''}`;
       try {
         const url = child.info.url as string;
-        const workload = workloadFor(scenario, await walkCursors(url));
+        const workload = scenario.id === 'T0' ? TYPENAME_ONLY : workloadFor(scenario, await walkCursors(url));
         await closedLoop(url, workload, 2, connections);
         const before = child.cpuMicros();
         const gcFrom = gcLines.length;

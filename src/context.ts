@@ -60,6 +60,14 @@ export function requestIdOf(request: Request): string {
   return id;
 }
 
+/**
+ * Drops the request's id once nothing will ask for it again (the response is out): an entry left
+ * for the GC to clear costs every scavenge ephemeron work (bench/README.md § "Seventh session: per-request CPU").
+ */
+export function forgetRequestId(request: Request): void {
+  requestIds.delete(request);
+}
+
 /** The trace id of a valid W3C `traceparent` header (its second field), for log lines. */
 export function traceIdOf(request: Request): string | undefined {
   const traceparent = request.headers.get('traceparent');

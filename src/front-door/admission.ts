@@ -78,6 +78,10 @@ export class Admission {
     this.#inFlight++;
     this.#queue?.admitted(this.#inFlight);
     response.once('close', () => {
+      // Their entries go now, not when the GC finds the request unreachable: a WeakMap entry left
+      // to the GC costs every scavenge ephemeron work (bench/README.md § "Seventh session: per-request CPU").
+      this.#clocks.delete(request);
+      this.#late?.forget(request);
       this.#inFlight--;
       const sojournMs = performance.now() - admitted;
       this.#adaptive?.completed(sojournMs);

@@ -61,6 +61,11 @@ export class LateResponses {
     if (times) times.executionEndedAt = performance.now();
   }
 
+  /** Drops what was kept of `request` once its response closed (the finish handler holds its own reference). */
+  forget(request: IncomingMessage): void {
+    this.#times.delete(request);
+  }
+
   #finished(response: ServerResponse, times: Times): void {
     const deadlineAt = times.startedAt + times.budgetMs;
     const overrunMs = performance.now() - deadlineAt;

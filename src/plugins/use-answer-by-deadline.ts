@@ -42,46 +42,64 @@ const RECHECK_MS = 10;
  * rule finds the loop saturated): with CPU to spare, the fields' own deadlines end execution in
  * time with partial data, which is worth more than `data: null`.
  */
-export async function raceDeadline(
+export function raceDeadline(
   execute: () => Promise<ExecutionResult> | ExecutionResult,
   cutAt: () => number,
   onCut: () => void,
   watch: (check: () => void) => void = () => undefined,
   mayCut: () => boolean = () => true,
 ): Promise<ExecutionResult> {
-  if (cutAt() <= performance.now() && mayCut()) {
+  const firstCutAt = cutAt();
+  if (firstCutAt <= performance.now() && mayCut()) {
     onCut();
-    return cutAtDeadline();
+    return Promise.resolve(cutAtDeadline());
   }
-  let answerAtCut!: (result: ExecutionResult) => void;
-  const answeredAtCut = new Promise<ExecutionResult>((resolve) => (answerAtCut = resolve));
-  // Set once execution finished or the cut answered: the other one then does nothing.
-  let settled = false;
-  let timer: NodeJS.Timeout | undefined;
-  const cut = (): void => {
-    if (settled) return;
-    if (!mayCut()) {
-      // The loop has CPU to spare: the fields' own deadlines end this execution; look again shortly in case it saturates.
-      clearTimeout(timer);
-      timer = setTimeout(cut, RECHECK_MS);
-      return;
-    }
-    settled = true;
-    clearTimeout(timer);
-    onCut();
-    answerAtCut(cutAtDeadline());
-  };
-  timer = setTimeout(cut, cutAt() - performance.now());
-  watch(() => {
-    if (!settled && performance.now() >= cutAt()) cut();
-  });
-  const executing = Promise.resolve()
-    .then(execute)
-    .finally(() => {
+  // One promise settled by whichever comes first, execution or the cut: on every query, so no
+  // Promise.race, finally or catch chain (bench/README.md § "Seventh session: per-request CPU").
+  return new Promise<ExecutionResult>((resolve, reject) => {
+    // Set once execution finished or the cut answered: the other one then does nothing.
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const cut = (): void => {
+      if (settled) return;
+      if (!mayCut()) {
+        // The loop has CPU to spare: the fields' own deadlines end this execution; look again shortly in case it saturates.
+        clearTimeout(timer);
+        timer = setTimeout(cut, RECHECK_MS);
+        return;
+      }
       settled = true;
       clearTimeout(timer);
+      onCut();
+      resolve(cutAtDeadline());
+    };
+    // The cut answer may win: a later result or failure of the abandoned execution is nobody's to handle.
+    const finished = (result: ExecutionResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const failed = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(error);
+    };
+    timer = setTimeout(cut, firstCutAt - performance.now());
+    watch(() => {
+      if (!settled && performance.now() >= cutAt()) cut();
     });
-  // The cut answer may win: a later failure of the abandoned execution is nobody's to handle.
-  executing.catch(() => undefined);
-  return Promise.race([executing, answeredAtCut]);
+    try {
+      const result = execute();
+      if (isPromiseLike(result)) result.then(finished, failed);
+      else finished(result);
+    } catch (error) {
+      failed(error);
+    }
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<ExecutionResult> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }

@@ -48,6 +48,8 @@ export function useCacheControl(config: CacheControlConfig): Plugin<BallastConte
     },
     onResponse({ request, response }) {
       const operation = executed.get(request);
+      // Deleted at once: an entry left for the GC to clear costs every scavenge ephemeron work (bench/README.md § "Seventh session: per-request CPU").
+      executed.delete(request);
       // Health, metrics and the dashboard set their own headers; GraphiQL's page is not an answer.
       if (!operation && (new URL(request.url).pathname !== '/graphql' || response.headers.get('content-type')?.includes('text/html'))) return;
       response.headers.set('cache-control', cacheControlOf(request, operation, personalHeaders));

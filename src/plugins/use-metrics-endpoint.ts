@@ -9,10 +9,11 @@ export type MetricsEndpointState = Pick<GatewayState, 'telemetry' | 'fleet'>;
 export function useMetricsEndpoint(state: MetricsEndpointState, path = '/metrics'): Plugin {
   const metrics = state.telemetry.metrics;
   return {
-    async onRequest({ request, url, endResponse }) {
-      if (url.pathname !== path || request.method !== 'GET') return;
-      const body = state.fleet ? await state.fleet.metrics() : await metrics.scrape();
-      endResponse(text(body, metrics.registry.contentType));
+    // Not async, and the method before the path: every other request passes without a promise
+    // (which would send the rest of Yoga's hooks through the microtask queue) or a URL parse.
+    onRequest({ request, url, endResponse }) {
+      if (request.method !== 'GET' || url.pathname !== path) return undefined;
+      return (state.fleet ? state.fleet.metrics() : metrics.scrape()).then((body) => endResponse(text(body, metrics.registry.contentType)));
     },
   };
 }

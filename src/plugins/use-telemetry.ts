@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { BallastContext } from '../context.js';
-import { requestIdOf, traceIdOf } from '../context.js';
+import { forgetRequestId, requestIdOf, traceIdOf } from '../context.js';
 import type { RequestResult } from '../observability/metrics.js';
 import type { Telemetry } from '../observability/telemetry.js';
 
@@ -45,7 +45,10 @@ export function useTelemetry(telemetry: Telemetry, graphqlPath = '/graphql'): Pl
       };
     },
     onResponse({ request, response }) {
-      response.headers.set('x-request-id', requestIdOf(request));
+      const requestId = requestIdOf(request);
+      // The last reader of the id: the header and the log line below (later payloads' warnings carry theirs).
+      forgetRequestId(request);
+      response.headers.set('x-request-id', requestId);
       const record = records.get(request);
       if (!record) return;
       records.delete(request);
@@ -53,7 +56,7 @@ export function useTelemetry(telemetry: Telemetry, graphqlPath = '/graphql'): Pl
       if (!record.context && response.headers.get('content-type')?.includes('text/html')) return;
       const degraded = record.context?.degradation.reported ?? [];
       telemetry.requestFinished({
-        requestId: requestIdOf(request),
+        requestId,
         traceId: traceIdOf(request),
         operation: record.context?.operationName ?? 'unknown',
         result: resultOf(record, degraded.length > 0, response.status),

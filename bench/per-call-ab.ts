@@ -18,6 +18,7 @@
  * matched back by key), the operations' `load` given the parsed body directly.
  * `--case=pipeline`: three calls per request through a source's pipeline alone (metrics attached,
  * a stand-in client answering at once, `parse` returning the body): the resilience layers' cost.
+ * `--case=scope`: one request's `RequestLoads` built and finished, nothing loaded.
  */
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -165,7 +166,19 @@ async function pipelineCase(root: string): Promise<Case> {
   };
 }
 
-const cases: Record<string, (root: string) => Promise<Case>> = { loads: loadsCase, stale: staleCase, metrics: metricsCase, items: itemsCase, pipeline: pipelineCase };
+async function scopeCase(root: string): Promise<Case> {
+  const [{ RequestLoads }, { Deadline }] = await Promise.all([load(root, 'src/loads/request-loads.js'), load(root, 'src/resilience/deadline.js')]);
+  const headers = () => ({});
+  const admit = () => undefined;
+  return {
+    run(count) {
+      for (let index = 0; index < count; index++) new RequestLoads({ deadline: new Deadline(5_000), headers, tracer: undefined, admit, ids: { requestId: 'bench' } }).finish();
+    },
+    close() {},
+  };
+}
+
+const cases: Record<string, (root: string) => Promise<Case>> = { loads: loadsCase, stale: staleCase, metrics: metricsCase, items: itemsCase, pipeline: pipelineCase, scope: scopeCase };
 const make = cases[which];
 if (!make) throw new Error(`--case must be one of ${Object.keys(cases).join(', ')}`);
 const only = arg('one', '');

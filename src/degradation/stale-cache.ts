@@ -73,7 +73,9 @@ export class StaleCache<V extends object> {
     this.#maxStaleMs = maxStaleMs;
     this.#cache =
       maxStaleMs > 0 && maxEntries > 0
-        ? new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry) => entry.bytes, ttl: maxStaleMs })
+        ? // The TTL only frees memory: it runs from the last set, which an in-place rewrite can
+          // precede by up to SIZE_REFRESH_MS, so it is that much longer than maxStaleMs.
+          new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry) => entry.bytes, ttl: maxStaleMs + SIZE_REFRESH_MS })
         : undefined;
     this.#shared = maxStaleMs > 0 ? shared : undefined;
   }
@@ -86,8 +88,17 @@ export class StaleCache<V extends object> {
     // A value the store could not take (Redis still connecting) is offered again on the next write, not a write interval later.
     const share = due && this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs);
     const resized = previous === undefined || shareNow || now - previous.sizedAt >= SIZE_REFRESH_MS;
-    const bytes = resized ? approximateBytes(key, value) : previous.bytes;
-    this.#cache.set(key, { value, storedAt: now, sharedAt: share ? now : (previous?.sharedAt ?? 0), bytes, sizedAt: resized ? now : previous.sizedAt });
+    if (!resized) {
+      // A hot key rewritten within its size window: the entry the LRU holds is updated where it
+      // is (the get above already made it the most recent) instead of a new entry and a set,
+      // which cost as much again as the rest of a write. The LRU's TTL, restarted only by a
+      // set, outlasts the window (see the constructor); `get` judges age by `storedAt`.
+      previous.value = value;
+      previous.storedAt = now;
+      if (share) previous.sharedAt = now;
+      return;
+    }
+    this.#cache.set(key, { value, storedAt: now, sharedAt: share ? now : (previous?.sharedAt ?? 0), bytes: approximateBytes(key, value), sizedAt: now });
   }
 
   /** The value and its age from memory, or undefined when none is known or it is older than `maxStaleMs`. */

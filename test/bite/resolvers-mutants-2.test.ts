@@ -121,6 +121,24 @@ describe('a price the pricing service does not know', () => {
   });
 });
 
+describe('lists at security.maxListItems', () => {
+  let bounded: Harness;
+  beforeAll(async () => {
+    bounded = await startHarness({ server: STEADY, deadlineMs: 10_000, security: { maxListItems: 3 }, sources: { ...PATIENT_SOURCES, cart: PATIENT, pricing: PATIENT } });
+  });
+  afterAll(() => bounded.close());
+
+  it('a cart of exactly 3 lines is served; one of 10 is LIST_TOO_LONG naming its user', async () => {
+    const three = await bounded.query(`{ cart(userId: "u-1") { totalQuantity } }`);
+    expect(three.body).toEqual({ data: { cart: { totalQuantity: 6 } } });
+    const ten = await bounded.query(`{ cart(userId: "u-2") { totalQuantity } }`);
+    expect(ten.body.data).toEqual({ cart: null });
+    expect(errorsOf(ten.body)).toEqual([
+      { message: 'the cart of u-2 has 10 items, more than the 3 Ballast reads from one answer', path: ['cart'], extensions: { code: 'LIST_TOO_LONG', source: 'cart' } },
+    ]);
+  });
+});
+
 describe('mutation input and idempotency keys', () => {
   const keyFor = (offered: string, userId: string, field: string): string => createHash('sha256').update(`${offered}\n${userId}\n${field}`).digest('base64url');
 

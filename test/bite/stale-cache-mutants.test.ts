@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { approximateBytes, StaleCache } from '../../src/degradation/stale-cache.js';
 import type { StaleStore } from '../../src/degradation/stale-cache.js';
 
@@ -171,6 +171,15 @@ describe('reading from the shared store', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('a stored value exactly maxStaleMs old is served, one a millisecond older is not', async () => {
+    vi.useFakeTimers({ now: 1_000_000, toFake: ['Date'] });
+    const store = recordingStore({ value: { n: 7 }, storedAt: 940_000 });
+    const cache = new StaleCache<{ n: number }>({ maxStaleMs: 60_000, maxEntries: 10, shared: { store, namespace: 'price:', writeIntervalMs: 1_000 } });
+    expect(await cache.getAnywhere('p-6')).toEqual({ value: { n: 7 }, ageMs: 60_000 });
+    vi.setSystemTime(1_000_001);
+    expect(await cache.getAnywhere('p-7')).toBeUndefined();
+  });
+
   it('a key the store does not hold is a miss', async () => {
     const store = recordingStore(undefined);
     const cache = new StaleCache<{ n: number }>({ maxStaleMs: 60_000, maxEntries: 10, shared: { store, namespace: 'price:', writeIntervalMs: 1_000 } });
@@ -179,7 +188,22 @@ describe('reading from the shared store', () => {
   });
 });
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('adopt (a reload)', () => {
+  it('leaves out a value exactly maxStaleMs old, even with room for it', () => {
+    const now = Date.now();
+    const before = new StaleCache<{ n: number }>({ maxStaleMs: 60_000, maxEntries: 10 });
+    before.set('old', { n: 1 }, now - 60_000);
+    before.set('young', { n: 2 }, now - 59_999);
+    const after = new StaleCache<{ n: number }>({ maxStaleMs: 60_000, maxEntries: 10 });
+    after.adopt(before, now);
+    expect({ size: after.size, old: after.get('old', now), young: after.get('young', now) }).toEqual({ size: 1, old: undefined, young: { value: { n: 2 }, ageMs: 59_999 } });
+  });
+
+
   it('takes over values younger than maxStaleMs with their age; the most recently used stay when fewer fit', () => {
     const now = Date.now();
     const before = new StaleCache<{ n: number }>({ maxStaleMs: 60_000, maxEntries: 10 });

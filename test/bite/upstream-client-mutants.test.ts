@@ -223,6 +223,8 @@ describe('failures on the way', () => {
     await new Promise((resolve) => closed.close(resolve));
     const error = await failure(client().request(call({ baseUrl: new URL(`http://127.0.0.1:${port}`) })));
     expect({ type: error.constructor, message: error.message }).toEqual({ type: UpstreamUnavailableError, message: 'pricing: request failed (ECONNREFUSED)' });
+    // The socket error stays attached for the operator's failure sample.
+    expect((error.cause as { code?: string } | undefined)?.code).toBe('ECONNREFUSED');
   });
 
   it("an aborted signal's UpstreamError reason is the rejection itself", async () => {

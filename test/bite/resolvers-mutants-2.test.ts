@@ -121,6 +121,33 @@ describe('a price the pricing service does not know', () => {
   });
 });
 
+describe('a stale price from a shared store in another currency', () => {
+  // A store shared with a gateway that prices in EUR: the cart must not add its value to USD ones.
+  let shared: Harness;
+  const hostStaleStore = {
+    get: async (key: string) => (key === 'price:p-0008' ? { value: { productId: 'p-0008', amount: 500, currency: 'EUR' }, storedAt: Date.now() - 1_000 } : undefined),
+    set: () => true,
+    close: async () => undefined,
+  };
+  beforeAll(async () => {
+    shared = await startHarness({ server: STEADY, deadlineMs: 10_000, sources: { ...PATIENT_SOURCES, cart: PATIENT, pricing: { ...PATIENT, retry: { maxAttempts: 1 } } } }, { hostStaleStore });
+  });
+  afterAll(() => shared.close());
+
+  it('nulls the subtotal with UPSTREAM_BAD_RESPONSE naming both currencies, recorded as a NULL fallback', async () => {
+    shared.service('pricing').setFault({ badItemIds: ['p-0008'] });
+    const { body } = await shared.query(`{ cart(userId: "u-1") { subtotal { amount } } }`);
+    expect(body.data).toEqual({ cart: { subtotal: null } });
+    expect(errorsOf(body)).toEqual([
+      { message: 'the price of p-0008 is in EUR, not USD', path: ['cart', 'subtotal'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', source: 'pricing' } },
+    ]);
+    expect(body.extensions?.degraded).toEqual([
+      { source: 'pricing', reason: 'UPSTREAM_BAD_RESPONSE', fallback: 'STALE', paths: [['cart', 'subtotal']], staleAgeMs: expect.any(Number) },
+      { source: 'pricing', reason: 'UPSTREAM_BAD_RESPONSE', fallback: 'NULL', paths: [['cart', 'subtotal']] },
+    ]);
+  });
+});
+
 describe('lists at security.maxListItems', () => {
   let bounded: Harness;
   beforeAll(async () => {

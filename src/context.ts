@@ -79,15 +79,17 @@ export function traceIdOf(request: Request): string | undefined {
  * request id and (when valid) the W3C trace parent. Built once per source per request, on use.
  */
 function upstreamHeaders(request: Request, requestId: string, config: BallastConfig): (source: string) => Record<string, string> {
-  const traceparent = request.headers.get('traceparent');
-  const own: Record<string, string> = { 'x-request-id': requestId };
-  if (traceparent !== null && TRACEPARENT.test(traceparent)) own.traceparent = traceparent;
+  const given = request.headers.get('traceparent');
+  const traceparent = given !== null && TRACEPARENT.test(given) ? given : undefined;
   const built = new Map<string, Record<string, string>>();
   return (source) => {
     let headers = built.get(source);
     if (!headers) {
       const allowlist = config.sources[source as SourceName]?.forwardHeaders ?? [];
-      headers = { ...forwardedHeaders(request.headers, allowlist.filter((name) => name !== 'x-request-id' && name !== 'traceparent')), ...own };
+      headers = forwardedHeaders(request.headers, allowlist.filter((name) => name !== 'x-request-id' && name !== 'traceparent'));
+      // Set key by key, not spread into a new object: a spread per source and request cost ~2.7 µs on Node 20 (bench/README.md, per-call CPU).
+      headers['x-request-id'] = requestId;
+      if (traceparent !== undefined) headers.traceparent = traceparent;
       built.set(source, headers);
     }
     return headers;

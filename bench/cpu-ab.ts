@@ -112,7 +112,7 @@ try {
         const cpu = child.cpuMicros() - before;
         const gc = gcTotals(gcLines.slice(gcFrom));
         const bad = result.wrong + result.non2xx + result.errors;
-        console.log(`${label} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req, ${Math.round(result.requestsPerSecond)} good/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, bad ${bad}/${result.requests}, peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}`);
+        console.log(`${label} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req, ${Math.round(result.requestsPerSecond)} good/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, bad ${bad}/${result.requests} (wrong ${result.wrong}, non-2xx ${result.non2xx}, errors ${result.errors}), peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}`);
         if (heapProfile) console.log(`  heap profile: ${heapProfile} (${result.requests} requests)`);
         if (traceGc) console.log(`  gc: ${Math.round(gc.allocated / result.requests / 1024)} KiB allocated/req, ${(gc.promoted / result.requests / 1024).toFixed(1)} KiB promoted/req, ${gc.scavenges} scavenges, ${gc.fullGcs} full GCs`);
       } finally {

@@ -147,7 +147,10 @@ describe('a cold step: idle, then 4x overload in one instant', () => {
     // The first wave, every client's first request sent in the step's instant, is refused at
     // admission (deadline_budget) rather than admitted whole and cut: before this rule knew the
     // capacity ahead of saturation, 0 of 160 were refused and 133 cut, every cut late (load 20 on 2 cores).
-    expect(summary.firstWave.refused).toBeGreaterThan(CLIENTS / 2);
+    // How many it can serve in time depends on the host (0-7 of 160 at load 20-29, 72 in a quiet CI
+    // run): what is promised is that the rest are refused, not cut.
+    expect(summary.firstWave.refused).toBeGreaterThan(0);
+    expect(summary.firstWave.served + summary.firstWave.refused).toBeGreaterThanOrEqual(CLIENTS - FIRST_WAVE_CUT_BOUND);
     expect(summary.firstWave.cut).toBeLessThanOrEqual(FIRST_WAVE_CUT_BOUND);
     expect(after.shed.deadline_budget).toBeGreaterThan(0);
     expect(summary.slices.flatMap((slice) => slice.other)).toEqual([]);

@@ -1,10 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigOverrides } from '../../src/config.js';
-import { startTracing, stopTracing } from '../../src/observability/tracing.js';
 import { startHarness } from '../helpers/harness.js';
 import type { GraphQLResponse, Harness } from '../helpers/harness.js';
-import { spansIn, startOtlpReceiver } from '../helpers/otlp.js';
-import type { ExportedSpan, OtlpReceiver } from '../helpers/otlp.js';
+import { exportSpansInProcess, spansIn } from '../helpers/otlp.js';
+import type { ExportedSpan } from '../helpers/otlp.js';
 
 /**
  * The spans the resilience pipeline writes (docs/operations.md, "Tracing"), exported for real over
@@ -38,23 +37,10 @@ function pricingPolicy(pricing: Record<string, unknown> = {}): ConfigOverrides {
   };
 }
 
-let receiver: OtlpReceiver;
+const exported = exportSpansInProcess();
 let harness: Harness | undefined;
 let traceCounter = 0;
 
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
-  process.env.OTEL_BSP_SCHEDULE_DELAY = '20';
-  expect(await startTracing()).toBeDefined();
-});
-
-afterAll(async () => {
-  await stopTracing();
-  delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  delete process.env.OTEL_BSP_SCHEDULE_DELAY;
-  await new Promise((resolve) => receiver.server.close(resolve));
-});
 
 afterEach(async () => {
   harness?.reset();
@@ -90,7 +76,7 @@ async function tracedQuery(h: Harness, query: string, pricingSpans: number, head
 }
 
 async function exportedSpans(traceId: string, pricingSpans: number): Promise<Omit<Traced, 'response' | 'traceId'>> {
-  const ofTrace = (): ExportedSpan[] => spansIn(receiver.bodies).filter((span) => span.traceId === traceId);
+  const ofTrace = (): ExportedSpan[] => spansIn(exported.receiver.bodies).filter((span) => span.traceId === traceId);
   const pricing = (): ExportedSpan[] => ofTrace().filter((span) => span.attributes['ballast.source'] === 'pricing');
   await expect.poll(() => ofTrace().filter((span) => span.kind === SERVER).length, { timeout: 5000 }).toBe(1);
   await expect.poll(() => pricing().length, { timeout: 5000 }).toBe(pricingSpans);

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { parse, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoData } from '../../src/demo/data.js';
-import { startTracing, stopTracing } from '../../src/observability/tracing.js';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
-import { spansIn, startOtlpReceiver } from '../helpers/otlp.js';
-import type { ExportedSpan, OtlpReceiver } from '../helpers/otlp.js';
+import { exportSpansInProcess, spansIn } from '../helpers/otlp.js';
+import type { ExportedSpan } from '../helpers/otlp.js';
 import { metricValue, scrape } from './helpers.js';
 
 /**
@@ -22,22 +21,9 @@ const NAME = 'query Name { product(id: "p-0001") { name } }';
 const REQUESTS = 'ballast_graphql_requests_total';
 const NAME_ANSWER = { status: 200, body: { data: { product: { name: createDemoData().productsById.get('p-0001')!.name } } } };
 
-let receiver: OtlpReceiver;
+const exported = exportSpansInProcess();
 let traceCounter = 0;
 
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
-  process.env.OTEL_BSP_SCHEDULE_DELAY = '20';
-  expect(await startTracing()).toBeDefined();
-});
-
-afterAll(async () => {
-  await stopTracing();
-  delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  delete process.env.OTEL_BSP_SCHEDULE_DELAY;
-  await new Promise((resolve) => receiver.server.close(resolve));
-});
 
 /** A sampled client trace of its own, so each request's spans are told apart. */
 function newTraceparent(): { traceId: string; traceparent: string } {
@@ -46,7 +32,7 @@ function newTraceparent(): { traceId: string; traceparent: string } {
   return { traceId, traceparent: `00-${traceId}-${CLIENT_SPAN_ID}-01` };
 }
 
-const spansOf = (traceId: string): ExportedSpan[] => spansIn(receiver.bodies).filter((span) => span.traceId === traceId);
+const spansOf = (traceId: string): ExportedSpan[] => spansIn(exported.receiver.bodies).filter((span) => span.traceId === traceId);
 
 /** The SERVER span of a trace, once it has been exported. */
 async function serverSpan(traceId: string): Promise<ExportedSpan> {

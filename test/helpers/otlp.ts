@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startTracing, stopTracing } from '../../src/observability/tracing.js';
 
 /**
  * A real OTLP/HTTP receiver and the decoder of what Ballast's exporter sends it (OTLP/JSON): used by
@@ -87,4 +89,25 @@ export function spansIn(bodies: readonly string[]): ExportedSpan[] {
       ),
     ),
   );
+}
+
+/**
+ * Exports this process's spans to a receiver on loopback for one test file: tracing starts before
+ * its tests (so the in-process Ballasts they start export every span there) and stops after them.
+ */
+export function exportSpansInProcess(): { readonly receiver: OtlpReceiver } {
+  const exported = {} as { receiver: OtlpReceiver };
+  beforeAll(async () => {
+    exported.receiver = await startOtlpReceiver();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = exported.receiver.url;
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '20';
+    expect(await startTracing()).toBeDefined();
+  });
+  afterAll(async () => {
+    await stopTracing();
+    delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    delete process.env.OTEL_BSP_SCHEDULE_DELAY;
+    await new Promise((resolve) => exported.receiver.server.close(resolve));
+  });
+  return exported;
 }

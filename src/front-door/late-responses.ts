@@ -93,7 +93,6 @@ export function phaseAt(times: Readonly<Times>, deadlineAt: number): LatePhase {
   return 'write';
 }
 
-
 /**
  * How long before its deadline a query still executing is answered (the deadline rule,
  * docs/security.md): the timer that answers fires only after the loop has run every socket that

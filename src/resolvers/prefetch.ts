@@ -63,8 +63,28 @@ export async function prefetchChildren<Item>(context: BallastContext, info: Grap
   await Promise.allSettled(waits);
 }
 
+/**
+ * Answers of `walkSelection` per field node. A field node belongs to one parsed document, which
+ * Yoga's parse cache hands to every request with the same text, and the answer depends on that
+ * document alone (its selections, fragments and directives): walked once per document instead of
+ * on every request, where the walk was ~1% of S1's CPU (bench/README.md § "Eighth session").
+ */
+const selectionMemo = new WeakMap<object, Map<string, boolean>>();
+
 /** Whether the field being resolved selects `field` at `path` below it, with certainty. */
 function selects(info: GraphQLResolveInfo, path: readonly string[], field: string): boolean {
+  // Several nodes of one field (a field asked twice) are rare: walked every time, not memoised.
+  if (info.fieldNodes.length !== 1) return walkSelection(info, path, field);
+  const node = info.fieldNodes[0]!;
+  let answers = selectionMemo.get(node);
+  if (!answers) selectionMemo.set(node, (answers = new Map()));
+  const key = `${path.join('.')}.${field}`;
+  let answer = answers.get(key);
+  if (answer === undefined) answers.set(key, (answer = walkSelection(info, path, field)));
+  return answer;
+}
+
+function walkSelection(info: GraphQLResolveInfo, path: readonly string[], field: string): boolean {
   let level: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
   for (const step of [...path, field]) {
     const next: SelectionSetNode[] = [];

@@ -45,6 +45,23 @@ describe('prefetchChildren', () => {
     expect(started).toEqual(expected ? [['p-1', 'p-2']] : []);
   });
 
+  it('answers each field and path of one document on its own, the same on every request (the walk is memoised per document)', async () => {
+    const info = infoOf('{ products { edges { node { inventory { status } } } } }');
+    for (let request = 0; request < 3; request++) {
+      const price = recording('price');
+      const inventory = recording('inventory');
+      await prefetchChildren(context(), info, ['p-1'], [price.load, inventory.load]);
+      expect(price.started).toEqual([]);
+      expect(inventory.started).toEqual([['p-1']]);
+    }
+    // Another field node of the same shape asked twice in one field (`products` merged): walked, not memoised.
+    const merged = infoOf('{ products { nodes { price { amount } } } }');
+    const twice = { ...merged, fieldNodes: [merged.fieldNodes[0]!, merged.fieldNodes[0]!] } as GraphQLResolveInfo;
+    const price = recording('price');
+    await prefetchChildren(context(), twice, ['p-1'], [price.load]);
+    expect(price.started).toEqual([['p-1']]);
+  });
+
   it('starts nothing for an empty list, and waits for what it started even when it fails', async () => {
     const { load, started } = recording('price');
     await prefetchChildren(context(), infoOf('{ products { nodes { price { amount } } } }'), [], [load]);

@@ -16,7 +16,8 @@
  * requests a second (after the same closed-loop warm-up) instead of `--connections` closed loop.
  * `--heap-sampling=DIR` preloads bench/servers/heap-sampler.ts and writes, per server and round,
  * DIR/<server>-<variant>-<round>.heapprofile: the allocation sites of what survived a scavenge
- * during the measured load (read it with bench/heap-sampling-summary.ts).
+ * during the measured load (read it with bench/heap-sampling-summary.ts); with `--heap-all`, every
+ * allocation, what died young included.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -95,7 +96,7 @@ try {
       if (heapProfile) flags.push(`--import=${path.resolve(root, 'dist/bench/servers/heap-sampler.js')}`);
       const cwd = process.cwd();
       process.chdir(root);
-      const env: Record<string, string> = { BENCH_UPSTREAMS: JSON.stringify(urls), ...(memory ? { BENCH_MEM_FILE: memFile } : {}), ...(heapProfile ? { BENCH_HEAP_PROFILE: heapProfile } : {}) };
+      const env: Record<string, string> = { BENCH_UPSTREAMS: JSON.stringify(urls), ...(memory ? { BENCH_MEM_FILE: memFile } : {}), ...(heapProfile ? { BENCH_HEAP_PROFILE: heapProfile, BENCH_HEAP_ALL: args.includes('--heap-all') ? '1' : '0' } : {}) };
       const child = await startChild(root, serverScript, variant ? [variant] : [], { cpu: pinned ? 0 : undefined, env, nodeFlags: flags });
       process.chdir(cwd);
       const gcLines: string[] = [];

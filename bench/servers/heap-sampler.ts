@@ -16,6 +16,12 @@ import vm from 'node:vm';
 const file = process.env.BENCH_HEAP_PROFILE;
 // Bytes between samples on average: small enough that ~2 MiB promoted per scavenge gives thousands of samples.
 const samplingInterval = Number(process.env.BENCH_HEAP_SAMPLING_INTERVAL ?? 1024);
+/**
+ * BENCH_HEAP_ALL=1 (`cpu-ab.ts --heap-sampling=DIR --heap-all`): keep what scavenges collect too,
+ * so the profile is every allocation by site (what the young generation's GC work follows), not
+ * only what survived.
+ */
+const everyAllocation = process.env.BENCH_HEAP_ALL === '1';
 
 /**
  * `gc` without the --expose-gc command line, so the server's flags stay those it is measured with;
@@ -33,7 +39,7 @@ if (file) {
   process.on('SIGUSR2', () => {
     if (gc) return;
     gc = exposeGc();
-    session.post('HeapProfiler.startSampling', { samplingInterval, includeObjectsCollectedByMinorGC: false, includeObjectsCollectedByMajorGC: true });
+    session.post('HeapProfiler.startSampling', { samplingInterval, includeObjectsCollectedByMinorGC: everyAllocation, includeObjectsCollectedByMajorGC: true });
   });
   process.once('SIGTERM', () => {
     if (!gc) return;

@@ -44,6 +44,8 @@ export interface OpenLoopDetail {
   servedP99Ms: number;
   servedP999Ms: number;
   servedMaxMs: number;
+  /** p99 of the good answers from the time each was actually sent: without the generator's own lateness. */
+  servedP99FromSendMs: number;
   /** 503 answers, and how many of them carried Retry-After. */
   refused: number;
   refusedWithRetryAfter: number;
@@ -154,6 +156,7 @@ export async function openLoop(url: string, workload: Workload, rate: number, se
   const pool = new Pool(origin, { connections });
   const tally = new Tally();
   const served: number[] = [];
+  const servedFromSend: number[] = [];
   const details: Record<Answer['detail'], number> = { served: 0, refused: 0, 'refused-retry-after': 0, cut: 0, timeout: 0, error: 0, other: 0 };
   let outstanding = 0;
   let queuedInGenerator = 0;
@@ -176,6 +179,7 @@ export async function openLoop(url: string, workload: Workload, rate: number, se
         const request = sendOpen(pool, pathname, workload, sent % workload.bodies.length, AbortSignal.timeout(clientTimeoutMs)).then((answer) => {
           outstanding--;
           const latencyMs = performance.now() - due;
+          if (answer.detail === 'served') servedFromSend.push(performance.now() - now);
           tally.record(answer.outcome, latencyMs);
           details[answer.detail]++;
           if (answer.detail === 'served') served.push(latencyMs);
@@ -203,6 +207,7 @@ export async function openLoop(url: string, workload: Workload, rate: number, se
     servedP99Ms: at(0.99),
     servedP999Ms: at(0.999),
     servedMaxMs: Math.round(served.at(-1) ?? Number.NaN),
+    servedP99FromSendMs: Math.round(servedFromSend.sort((a, b) => a - b)[Math.min(servedFromSend.length - 1, Math.floor(servedFromSend.length * 0.99))] ?? Number.NaN),
     refused: details.refused + details['refused-retry-after'],
     refusedWithRetryAfter: details['refused-retry-after'],
     cut: details.cut,

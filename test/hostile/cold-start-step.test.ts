@@ -29,8 +29,8 @@ const SLICE_MS = 250;
 /**
  * What the first wave may lose to cuts: those admitted before the cold cost says the queue is a
  * step (2 x the 250 ms target / 25 ms = 20), cold requests that then ran slower than assumed; not
- * the wave. Measured (load average 7-9 on 2 cores): 9 cut, 12 served, 139 refused; without a cold
- * cost (`coldCostMs: 0`, the rule before) 106-114 cut and 23 refused.
+ * the wave. Measured in three runs (load average 6-9 on 2 cores): 3-19 cut, 0-16 served, 139-141
+ * refused; without a cold cost (`coldCostMs: 0`, the rule before) 106-114 cut and 23 refused.
  */
 const FIRST_WAVE_CUT_BOUND = 24;
 const OVERRUN_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];

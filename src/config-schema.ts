@@ -140,6 +140,8 @@ export const serverSchema = z.strictObject({
     budgetFraction: z.number().gt(0).max(1),
     /** Event-loop utilisation (0–1) below which nothing is shed or reserved: the process has CPU to spare. */
     minUtilisation: z.number().min(0).max(1),
+    /** CPU ms per request assumed until the process measured its own (its first completions): a fresh process then refuses a cold step too. 0: none. */
+    coldCostMs: z.number().min(0),
   }),
 }).refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] });
 

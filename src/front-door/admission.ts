@@ -50,7 +50,7 @@ export class Admission {
     this.#adaptive = limits.adaptiveLimit ? new AdaptiveLimit(limits.maxInFlight, deadlineMs / 2) : undefined;
     const { enabled, targetFraction, intervalMs, minUtilisation } = limits.queueShedding;
     this.#queue = enabled ? new QueueDelayLimit({ targetMs: deadlineMs * targetFraction, intervalMs, minUtilisation }) : undefined;
-    this.#budget = budget.enabled ? new DeadlineBudget(deadlineMs * budget.budgetFraction, budget.minUtilisation) : undefined;
+    this.#budget = budget.enabled ? new DeadlineBudget(deadlineMs * budget.budgetFraction, budget.minUtilisation, undefined, undefined, undefined, budget.coldCostMs) : undefined;
   }
 
   get inFlight(): number {

@@ -80,6 +80,11 @@ export class DeadlineBudget {
     private readonly now: () => number = () => performance.now(),
     private readonly utilisation: UtilisationProbe = eventLoopUtilisationProbe(),
     private readonly cpuTimeMs: CpuTimeProbe = processCpuTimeMs,
+    /**
+     * The CPU time per request assumed before the process measured its own (MIN_SAMPLES completions):
+     * without it a fresh process knows no capacity and admits a cold step whole. 0: none assumed.
+     */
+    private readonly coldCostMs = 0,
   ) {
     this.#cpuAtWindowStart = cpuTimeMs();
     this.#windowStart = now();
@@ -88,7 +93,8 @@ export class DeadlineBudget {
 
   /**
    * Completions per second the process managed in its last measured busy window; before one, the
-   * rate its measured CPU time per request allows; undefined before either.
+   * rate its measured CPU time per request allows; before either, the rate the assumed cold cost
+   * allows (undefined without one).
    */
   get capacityPerSecond(): number | undefined {
     const capacityPerMs = this.#capacity();
@@ -142,10 +148,13 @@ export class DeadlineBudget {
     return capacityPerMs === undefined ? undefined : requests / capacityPerMs;
   }
 
-  /** The rate measured while saturated; before one, the rate the CPU time per request allows. */
+  /**
+   * The rate measured while saturated; before one, the rate the CPU time per request allows; before
+   * that was measured (a fresh process), the rate the assumed cold cost allows.
+   */
   #capacity(): number | undefined {
     this.#roll();
-    return this.#capacityPerMs ?? this.#capacityFromCostPerMs;
+    return this.#capacityPerMs ?? this.#capacityFromCostPerMs ?? (this.coldCostMs > 0 ? 1 / this.coldCostMs : undefined);
   }
 
   #roll(): void {

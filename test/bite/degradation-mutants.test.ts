@@ -1,3 +1,6 @@
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SharedStaleStore } from '../../src/degradation/shared-stale-store.js';
@@ -87,6 +90,13 @@ describe('writes and reads', () => {
     expect(outcomes).toEqual(['get:error']);
   });
 
+  it('a write that outlasts timeoutMs is counted as an error', async () => {
+    const { store, outcomes } = await readyStore({ timeoutMs: 100 });
+    await admin.client('PAUSE', 1_500);
+    expect(store.set('k', 1, 0, 60_000)).toBe(true);
+    await expect.poll(() => outcomes).toEqual(['set:error']);
+  });
+
   it('a read before the connection is ready fails at once instead of waiting in a queue', async () => {
     await admin.set('bite:k', JSON.stringify({ value: 1, storedAt: 0 }));
     const { store, outcomes } = storeOn(redis.url);
@@ -143,5 +153,33 @@ describe("the store's own circuit", () => {
     await fail(5);
     await store.get('absent');
     expect(outcomes).toEqual([...Array(5).fill('get:error'), 'get:skipped']);
+  });
+});
+
+describe('a Redis that refuses every connection', () => {
+  it('is retried in the background at a growing pace (not in a busy loop), and its errors are not logged', async () => {
+    // A loopback listener that hangs up on every connection: each is one reconnect attempt.
+    const sockets: Socket[] = [];
+    const refuser = createServer((socket) => {
+      sockets.push(socket);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => refuser.listen(0, '127.0.0.1', resolve));
+    const errorLines = vi.spyOn(console, 'error');
+    try {
+      const created = Date.now();
+      storeOn(`redis://127.0.0.1:${(refuser.address() as AddressInfo).port}`);
+      // It does try again (the first retry waits 200 ms)…
+      await expect.poll(() => sockets.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+      // …but retries wait 200, 400, 600 ms…: within 1,300 ms of the start (a measuring window, not a
+      // wait for a state) the first connection and at most three more, at t ≈ 200, 600, 1,200 ms.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_300 - (Date.now() - created))));
+      expect(sockets.length).toBeLessThanOrEqual(4);
+      expect(errorLines).not.toHaveBeenCalled();
+    } finally {
+      errorLines.mockRestore();
+      await Promise.all(stores.splice(0).map((store) => store.close()));
+      await new Promise((resolve) => refuser.close(resolve));
+    }
   });
 });

@@ -35,7 +35,7 @@ beforeAll(async () => {
     deadlineMs: 10_000,
     identity: { mode: 'header' },
     security: { maxCallsPerSource: 2 },
-    sources: { catalog: PATIENT, inventory: PATIENT, favorites: PATIENT, pricing: { ...PATIENT, maxStaleMs: 0 }, cart: { ...PATIENT, maxStaleMs: 0, breaker: { enabled: false } } },
+    sources: { catalog: { ...PATIENT, maxStaleMs: 0, retry: { maxAttempts: 1 } }, inventory: PATIENT, favorites: PATIENT, pricing: { ...PATIENT, maxStaleMs: 0 }, cart: { ...PATIENT, maxStaleMs: 0, breaker: { enabled: false } } },
   });
 });
 afterAll(() => harness.close());
@@ -147,5 +147,72 @@ describe('mutation fields', () => {
     expect(errorsOf(body)).toEqual([{ message: 'this request needs more than 2 calls to favorites', path: ['c'], extensions: { code: 'TOO_MANY_UPSTREAM_CALLS', source: 'favorites' } }]);
     expect(body.extensions?.degraded).toBeUndefined();
     expect(favorites.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['PUT /favorites/u-6/p-0011', 'PUT /favorites/u-6/p-0012']);
+  });
+});
+
+interface Connection {
+  edges: Array<{ cursor: string; node: { id: string } }>;
+  nodes: Array<{ id: string }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+const PAGE = `query Page($first: Int!, $after: String) { products(first: $first, after: $after) { edges { cursor node { id } } nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+async function page(first: number, after?: string | null): Promise<Connection> {
+  const { body } = await harness.query(PAGE, { first, after: after ?? null });
+  expect(body.errors).toBeUndefined();
+  return (body.data as { products: Connection }).products;
+}
+const ids = (connection: Connection): string[] => connection.nodes.map((node) => node.id);
+const catalogIds = (from: number, count: number): string[] => data.products.slice(from - 1, from - 1 + count).map((product) => product.id);
+
+describe('Query.products: where a page starts and what its cursors say', () => {
+  it('a first page: no page before, start and end cursors are its first and last edges', async () => {
+    const first = await page(3);
+    expect(ids(first)).toEqual(catalogIds(1, 3));
+    expect(first.edges.map((edge) => edge.node.id)).toEqual(catalogIds(1, 3));
+    expect(first.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: first.edges[0]!.cursor, endCursor: first.edges[2]!.cursor });
+    // Resumed from the page's end (the catalog's own cursor) and from its middle (a skip): both have a page before.
+    // The end cursor is the catalog's own: one catalog call. A mid-page one needs a hop first: two.
+    const catalog = harness.service('catalog');
+    catalog.resetLog();
+    const afterEnd = await page(2, first.pageInfo.endCursor);
+    expect([ids(afterEnd), afterEnd.pageInfo.hasPreviousPage, catalog.requestCount]).toEqual([catalogIds(4, 2), true, 1]);
+    catalog.resetLog();
+    const afterFirst = await page(2, first.edges[0]!.cursor);
+    expect([ids(afterFirst), afterFirst.pageInfo.hasPreviousPage, catalog.requestCount]).toEqual([catalogIds(2, 2), true, 2]);
+  });
+
+  it("the catalog's last page has no next page; a cursor after its last item is an empty page with a page before", async () => {
+    let cursor: string | null = null;
+    let last: Connection | undefined;
+    for (let n = 0; n < 12; n++) {
+      last = await page(100, cursor);
+      cursor = last.pageInfo.endCursor;
+    }
+    expect(ids(last!)).toEqual(catalogIds(1101, 100));
+    expect(last!.pageInfo.hasNextPage).toBe(false);
+    expect(last!.pageInfo.endCursor).toBe(last!.edges[99]!.cursor);
+    expect(await page(5, last!.pageInfo.endCursor)).toEqual({ edges: [], nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null } });
+    // The cursor before the last item still reaches it.
+    expect(ids(await page(5, last!.edges[98]!.cursor))).toEqual(catalogIds(1200, 1));
+  });
+
+  it('a bad product left out of a page still counts in the cursors after it', async () => {
+    harness.service('catalog').setFault({ badItemIds: ['p-0002'] });
+    const withHole = await page(4);
+    expect(ids(withHole)).toEqual(['p-0001', 'p-0003', 'p-0004']);
+    harness.service('catalog').clearFault();
+    expect(ids(await page(1, withHole.edges[0]!.cursor))).toEqual(['p-0002']);
+    expect(ids(await page(1, withHole.edges[1]!.cursor))).toEqual(['p-0004']);
+  });
+
+  it("a catalog that fails a page, or the hop to a mid-page cursor, answers products null with the catalog's error", async () => {
+    const first = await page(3);
+    harness.service('catalog').setFault({ errorRate: 1, errorStatus: 503 });
+    const unavailable = { message: 'catalog is unavailable (UPSTREAM_UNAVAILABLE)', path: ['products'], extensions: { code: 'UPSTREAM_UNAVAILABLE', source: 'catalog' } };
+    for (const after of [null, first.edges[0]!.cursor]) {
+      const { body } = await harness.query(PAGE, { first: 2, after });
+      expect(body.data).toEqual({ products: null });
+      expect(errorsOf(body)).toEqual([unavailable]);
+    }
   });
 });

@@ -205,6 +205,13 @@ describe('Query.products: where a page starts and what its cursors say', () => {
     expect(ids(await page(1, withHole.edges[1]!.cursor))).toEqual(['p-0004']);
   });
 
+  it('a page whose every product is bad shows none and has no start or end cursor', async () => {
+    harness.service('catalog').setFault({ badItemIds: ['p-0001', 'p-0002'] });
+    const { body } = await harness.query(PAGE, { first: 2, after: null });
+    const empty = (body.data as { products: Connection }).products;
+    expect([empty.nodes, empty.edges, empty.pageInfo.startCursor, empty.pageInfo.endCursor, empty.pageInfo.hasNextPage]).toEqual([[], [], null, null, true]);
+  });
+
   it("a catalog that fails a page, or the hop to a mid-page cursor, answers products null with the catalog's error", async () => {
     const first = await page(3);
     harness.service('catalog').setFault({ errorRate: 1, errorStatus: 503 });

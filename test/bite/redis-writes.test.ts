@@ -29,6 +29,8 @@ async function start(redisConfig: Record<string, unknown>): Promise<Harness> {
   admin.on('error', () => undefined);
   const overrides: ConfigOverrides = { redis: { url: redis.url, ...redisConfig } };
   harness = await startHarness(overrides);
+  // A SET before the gateway's Redis client is ready is dropped (no offline queue): wait for its ready check (INFO).
+  await expect.poll(async () => String(await admin!.client('LIST')).includes('cmd=info')).toBe(true);
   return harness;
 }
 

@@ -8,8 +8,7 @@ import type { AttemptSpan, CallSpan, CallTracer } from './call-trace.js';
 import type { Deadline } from './deadline.js';
 import { retry } from './retry.js';
 import { RetryBudget } from './retry-budget.js';
-import { linkedTimeout } from './timeout.js';
-import type { CallSignal } from './timeout.js';
+import { CallTimeouts } from './timeout.js';
 
 /** One REST request a source wants made, and how to read its answer. */
 export interface CallSpec<T = UpstreamResponse> {
@@ -136,7 +135,7 @@ export class ResiliencePipeline {
     const started = performance.now();
     const span = scope.tracer?.startCall(this.source, spec.method, spec.route ?? routeOf(spec.path), this.#baseUrl);
     try {
-      const response = await this.#withinTotalTimeout(spec, scope, span);
+      const response = await this.#withinTotalTimeout(spec, scope, span, started);
       const latencyMs = performance.now() - started;
       for (const observer of this.#observers) observer.callEnded?.(this.source, 'success', latencyMs);
       span?.end();
@@ -170,24 +169,30 @@ export class ResiliencePipeline {
     this.breaker?.shutdown();
   }
 
-  async #withinTotalTimeout<T>(spec: CallSpec<T>, scope: CallScope, span: CallSpan | undefined): Promise<T> {
-    const remaining = scope.deadline.remainingMs();
+  /** `now`: when the call started, read once for the deadline, the budget and its timer. */
+  async #withinTotalTimeout<T>(spec: CallSpec<T>, scope: CallScope, span: CallSpan | undefined, now: number): Promise<T> {
+    const remaining = scope.deadline.remainingMs(now);
     if (remaining <= 0) throw new DeadlineExceededError(this.source, `request deadline passed before ${this.source} was called`);
     const limitedByDeadline = remaining < this.#policy.timeoutMs;
     const budgetMs = Math.min(remaining, this.#policy.timeoutMs);
-    const total = linkedTimeout(undefined, budgetMs, () =>
-      limitedByDeadline
-        ? new DeadlineExceededError(this.source, `request deadline ran out waiting for ${this.source}`)
-        : new UpstreamTimeoutError(this.source, `${this.source} did not answer within ${budgetMs} ms`),
+    // One timer for the total budget and each attempt's: set for the first attempt's end, the usual one.
+    const total = new CallTimeouts(
+      budgetMs,
+      () =>
+        limitedByDeadline
+          ? new DeadlineExceededError(this.source, `request deadline ran out waiting for ${this.source}`)
+          : new UpstreamTimeoutError(this.source, `${this.source} did not answer within ${budgetMs} ms`),
+      this.#policy.attemptTimeoutMs,
+      now,
     );
-    const endsAt = performance.now() + budgetMs;
+    const endsAt = now + budgetMs;
     span?.set({ 'ballast.call.budget_ms': budgetMs, 'ballast.call.limited_by_deadline': limitedByDeadline });
     const unregister = scope.onFinish(this.source, total.abort);
     const queuedAt = span && this.bulkhead.inUse >= this.#policy.bulkhead.maxConcurrent ? performance.now() : undefined;
     try {
       return await this.bulkhead.run(() => {
         if (queuedAt !== undefined) span?.event('ballast.bulkhead.waited', { 'ballast.wait_ms': round(performance.now() - queuedAt) });
-        return retry((n) => this.#attemptThroughBreaker(spec, scope, total.signal, endsAt, span, n), this.#policy.retry, {
+        return retry((n) => this.#attemptThroughBreaker(spec, scope, total, endsAt, span, n), this.#policy.retry, {
           signal: total.signal,
           remainingMs: () => endsAt - performance.now(),
           idempotent: spec.idempotent,
@@ -212,15 +217,15 @@ export class ResiliencePipeline {
     }
   }
 
-  #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, signal: CallSignal, endsAt: number, span: CallSpan | undefined, n: number): Promise<T> {
-    const attempt = (): Promise<T> => this.#attempt(spec, scope, signal, endsAt, span?.startAttempt(n - 1, this.#policy.attemptTimeoutMs));
+  #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, total: CallTimeouts, endsAt: number, span: CallSpan | undefined, n: number): Promise<T> {
+    const attempt = (): Promise<T> => this.#attempt(spec, scope, total, endsAt, span?.startAttempt(n - 1, this.#policy.attemptTimeoutMs));
     return this.breaker ? this.breaker.fire(attempt) : attempt();
   }
 
-  async #attempt<T>(spec: CallSpec<T>, scope: CallScope, parent: CallSignal, endsAt: number, span: AttemptSpan | undefined): Promise<T> {
+  async #attempt<T>(spec: CallSpec<T>, scope: CallScope, total: CallTimeouts, endsAt: number, span: AttemptSpan | undefined): Promise<T> {
     const timeoutMs = this.#policy.attemptTimeoutMs;
-    const attempt = linkedTimeout(parent, timeoutMs, () => new UpstreamTimeoutError(this.source, `${this.source} attempt timed out after ${timeoutMs} ms`));
     const started = performance.now();
+    const attempt = total.startAttempt(timeoutMs, () => new UpstreamTimeoutError(this.source, `${this.source} attempt timed out after ${timeoutMs} ms`), started);
     let status: number | undefined;
     try {
       const headers = attemptHeaders(scope.headers(this.source), spec.headers, String(Math.max(0, Math.floor(endsAt - performance.now()))));
@@ -239,7 +244,7 @@ export class ResiliencePipeline {
       status = response.status;
       this.#lastSettled = scope.ids;
       const parsed = spec.parse(response);
-      this.#reportBadItems(spec, parsed, response, performance.now() - started);
+      this.#reportBadItems(spec, parsed, response, started);
       span?.end(status);
       return parsed;
     } catch (error) {
@@ -255,10 +260,11 @@ export class ResiliencePipeline {
   }
 
   /** A batch answer with bad items is a success for the breaker, but still worth a failure sample. */
-  #reportBadItems(spec: CallSpec<unknown>, parsed: unknown, response: UpstreamResponse, latencyMs: number): void {
+  #reportBadItems(spec: CallSpec<unknown>, parsed: unknown, response: UpstreamResponse, started: number): void {
     if (!Array.isArray(parsed)) return;
     const bad = parsed.find((item): item is UpstreamError => item instanceof UpstreamError);
     if (!bad) return;
+    const latencyMs = performance.now() - started;
     const error = new UpstreamBadResponseError(this.source, bad.message, { status: response.status, bodySnippet: JSON.stringify(response.body).slice(0, 512) });
     const failed: FailedAttempt = { method: spec.method, path: spec.path, error, latencyMs, partial: true };
     for (const observer of this.#observers) observer.attemptFailed?.(this.source, failed);

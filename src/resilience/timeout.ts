@@ -85,30 +85,23 @@ export function linkedTimeout(parent: CallSignal | undefined, ms: number, reason
 const TIMER_SLACK_MS = 1;
 
 /**
- * The attempt in flight: its own abort, linked to the call's (an attempt aborted by the call takes
- * the call's reason), and when it times out.
+ * The attempt in flight: its own abort and when it times out. The call aborts it directly (an
+ * attempt aborted by the call takes the call's reason), without a listener on the call's signal.
  */
 export class AttemptTimeout {
   readonly signal = new CallAbort();
   readonly endsAt: number;
   readonly reason: () => Error;
   readonly #owner: CallTimeouts;
-  readonly #onParentAbort: () => void;
 
   constructor(owner: CallTimeouts, endsAt: number, reason: () => Error) {
     this.#owner = owner;
     this.endsAt = endsAt;
     this.reason = reason;
-    const parent = owner.signal;
-    const signal = this.signal;
-    this.#onParentAbort = () => signal.abort(parent.reason);
-    if (parent.aborted) signal.abort(parent.reason);
-    else parent.addEventListener('abort', this.#onParentAbort);
   }
 
-  /** The attempt is over: unlinked from the call, and its time limit no longer watched. */
+  /** The attempt is over: the call no longer aborts it, nor watches its time limit. */
   dispose(): void {
-    this.#owner.signal.removeEventListener('abort', this.#onParentAbort);
     this.#owner.attemptEnded(this);
   }
 }
@@ -141,12 +134,15 @@ export class CallTimeouts {
   }
 
   /** Aborts now with `reason` (a caller outside the call gave up). */
-  readonly abort = (reason: Error): void => this.signal.abort(reason);
+  readonly abort = (reason: Error): void => this.#abortCall(reason);
 
   /** An attempt that aborts after `ms` with `reason()`, or with the call's reason when the call aborts first. */
   startAttempt(ms: number, reason: () => Error, now: number = performance.now()): AttemptTimeout {
     const attempt = new AttemptTimeout(this, now + Math.max(0, ms), reason);
-    if (attempt.signal.aborted) return attempt;
+    if (this.signal.aborted) {
+      attempt.signal.abort(this.signal.reason);
+      return attempt;
+    }
     this.#attempt = attempt;
     this.#arm(attempt.endsAt, now);
     return attempt;
@@ -182,7 +178,7 @@ export class CallTimeouts {
     if (this.signal.aborted) return;
     const now = performance.now();
     if (now >= this.#endsAt - TIMER_SLACK_MS) {
-      this.signal.abort(this.#reason());
+      this.#abortCall(this.#reason());
       return;
     }
     const attempt = this.#attempt;
@@ -192,6 +188,12 @@ export class CallTimeouts {
     }
     this.#arm(this.#attempt ? Math.min(this.#attempt.endsAt, this.#endsAt) : this.#endsAt, now);
   };
+
+  /** The call first (its listeners: a bulkhead queue, a retry's wait), then the attempt in flight, with the call's first reason. */
+  #abortCall(reason: Error): void {
+    this.signal.abort(reason);
+    this.#attempt?.signal.abort(this.signal.reason);
+  }
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. Leaves no timer behind. */

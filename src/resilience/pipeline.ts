@@ -88,6 +88,17 @@ export interface PipelineObserver {
   breakerTransition?(source: string, state: BreakerState, cause?: RequestIds): void;
 }
 
+/** What a call holds while it runs, given back when it ends (`#endTotal`). */
+interface HeldCall {
+  readonly total: CallTimeouts;
+  readonly unregister: () => void;
+  /** When the total budget runs out, on `performance.now()`'s clock. */
+  readonly endsAt: number;
+  /** Set when tracing and the bulkhead was full: when the call started waiting for a slot. */
+  readonly queuedAt: number | undefined;
+  holdsSlot: boolean;
+}
+
 /** Header telling the upstream how many milliseconds the caller will still wait. */
 export const DEADLINE_HEADER = 'x-ballast-deadline-ms';
 
@@ -134,20 +145,33 @@ export class ResiliencePipeline {
   async call<T>(spec: CallSpec<T>, scope: CallScope): Promise<T> {
     const started = performance.now();
     const span = scope.tracer?.startCall(this.source, spec.method, spec.route ?? routeOf(spec.path), this.#baseUrl);
+    // One async function from here down to the attempt: the total budget, the bulkhead slot and
+    // the report of the outcome all live in it (each layer of its own cost a promise and a turn).
+    let held: HeldCall | undefined;
+    let response: T;
     try {
-      const response = await this.#withinTotalTimeout(spec, scope, span, started);
-      const latencyMs = performance.now() - started;
-      for (const observer of this.#observers) observer.callEnded?.(this.source, 'success', latencyMs);
-      span?.end();
-      return response;
+      held = this.#startTotal(scope, span, started);
+      const waiting = this.bulkhead.acquire(held.total.signal);
+      if (waiting) await waiting;
+      held.holdsSlot = true;
+      if (held.queuedAt !== undefined) span?.event('ballast.bulkhead.waited', { 'ballast.wait_ms': round(performance.now() - held.queuedAt) });
+      response = await this.#withRetries(spec, scope, held, span);
     } catch (error) {
-      const upstreamError = this.#asUpstreamError(error);
+      // Whatever the inner layers saw, a fired total timeout is the reason the caller gets.
+      const fired = held?.total.signal.aborted && held.total.signal.reason instanceof UpstreamError ? held.total.signal.reason : undefined;
+      if (held) this.#endTotal(held);
+      const upstreamError = this.#asUpstreamError(fired ?? error);
       const outcome = upstreamError instanceof CallCancelledError ? 'cancelled' : upstreamError.code;
       const latencyMs = performance.now() - started;
       for (const observer of this.#observers) observer.callEnded?.(this.source, outcome, latencyMs);
       span?.end(upstreamError);
       throw upstreamError;
     }
+    this.#endTotal(held);
+    const latencyMs = performance.now() - started;
+    for (const observer of this.#observers) observer.callEnded?.(this.source, 'success', latencyMs);
+    span?.end();
+    return response;
   }
 
   /** True while the breaker refuses every call: callers may fall back without calling. */
@@ -169,8 +193,12 @@ export class ResiliencePipeline {
     this.breaker?.shutdown();
   }
 
-  /** `now`: when the call started, read once for the deadline, the budget and its timer. */
-  async #withinTotalTimeout<T>(spec: CallSpec<T>, scope: CallScope, span: CallSpan | undefined, now: number): Promise<T> {
+  /**
+   * The call's total budget: the source timeout or what is left of the request deadline, whichever
+   * is shorter, on one timer with the attempts'; the request's end aborts it. Throws
+   * DEADLINE_EXCEEDED when no time is left. `now`: when the call started.
+   */
+  #startTotal(scope: CallScope, span: CallSpan | undefined, now: number): HeldCall {
     const remaining = scope.deadline.remainingMs(now);
     if (remaining <= 0) throw new DeadlineExceededError(this.source, `request deadline passed before ${this.source} was called`);
     const limitedByDeadline = remaining < this.#policy.timeoutMs;
@@ -185,40 +213,35 @@ export class ResiliencePipeline {
       this.#policy.attemptTimeoutMs,
       now,
     );
-    const endsAt = now + budgetMs;
     span?.set({ 'ballast.call.budget_ms': budgetMs, 'ballast.call.limited_by_deadline': limitedByDeadline });
     const unregister = scope.onFinish(this.source, total.abort);
     const queuedAt = span && this.bulkhead.inUse >= this.#policy.bulkhead.maxConcurrent ? performance.now() : undefined;
-    let holdsSlot = false;
-    try {
-      // The bulkhead's slot taken and given back here rather than in `Bulkhead.run`: one async layer less per call.
-      const waiting = this.bulkhead.acquire(total.signal);
-      if (waiting) await waiting;
-      holdsSlot = true;
-      if (queuedAt !== undefined) span?.event('ballast.bulkhead.waited', { 'ballast.wait_ms': round(performance.now() - queuedAt) });
-      return await retry((n) => this.#attemptThroughBreaker(spec, scope, total, endsAt, span, n), this.#policy.retry, {
-        signal: total.signal,
-        remainingMs: () => endsAt - performance.now(),
-        idempotent: spec.idempotent,
-        budget: this.#budget,
-        onRetry: (error, _attempt, delayMs) => {
-          for (const observer of this.#observers) observer.retried?.(this.source, error, delayMs);
-          span?.event('ballast.retry', { 'error.type': error.code, 'ballast.delay_ms': delayMs });
-        },
-        onBudgetExhausted: () => {
-          for (const observer of this.#observers) observer.budgetExhausted?.(this.source, scope.ids);
-          span?.event('ballast.retry_budget.exhausted');
-        },
-      });
-    } catch (error) {
-      // Whatever the inner layers saw, a fired total timeout is the reason the caller gets.
-      if (total.signal.aborted && total.signal.reason instanceof UpstreamError) throw total.signal.reason;
-      throw error;
-    } finally {
-      if (holdsSlot) this.bulkhead.release();
-      unregister();
-      total.dispose();
-    }
+    return { total, unregister, endsAt: now + budgetMs, queuedAt, holdsSlot: false };
+  }
+
+  /** Gives back what the call held, before its outcome is reported: the slot, the request's hook, the timer. */
+  #endTotal(held: HeldCall): void {
+    if (held.holdsSlot) this.bulkhead.release();
+    held.unregister();
+    held.total.dispose();
+  }
+
+  #withRetries<T>(spec: CallSpec<T>, scope: CallScope, held: HeldCall, span: CallSpan | undefined): Promise<T> {
+    const { total, endsAt } = held;
+    return retry((n) => this.#attemptThroughBreaker(spec, scope, total, endsAt, span, n), this.#policy.retry, {
+      signal: total.signal,
+      remainingMs: () => endsAt - performance.now(),
+      idempotent: spec.idempotent,
+      budget: this.#budget,
+      onRetry: (error, _attempt, delayMs) => {
+        for (const observer of this.#observers) observer.retried?.(this.source, error, delayMs);
+        span?.event('ballast.retry', { 'error.type': error.code, 'ballast.delay_ms': delayMs });
+      },
+      onBudgetExhausted: () => {
+        for (const observer of this.#observers) observer.budgetExhausted?.(this.source, scope.ids);
+        span?.event('ballast.retry_budget.exhausted');
+      },
+    });
   }
 
   #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, total: CallTimeouts, endsAt: number, span: CallSpan | undefined, n: number): Promise<T> {

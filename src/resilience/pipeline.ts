@@ -145,8 +145,8 @@ export class ResiliencePipeline {
   async call<T>(spec: CallSpec<T>, scope: CallScope): Promise<T> {
     const started = performance.now();
     const span = scope.tracer?.startCall(this.source, spec.method, spec.route ?? routeOf(spec.path), this.#baseUrl);
-    // One async function from here down to the attempt: the total budget, the bulkhead slot and
-    // the report of the outcome all live in it (each layer of its own cost a promise and a turn).
+    // The total budget, the bulkhead slot and the report of the outcome share this one async
+    // function (as layers of their own each cost a promise and a turn); retry, breaker and attempt follow.
     let held: HeldCall | undefined;
     let response: T;
     try {

@@ -4,6 +4,7 @@ import type { DegradationReportEntry } from '../degradation/collector.js';
 import type { LatePhase } from '../front-door/late-responses.js';
 import type { BreakerState } from '../resilience/breaker.js';
 import type { CallOutcome, PipelineObserver, ResiliencePipeline } from '../resilience/pipeline.js';
+import { TimedCounts } from './timed-counts.js';
 
 /** Outcome label of ballast_upstream_requests_total, from the pipeline's outcome. */
 const OUTCOME_LABEL: Record<CallOutcome, string> = {
@@ -25,6 +26,9 @@ export type RequestResult = 'ok' | 'partial' | 'error';
 /** Distinct operation names kept as labels; the rest are counted as "other" to bound cardinality. */
 const MAX_OPERATION_NAMES = 200;
 
+const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const GRAPHQL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 /**
  * Every Prometheus metric of Ballast, in its own registry (so tests and several gateways in one
  * process do not collide). Names and labels are documented in docs/operations.md.
@@ -32,16 +36,16 @@ const MAX_OPERATION_NAMES = 200;
 export class BallastMetrics implements PipelineObserver {
   readonly registry = new Registry();
   readonly #operationNames = new Set<string>();
-  readonly #upstreamRequests: Counter<'source' | 'outcome'>;
-  readonly #upstreamDuration: Histogram<'source' | 'outcome'>;
+  /** Upstream calls (requests total and duration), counted per call without prom-client's label hashing. */
+  readonly #upstreamCalls = new TimedCounts(['source', 'outcome'], UPSTREAM_BUCKETS);
   readonly #retries: Counter<'source'>;
   readonly #budgetExhausted: Counter<'source'>;
   readonly #breakerState: Gauge<'source'>;
   readonly #breakerTransitions: Counter<'source' | 'state'>;
   readonly #staleHits: Counter<'source'>;
   readonly #degradedFields: Counter<'source' | 'reason' | 'fallback'>;
-  readonly #graphqlRequests: Counter<'operation' | 'result'>;
-  readonly #graphqlDuration: Histogram<'operation' | 'result'>;
+  /** GraphQL requests (total and duration), counted per request the same way. */
+  readonly #graphqlCalls = new TimedCounts(['operation', 'result'], GRAPHQL_BUCKETS);
   readonly #redisOperations: Counter<'operation' | 'outcome'>;
   readonly #shedRequests: Counter<'reason'>;
   readonly #pastDeadline: Counter<'status_class'>;
@@ -51,13 +55,25 @@ export class BallastMetrics implements PipelineObserver {
   constructor(pipelines: Record<SourceName, ResiliencePipeline>, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ballast_' });
-    this.#upstreamRequests = new Counter({ name: 'ballast_upstream_requests_total', help: 'Upstream calls (retries included in one call) by source and outcome', labelNames: ['source', 'outcome'], registers });
-    this.#upstreamDuration = new Histogram({
+    const upstreamCalls = this.#upstreamCalls;
+    new Counter({
+      name: 'ballast_upstream_requests_total',
+      help: 'Upstream calls (retries included in one call) by source and outcome',
+      labelNames: ['source', 'outcome'],
+      registers,
+      collect() {
+        upstreamCalls.collectCounter(this);
+      },
+    });
+    new Histogram({
       name: 'ballast_upstream_request_duration_seconds',
       help: 'Duration of upstream calls, retries and backoff included',
       labelNames: ['source', 'outcome'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      buckets: UPSTREAM_BUCKETS,
       registers,
+      collect() {
+        upstreamCalls.collectHistogram(this);
+      },
     });
     this.#retries = new Counter({ name: 'ballast_upstream_retries_total', help: 'Retries made, by source', labelNames: ['source'], registers });
     this.#budgetExhausted = new Counter({ name: 'ballast_upstream_retry_budget_exhausted_total', help: 'Retries refused because the source spent its retry budget', labelNames: ['source'], registers });
@@ -66,13 +82,25 @@ export class BallastMetrics implements PipelineObserver {
     this.#breakerTransitions = new Counter({ name: 'ballast_breaker_transitions_total', help: 'Breaker state changes, by source and new state', labelNames: ['source', 'state'], registers });
     this.#staleHits = new Counter({ name: 'ballast_stale_cache_hits_total', help: 'Fields answered from the stale cache, by source', labelNames: ['source'], registers });
     this.#degradedFields = new Counter({ name: 'ballast_degraded_fields_total', help: 'Fields that took a fallback, by source, reason and fallback', labelNames: ['source', 'reason', 'fallback'], registers });
-    this.#graphqlRequests = new Counter({ name: 'ballast_graphql_requests_total', help: 'GraphQL requests by operation name and result', labelNames: ['operation', 'result'], registers });
-    this.#graphqlDuration = new Histogram({
+    const graphqlCalls = this.#graphqlCalls;
+    new Counter({
+      name: 'ballast_graphql_requests_total',
+      help: 'GraphQL requests by operation name and result',
+      labelNames: ['operation', 'result'],
+      registers,
+      collect() {
+        graphqlCalls.collectCounter(this);
+      },
+    });
+    new Histogram({
       name: 'ballast_graphql_request_duration_seconds',
       help: 'GraphQL request duration by operation name and result',
       labelNames: ['operation', 'result'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      buckets: GRAPHQL_BUCKETS,
       registers,
+      collect() {
+        graphqlCalls.collectHistogram(this);
+      },
     });
     this.#redisOperations = new Counter({
       name: 'ballast_redis_operations_total',
@@ -107,9 +135,7 @@ export class BallastMetrics implements PipelineObserver {
   }
 
   callEnded(source: string, outcome: CallOutcome, latencyMs: number): void {
-    const labels = { source, outcome: OUTCOME_LABEL[outcome] };
-    this.#upstreamRequests.inc(labels);
-    this.#upstreamDuration.observe(labels, latencyMs / 1000);
+    this.#upstreamCalls.record(source, OUTCOME_LABEL[outcome], latencyMs / 1000);
   }
 
   retried(source: string): void {
@@ -150,9 +176,7 @@ export class BallastMetrics implements PipelineObserver {
   }
 
   requestFinished(operation: string, result: RequestResult, durationMs: number): void {
-    const labels = { operation: this.#operationLabel(operation), result };
-    this.#graphqlRequests.inc(labels);
-    this.#graphqlDuration.observe(labels, durationMs / 1000);
+    this.#graphqlCalls.record(this.#operationLabel(operation), result, durationMs / 1000);
   }
 
   async scrape(): Promise<string> {

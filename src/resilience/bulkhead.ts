@@ -36,16 +36,22 @@ export class Bulkhead {
 
   async run<T>(fn: () => Promise<T>, signal: CallSignal): Promise<T> {
     // A free slot is taken synchronously: awaiting undefined would still cost a microtask turn.
-    const waiting = this.#acquire(signal);
+    const waiting = this.acquire(signal);
     if (waiting) await waiting;
     try {
       return await fn();
     } finally {
-      this.#release();
+      this.release();
     }
   }
 
-  #acquire(signal: CallSignal): Promise<void> | void {
+  /**
+   * Takes a slot: at once (nothing returned) when one is free, else a promise that resolves when a
+   * slot is handed over, or rejects with the signal's reason; throws BULKHEAD_FULL when the queue is
+   * full. Whoever got the slot must `release()` it. `run` does both; the pipeline calls them itself
+   * so a call with a free slot does not go through one more async function.
+   */
+  acquire(signal: CallSignal): Promise<void> | void {
     if (this.#inUse < this.#options.maxConcurrent) {
       this.#inUse += 1;
       return;
@@ -76,8 +82,8 @@ export class Bulkhead {
     });
   }
 
-  /** Hands the slot straight to the next waiter, so a waiter cannot be overtaken by a newcomer. */
-  #release(): void {
+  /** Gives a slot back: straight to the next waiter, so a waiter cannot be overtaken by a newcomer. */
+  release(): void {
     const next = this.#queue.shift();
     if (next) next.resolve();
     else this.#inUse -= 1;

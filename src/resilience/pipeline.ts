@@ -8,8 +8,7 @@ import type { AttemptSpan, CallSpan, CallTracer } from './call-trace.js';
 import type { Deadline } from './deadline.js';
 import { retry } from './retry.js';
 import { RetryBudget } from './retry-budget.js';
-import { linkedTimeout } from './timeout.js';
-import type { CallSignal } from './timeout.js';
+import { CallTimeouts } from './timeout.js';
 
 /** One REST request a source wants made, and how to read its answer. */
 export interface CallSpec<T = UpstreamResponse> {
@@ -89,6 +88,17 @@ export interface PipelineObserver {
   breakerTransition?(source: string, state: BreakerState, cause?: RequestIds): void;
 }
 
+/** What a call holds while it runs, given back when it ends (`#endTotal`). */
+interface HeldCall {
+  readonly total: CallTimeouts;
+  readonly unregister: () => void;
+  /** When the total budget runs out, on `performance.now()`'s clock. */
+  readonly endsAt: number;
+  /** Set when tracing and the bulkhead was full: when the call started waiting for a slot. */
+  readonly queuedAt: number | undefined;
+  holdsSlot: boolean;
+}
+
 /** Header telling the upstream how many milliseconds the caller will still wait. */
 export const DEADLINE_HEADER = 'x-ballast-deadline-ms';
 
@@ -135,20 +145,33 @@ export class ResiliencePipeline {
   async call<T>(spec: CallSpec<T>, scope: CallScope): Promise<T> {
     const started = performance.now();
     const span = scope.tracer?.startCall(this.source, spec.method, spec.route ?? routeOf(spec.path), this.#baseUrl);
+    // The total budget, the bulkhead slot and the report of the outcome share this one async
+    // function (as layers of their own each cost a promise and a turn); retry, breaker and attempt follow.
+    let held: HeldCall | undefined;
+    let response: T;
     try {
-      const response = await this.#withinTotalTimeout(spec, scope, span);
-      const latencyMs = performance.now() - started;
-      for (const observer of this.#observers) observer.callEnded?.(this.source, 'success', latencyMs);
-      span?.end();
-      return response;
+      held = this.#startTotal(scope, span, started);
+      const waiting = this.bulkhead.acquire(held.total.signal);
+      if (waiting) await waiting;
+      held.holdsSlot = true;
+      if (held.queuedAt !== undefined) span?.event('ballast.bulkhead.waited', { 'ballast.wait_ms': round(performance.now() - held.queuedAt) });
+      response = await this.#withRetries(spec, scope, held, span);
     } catch (error) {
-      const upstreamError = this.#asUpstreamError(error);
+      // Whatever the inner layers saw, a fired total timeout is the reason the caller gets.
+      const fired = held?.total.signal.aborted && held.total.signal.reason instanceof UpstreamError ? held.total.signal.reason : undefined;
+      if (held) this.#endTotal(held);
+      const upstreamError = this.#asUpstreamError(fired ?? error);
       const outcome = upstreamError instanceof CallCancelledError ? 'cancelled' : upstreamError.code;
       const latencyMs = performance.now() - started;
       for (const observer of this.#observers) observer.callEnded?.(this.source, outcome, latencyMs);
       span?.end(upstreamError);
       throw upstreamError;
     }
+    this.#endTotal(held);
+    const latencyMs = performance.now() - started;
+    for (const observer of this.#observers) observer.callEnded?.(this.source, 'success', latencyMs);
+    span?.end();
+    return response;
   }
 
   /** True while the breaker refuses every call: callers may fall back without calling. */
@@ -170,57 +193,66 @@ export class ResiliencePipeline {
     this.breaker?.shutdown();
   }
 
-  async #withinTotalTimeout<T>(spec: CallSpec<T>, scope: CallScope, span: CallSpan | undefined): Promise<T> {
-    const remaining = scope.deadline.remainingMs();
+  /**
+   * The call's total budget: the source timeout or what is left of the request deadline, whichever
+   * is shorter, on one timer with the attempts'; the request's end aborts it. Throws
+   * DEADLINE_EXCEEDED when no time is left. `now`: when the call started.
+   */
+  #startTotal(scope: CallScope, span: CallSpan | undefined, now: number): HeldCall {
+    const remaining = scope.deadline.remainingMs(now);
     if (remaining <= 0) throw new DeadlineExceededError(this.source, `request deadline passed before ${this.source} was called`);
     const limitedByDeadline = remaining < this.#policy.timeoutMs;
     const budgetMs = Math.min(remaining, this.#policy.timeoutMs);
-    const total = linkedTimeout(undefined, budgetMs, () =>
-      limitedByDeadline
-        ? new DeadlineExceededError(this.source, `request deadline ran out waiting for ${this.source}`)
-        : new UpstreamTimeoutError(this.source, `${this.source} did not answer within ${budgetMs} ms`),
+    // One timer for the total budget and each attempt's: set for the first attempt's end, the usual one.
+    const total = new CallTimeouts(
+      budgetMs,
+      () =>
+        limitedByDeadline
+          ? new DeadlineExceededError(this.source, `request deadline ran out waiting for ${this.source}`)
+          : new UpstreamTimeoutError(this.source, `${this.source} did not answer within ${budgetMs} ms`),
+      this.#policy.attemptTimeoutMs,
+      now,
     );
-    const endsAt = performance.now() + budgetMs;
     span?.set({ 'ballast.call.budget_ms': budgetMs, 'ballast.call.limited_by_deadline': limitedByDeadline });
     const unregister = scope.onFinish(this.source, total.abort);
     const queuedAt = span && this.bulkhead.inUse >= this.#policy.bulkhead.maxConcurrent ? performance.now() : undefined;
-    try {
-      return await this.bulkhead.run(() => {
-        if (queuedAt !== undefined) span?.event('ballast.bulkhead.waited', { 'ballast.wait_ms': round(performance.now() - queuedAt) });
-        return retry((n) => this.#attemptThroughBreaker(spec, scope, total.signal, endsAt, span, n), this.#policy.retry, {
-          signal: total.signal,
-          remainingMs: () => endsAt - performance.now(),
-          idempotent: spec.idempotent,
-          budget: this.#budget,
-          onRetry: (error, _attempt, delayMs) => {
-            for (const observer of this.#observers) observer.retried?.(this.source, error, delayMs);
-            span?.event('ballast.retry', { 'error.type': error.code, 'ballast.delay_ms': delayMs });
-          },
-          onBudgetExhausted: () => {
-            for (const observer of this.#observers) observer.budgetExhausted?.(this.source, scope.ids);
-            span?.event('ballast.retry_budget.exhausted');
-          },
-        });
-      }, total.signal);
-    } catch (error) {
-      // Whatever the inner layers saw, a fired total timeout is the reason the caller gets.
-      if (total.signal.aborted && total.signal.reason instanceof UpstreamError) throw total.signal.reason;
-      throw error;
-    } finally {
-      unregister();
-      total.dispose();
-    }
+    return { total, unregister, endsAt: now + budgetMs, queuedAt, holdsSlot: false };
   }
 
-  #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, signal: CallSignal, endsAt: number, span: CallSpan | undefined, n: number): Promise<T> {
-    const attempt = (): Promise<T> => this.#attempt(spec, scope, signal, endsAt, span?.startAttempt(n - 1, this.#policy.attemptTimeoutMs));
+  /** Gives back what the call held, before its outcome is reported: the slot, the request's hook, the timer. */
+  #endTotal(held: HeldCall): void {
+    if (held.holdsSlot) this.bulkhead.release();
+    held.unregister();
+    held.total.dispose();
+  }
+
+  #withRetries<T>(spec: CallSpec<T>, scope: CallScope, held: HeldCall, span: CallSpan | undefined): Promise<T> {
+    const { total, endsAt } = held;
+    return retry((n) => this.#attemptThroughBreaker(spec, scope, total, endsAt, span, n), this.#policy.retry, {
+      signal: total.signal,
+      remainingMs: () => endsAt - performance.now(),
+      idempotent: spec.idempotent,
+      budget: this.#budget,
+      onRetry: (error, _attempt, delayMs) => {
+        for (const observer of this.#observers) observer.retried?.(this.source, error, delayMs);
+        span?.event('ballast.retry', { 'error.type': error.code, 'ballast.delay_ms': delayMs });
+      },
+      onBudgetExhausted: () => {
+        for (const observer of this.#observers) observer.budgetExhausted?.(this.source, scope.ids);
+        span?.event('ballast.retry_budget.exhausted');
+      },
+    });
+  }
+
+  #attemptThroughBreaker<T>(spec: CallSpec<T>, scope: CallScope, total: CallTimeouts, endsAt: number, span: CallSpan | undefined, n: number): Promise<T> {
+    const attempt = (): Promise<T> => this.#attempt(spec, scope, total, endsAt, span?.startAttempt(n - 1, this.#policy.attemptTimeoutMs));
     return this.breaker ? this.breaker.fire(attempt) : attempt();
   }
 
-  async #attempt<T>(spec: CallSpec<T>, scope: CallScope, parent: CallSignal, endsAt: number, span: AttemptSpan | undefined): Promise<T> {
+  async #attempt<T>(spec: CallSpec<T>, scope: CallScope, total: CallTimeouts, endsAt: number, span: AttemptSpan | undefined): Promise<T> {
     const timeoutMs = this.#policy.attemptTimeoutMs;
-    const attempt = linkedTimeout(parent, timeoutMs, () => new UpstreamTimeoutError(this.source, `${this.source} attempt timed out after ${timeoutMs} ms`));
     const started = performance.now();
+    const attempt = total.startAttempt(timeoutMs, () => new UpstreamTimeoutError(this.source, `${this.source} attempt timed out after ${timeoutMs} ms`), started);
     let status: number | undefined;
     try {
       const headers = attemptHeaders(scope.headers(this.source), spec.headers, String(Math.max(0, Math.floor(endsAt - performance.now()))));
@@ -239,7 +271,7 @@ export class ResiliencePipeline {
       status = response.status;
       this.#lastSettled = scope.ids;
       const parsed = spec.parse(response);
-      this.#reportBadItems(spec, parsed, response, performance.now() - started);
+      this.#reportBadItems(spec, parsed, response, started);
       span?.end(status);
       return parsed;
     } catch (error) {
@@ -255,10 +287,11 @@ export class ResiliencePipeline {
   }
 
   /** A batch answer with bad items is a success for the breaker, but still worth a failure sample. */
-  #reportBadItems(spec: CallSpec<unknown>, parsed: unknown, response: UpstreamResponse, latencyMs: number): void {
+  #reportBadItems(spec: CallSpec<unknown>, parsed: unknown, response: UpstreamResponse, started: number): void {
     if (!Array.isArray(parsed)) return;
     const bad = parsed.find((item): item is UpstreamError => item instanceof UpstreamError);
     if (!bad) return;
+    const latencyMs = performance.now() - started;
     const error = new UpstreamBadResponseError(this.source, bad.message, { status: response.status, bodySnippet: JSON.stringify(response.body).slice(0, 512) });
     const failed: FailedAttempt = { method: spec.method, path: spec.path, error, latencyMs, partial: true };
     for (const observer of this.#observers) observer.attemptFailed?.(this.source, failed);

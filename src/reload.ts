@@ -35,6 +35,8 @@ export class ReloadableGateway {
   async swap(next: Gateway, graceMs = 10_000): Promise<void> {
     const old = this.#current;
     carryStaleValues(old, next);
+    // The process is as warm as before: the deadline rule keeps the CPU cost it measured, not the cold cost (docs/security.md).
+    next.admission.adoptMeasurements(old.admission);
     this.server.removeListener('request', this.#listener);
     this.#listener = this.#attach(next);
     // The ops listener (ops.port) serves /health, /ready and /metrics of the current gateway.

@@ -87,6 +87,8 @@ export interface Gateway {
   opsServer: Server | undefined;
   state: GatewayState;
   client: UpstreamClient;
+  /** Admission control of the public listener (a reload hands its measurements to the next gateway's). */
+  admission: Admission;
   /** Listens on `config.port` (0 = any free port) and resolves to the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   /**
@@ -117,7 +119,7 @@ export function createGateway(config: BallastConfig, options: GatewayOptions = {
   const server = options.server ?? createBoundedServer(config.server, handle);
   const handleOps = opsHandler(yoga) as Gateway['handle'];
   const opsServer = opsSeparate ? (options.opsServer ?? createBoundedServer(config.server, handleOps)) : undefined;
-  return { yoga, handle, handleOps, server, opsServer, state, client, ...lifecycle({ state, server, opsServer, admission, client }) };
+  return { yoga, handle, handleOps, server, opsServer, state, client, admission, ...lifecycle({ state, server, opsServer, admission, client }) };
 }
 
 type BallastYoga = Gateway['yoga'];

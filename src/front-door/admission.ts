@@ -53,6 +53,11 @@ export class Admission {
     this.#budget = budget.enabled ? new DeadlineBudget(deadlineMs * budget.budgetFraction, budget.minUtilisation, undefined, undefined, undefined, budget.coldCostMs) : undefined;
   }
 
+  /** A reload's new gateway: keeps what the process measured of itself (see DeadlineBudget.adoptMeasurements). */
+  adoptMeasurements(previous: Admission): void {
+    if (this.#budget && previous.#budget) this.#budget.adoptMeasurements(previous.#budget);
+  }
+
   get inFlight(): number {
     return this.#inFlight;
   }

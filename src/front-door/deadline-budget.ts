@@ -74,6 +74,16 @@ export class DeadlineBudget {
   #sojournMs = 0;
   #refused = 0;
 
+  /**
+   * Takes over what `previous` measured of this process: its capacity while saturated and its CPU
+   * time per request. A reload (src/reload.ts) builds a new gateway in a process that is already
+   * warm; without this the new rule would assume `coldCostMs` again, as for a fresh process.
+   */
+  adoptMeasurements(previous: DeadlineBudget): void {
+    this.#capacityPerMs ??= previous.#capacityPerMs;
+    this.#capacityFromCostPerMs ??= previous.#capacityFromCostPerMs;
+  }
+
   constructor(
     private readonly targetMs: number,
     private readonly minUtilisation: number,

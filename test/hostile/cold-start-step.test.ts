@@ -7,6 +7,11 @@ import { urlVariableOf } from '../../src/sources/registry.js';
 import { startBallastProcess } from '../helpers/process.js';
 import type { BallastProcess } from '../helpers/process.js';
 import { defaultConfig } from '../../src/config-defaults.js';
+import { resolveConfig } from '../../src/config.js';
+import { ALL_SOURCE_NAMES } from '../../src/declared/names.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { ReloadableGateway } from '../../src/reload.js';
+import { createGateway } from '../../src/server.js';
 import { BUDGET_WINDOW_MS, DeadlineBudget, MIN_SAMPLES, PROBE_MS, STEP_FACTOR, STEP_SPAN_MS } from '../../src/front-door/deadline-budget.js';
 import type { ColdStepSummary } from './cold-step-client.js';
 import { WORK_EVERY_TIME } from './cpu-overload.js';
@@ -31,8 +36,12 @@ const SLICE_MS = 250;
  * step (2 x the 250 ms target / 25 ms = 20), cold requests that then ran slower than assumed; not
  * the wave. Measured in three runs (load average 6-9 on 2 cores): 3-19 cut, 0-16 served, 139-141
  * refused; without a cold cost (`coldCostMs: 0`, the rule before) 106-114 cut and 23 refused.
+ * Run after other test files on a quiet host the cut count varied 0-38 (a fresh process compiles
+ * as it serves, and a descheduled process reads as having CPU to spare: docs/security.md § "The
+ * tolerance"), and 60 once with another vitest run beside it; the bound is 40% of the wave, still
+ * far below the 106-114 of the rule without a cold cost.
  */
-const FIRST_WAVE_CUT_BOUND = 24;
+const FIRST_WAVE_CUT_BOUND = 64;
 const OVERRUN_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 let upstreams: DemoServices;
@@ -175,6 +184,34 @@ describe('the deadline rule on a fresh process, injected clock, utilisation and 
     at(2 * BUDGET_WINDOW_MS);
     // 8 completions for 80 ms of CPU: 10 ms each, 100 a second.
     expect(rule.capacityPerSecond).toBeCloseTo(100, 9);
+  });
+
+  it("a reload's new rule takes over the cost the process measured instead of assuming the cold cost again", () => {
+    const { rule: warm, at, useCpu } = freshRule(0.4);
+    for (let i = 0; i < MIN_SAMPLES; i++) warm.completed(30);
+    useCpu(80);
+    at(BUDGET_WINDOW_MS);
+    expect(warm.capacityPerSecond).toBeCloseTo(100, 9);
+    const { rule: next } = freshRule(0.4);
+    expect(next.capacityPerSecond).toBe(40);
+    next.adoptMeasurements(warm);
+    expect(next.capacityPerSecond).toBeCloseTo(100, 9);
+    // A rule that measured nothing hands nothing over: the cold cost stays.
+    const { rule: other } = freshRule(0.4);
+    other.adoptMeasurements(freshRule(0.4).rule);
+    expect(other.capacityPerSecond).toBe(40);
+  });
+
+  it('a SIGHUP swap hands the old gateway\'s admission measurements to the new one', async () => {
+    const config = resolveConfig({ port: 0, host: '127.0.0.1', mode: 'production', logLevel: 'warn' }, { sources: Object.fromEntries(ALL_SOURCE_NAMES.map((name) => [name, { url: 'http://127.0.0.1:9' }])) });
+    const first = createGateway(config, { logger: createLogger('silent'), processMetrics: false });
+    const next = createGateway(config, { logger: createLogger('silent'), processMetrics: false, server: first.server });
+    const handedFrom: unknown[] = [];
+    next.admission.adoptMeasurements = (previous) => void handedFrom.push(previous);
+    const reloadable = new ReloadableGateway(first);
+    await reloadable.swap(next, 0);
+    expect(handedFrom).toEqual([first.admission]);
+    await next.release();
   });
 
   it('without a cold cost (0) a fresh process knows no capacity and never acts, as before', () => {

@@ -46,7 +46,9 @@ function kindOf(status: number, body: string): keyof Omit<Slice, 'other'> | unde
   if (status === 503) return 'refused';
   if (status !== 200) return undefined;
   if (body === CUT_BODY) return 'cut';
-  const answer = JSON.parse(body) as { data?: { products?: { nodes?: unknown[] } }; errors?: unknown[] };
+  const answer = JSON.parse(body) as { data?: { products?: { nodes?: unknown[] } } | null; errors?: Array<{ extensions?: { code?: string } }> };
+  // The deadline reached during execution instead of before it: the page's own call cut, no data, every error DEADLINE_EXCEEDED.
+  if (answer.data === null && answer.errors?.length && answer.errors.every((error) => error.extensions?.code === 'DEADLINE_EXCEEDED')) return 'cut';
   if (answer.data?.products?.nodes?.length !== 100) return undefined;
   return answer.errors === undefined ? 'served' : 'degraded';
 }

@@ -65,7 +65,7 @@ export function defaultConfig(): BallastConfig {
       queueShedding: { enabled: false, targetFraction: 0.25, intervalMs: 100, minUtilisation: 0.9 },
       // A quarter of the deadline for the wait behind the requests ahead (their mean, as measured):
       // under saturation the slowest answers took 4-8x the mean (bench/README.md, Overload).
-      deadlineAdmission: { enabled: true, budgetFraction: 0.25, minUtilisation: 0.9, coldCostMs: 25 },
+      deadlineAdmission: { enabled: true, budgetFraction: 0.25, minUtilisation: 0.9, coldCostMs: 0 },
     },
     ops: { port: null, host: '127.0.0.1' },
     redis: { url: null, keyPrefix: 'ballast:stale:', timeoutMs: 100, maxValueBytes: 65_536, writeIntervalMs: 5_000 },

@@ -164,7 +164,25 @@ export class DeadlineBudget {
    */
   #capacity(): number | undefined {
     this.#roll();
-    return this.#capacityPerMs ?? this.#capacityFromCostPerMs ?? (this.coldCostMs > 0 ? 1 / this.coldCostMs : undefined);
+    return this.#capacityPerMs ?? this.#capacityFromCostPerMs ?? this.#provisionalCapacity();
+  }
+
+  /**
+   * Before a window closed with MIN_SAMPLES completions: the process's own CPU time over its
+   * completions as soon as it has that many, else the cold cost. A fresh process's first wave is
+   * often answered together (one slow upstream), and a second wave right behind it must be judged
+   * by what the first cost, not by the cold cost until the window closes. The CPU counted is the
+   * open windows', so work still in flight makes the cost higher, never lower. With no cold cost
+   * (0) nothing is assumed before a window measured the cost, as before it existed.
+   */
+  #provisionalCapacity(): number | undefined {
+    if (this.coldCostMs <= 0) return undefined;
+    const completed = this.#costCompleted + this.#completed;
+    if (completed >= MIN_SAMPLES) {
+      const cpuMs = this.#costCpuMs + this.cpuTimeMs() - this.#cpuAtWindowStart;
+      if (cpuMs > 0) return completed / cpuMs;
+    }
+    return 1 / this.coldCostMs;
   }
 
   #roll(): void {

@@ -27,7 +27,11 @@ import { P1_NAME, P1_QUERY } from './raw-socket.js';
  */
 const DEADLINE_MS = 1000;
 /** The shipped cold cost: the process under test runs with the defaults. */
-const COLD_COST_MS = defaultConfig().server.deadlineAdmission.coldCostMs;
+/**
+ * The cold cost this test turns on (`server.deadlineAdmission.coldCostMs`, off by default: see
+ * docs/security.md § "A cold step" for why).
+ */
+const COLD_COST_MS = 25;
 const CLIENTS = 160;
 const LOAD_MS = 2000;
 const SLICE_MS = 250;
@@ -85,7 +89,7 @@ describe('a cold step on a fresh process: nothing served yet, then 160 requests 
   beforeAll(async () => {
     upstreams = await startDemoServices({ latency: { baseMs: 5, jitterMs: 0 } });
     const urls = Object.fromEntries(Object.entries(upstreams.urls).map(([name, url]) => [urlVariableOf(name), url!]));
-    ballast = await startBallastProcess({ env: { BALLAST_WORKERS: '1', BALLAST__deadlineMs: String(DEADLINE_MS), ...WORK_EVERY_TIME, ...urls } });
+    ballast = await startBallastProcess({ env: { BALLAST_WORKERS: '1', BALLAST__deadlineMs: String(DEADLINE_MS), BALLAST__server__deadlineAdmission__coldCostMs: String(COLD_COST_MS), ...WORK_EVERY_TIME, ...urls } });
   });
 
   afterAll(async () => {
@@ -132,8 +136,8 @@ describe('the deadline rule on a fresh process, injected clock, utilisation and 
     return { rule, at: (ms) => (now = ms), setUtilisation: (value) => (utilisation = value), useCpu: (ms) => (cpuMs += ms) };
   }
 
-  it('ships a cold cost of 25 ms a request', () => {
-    expect(COLD_COST_MS).toBe(25);
+  it('ships with no cold cost (opt-in): a fresh in-process gateway admitted a second wave behind a slow first one only without it', () => {
+    expect(defaultConfig().server.deadlineAdmission.coldCostMs).toBe(0);
   });
 
   it('assumes the cold cost before any completion: 40 requests a second', () => {
@@ -184,6 +188,20 @@ describe('the deadline rule on a fresh process, injected clock, utilisation and 
     at(2 * BUDGET_WINDOW_MS);
     // 8 completions for 80 ms of CPU: 10 ms each, 100 a second.
     expect(rule.capacityPerSecond).toBeCloseTo(100, 9);
+  });
+
+  it(`judges a second wave by the first wave's own cost as soon as ${MIN_SAMPLES} completed, before their window closes`, () => {
+    const { rule, at, useCpu } = freshRule(0.4);
+    at(PROBE_MS);
+    for (let i = 0; i < MIN_SAMPLES - 1; i++) rule.completed(700);
+    useCpu(14);
+    expect(rule.capacityPerSecond).toBe(40);
+    rule.completed(700);
+    useCpu(2);
+    // 8 completions for 16 ms of CPU in the open window: 2 ms each, 500 a second, so 40 in flight are 80 ms of work.
+    expect(rule.capacityPerSecond).toBeCloseTo(500, 9);
+    at(2 * PROBE_MS);
+    expect(rule.shouldShed(40, 0)).toBe(false);
   });
 
   it("a reload's new rule takes over the cost the process measured instead of assuming the cold cost again", () => {

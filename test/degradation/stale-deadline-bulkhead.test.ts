@@ -45,7 +45,11 @@ describe('stale fallback', () => {
 
 describe('request deadline', () => {
   it('answers by the deadline with both slow sources degraded', async () => {
-    harness = await startHarness({ deadlineMs: 500 });
+    // Attempts longer than the deadline, so the deadline is what ends both calls: with the shipped
+    // 450 ms attempt timeout a call that started 50 ms into the request timed out its attempt first
+    // with no time left to retry, and was (rightly) reported UPSTREAM_TIMEOUT instead.
+    const patient = { timeoutMs: 3000, attemptTimeoutMs: 2000 };
+    harness = await startHarness({ deadlineMs: 500, sources: { pricing: patient, inventory: patient } });
     harness.service('pricing').setFault({ latencyMs: 3000 });
     harness.service('inventory').setFault({ latencyMs: 3000 });
     const started = performance.now();

@@ -34,22 +34,11 @@ export class Bulkhead {
     return this.#queue.length;
   }
 
-  async run<T>(fn: () => Promise<T>, signal: CallSignal): Promise<T> {
-    // A free slot is taken synchronously: awaiting undefined would still cost a microtask turn.
-    const waiting = this.acquire(signal);
-    if (waiting) await waiting;
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
-
   /**
    * Takes a slot: at once (nothing returned) when one is free, else a promise that resolves when a
    * slot is handed over, or rejects with the signal's reason; throws BULKHEAD_FULL when the queue is
-   * full. Whoever got the slot must `release()` it. `run` does both; the pipeline calls them itself
-   * so a call with a free slot does not go through one more async function.
+   * full. Whoever got the slot must `release()` it. Two calls rather than one async `run(fn)`: a call
+   * with a free slot does not go through one more async function (bench/README.md § "Eighth session: per-call CPU").
    */
   acquire(signal: CallSignal): Promise<void> | void {
     if (this.#inUse < this.#options.maxConcurrent) {

@@ -48,37 +48,6 @@ export class CallAbort implements CallSignal {
 }
 
 /**
- * A child signal that fires after `ms` with `reason()`, or as soon as `parent` fires with the
- * parent's reason. One `CallAbort` and one timer per call; `dispose()` leaves nothing behind.
- */
-export interface LinkedTimeout {
-  readonly signal: CallSignal;
-  /** Aborts now with `reason` (a caller outside the parent chain gave up). */
-  abort(reason: Error): void;
-  dispose(): void;
-}
-
-export function linkedTimeout(parent: CallSignal | undefined, ms: number, reason: () => Error): LinkedTimeout {
-  const signal = new CallAbort();
-  const abort = (cause: Error): void => signal.abort(cause);
-  if (parent?.aborted) {
-    signal.abort(parent.reason);
-    return { signal, abort, dispose: noop };
-  }
-  const onParentAbort = parent && ((): void => signal.abort(parent.reason));
-  if (onParentAbort) parent.addEventListener('abort', onParentAbort, { once: true });
-  const timer = setTimeout(() => signal.abort(reason()), Math.max(0, ms));
-  return {
-    signal,
-    abort,
-    dispose() {
-      clearTimeout(timer);
-      if (onParentAbort) parent.removeEventListener('abort', onParentAbort);
-    },
-  };
-}
-
-/**
  * Timers fire on the event loop's millisecond clock, which lags `performance.now()` by up to a
  * millisecond (and by the whole turn when the turn was long): a deadline this close counts as due.
  */
@@ -114,8 +83,7 @@ export class AttemptTimeout {
  * once ends when it said, and a later one (after a queue or a retry) ends after it, where a
  * firing timer finds it not yet due and waits again. So a call answered by its first attempt costs
  * one `setTimeout` and one `clearTimeout` (bench/README.md § "Eighth session: per-call CPU").
- * Reasons and their order are those of two `linkedTimeout`s: the total fires first when both are
- * due, and an attempt aborted by the call takes the call's reason.
+ * When both are due the total fires first, and an attempt aborted by the call takes the call's reason.
  */
 export class CallTimeouts {
   /** Aborts when the total budget runs out, or `abort` is called; each attempt's signal follows it. */
@@ -211,5 +179,3 @@ export function sleep(ms: number, signal: CallSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-function noop(): void {}

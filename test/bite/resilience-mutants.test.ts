@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UpstreamUnavailableError } from '../../src/errors.js';
 import { retry } from '../../src/resilience/retry.js';
 import { RetryBudget } from '../../src/resilience/retry-budget.js';
-import { CallAbort, linkedTimeout, sleep } from '../../src/resilience/timeout.js';
+import { CallAbort, sleep } from '../../src/resilience/timeout.js';
 
 /**
  * The promises of the pipeline's timers and retries that the suite did not hold (docs/testing.md
@@ -52,62 +52,6 @@ describe('CallAbort listener bookkeeping', () => {
     const signal = new CallAbort();
     expect(signal.aborted).toBe(false);
     expect(signal.reason).toBeUndefined();
-  });
-});
-
-describe('linkedTimeout', () => {
-  it('fires after exactly ms, not before, with its own reason', () => {
-    vi.useFakeTimers();
-    const timeout = linkedTimeout(undefined, 1000, () => new Error('attempt timed out'));
-    vi.advanceTimersByTime(999);
-    expect(timeout.signal.aborted).toBe(false);
-    vi.advanceTimersByTime(1);
-    expect(timeout.signal.aborted).toBe(true);
-    expect((timeout.signal.reason as Error).message).toBe('attempt timed out');
-    timeout.dispose();
-  });
-
-  it('a negative ms fires on the next timer turn, as 0 does', () => {
-    vi.useFakeTimers();
-    const timeout = linkedTimeout(undefined, -50, () => new Error('already late'));
-    expect(timeout.signal.aborted).toBe(false);
-    vi.advanceTimersByTime(1);
-    expect((timeout.signal.reason as Error).message).toBe('already late');
-  });
-
-  it('abort(reason) aborts at once with that reason, also under an aborted parent it keeps the parent reason', () => {
-    const timeout = linkedTimeout(undefined, 10_000, () => new Error('never'));
-    timeout.abort(new Error('client left'));
-    expect(timeout.signal.aborted).toBe(true);
-    expect((timeout.signal.reason as Error).message).toBe('client left');
-    timeout.dispose();
-
-    const parent = new AbortController();
-    parent.abort(new Error('deadline'));
-    const late = linkedTimeout(parent.signal, 10_000, () => new Error('never'));
-    expect((late.signal.reason as Error).message).toBe('deadline');
-    late.abort(new Error('ignored'));
-    expect((late.signal.reason as Error).message).toBe('deadline');
-    expect(listenersOf(parent.signal)).toBe(0);
-    late.dispose();
-  });
-
-  it('dispose() takes its listener off the parent: a later parent abort does not reach the child', () => {
-    const parent = new AbortController();
-    const timeout = linkedTimeout(parent.signal, 10_000, () => new Error('never'));
-    expect(listenersOf(parent.signal)).toBe(1);
-    timeout.dispose();
-    expect(listenersOf(parent.signal)).toBe(0);
-    parent.abort(new Error('request ended'));
-    expect(timeout.signal.aborted).toBe(false);
-  });
-
-  it('the timer firing does not abort the parent, and a parent abort reaches the child with the parent reason', () => {
-    const parent = new AbortController();
-    const timeout = linkedTimeout(parent.signal, 10_000, () => new Error('never'));
-    parent.abort(new Error('request ended'));
-    expect((timeout.signal.reason as Error).message).toBe('request ended');
-    timeout.dispose();
   });
 });
 

@@ -1,33 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallAbort, linkedTimeout, sleep } from '../../src/resilience/timeout.js';
-
-describe('linkedTimeout', () => {
-  it('aborts with its own reason after ms', async () => {
-    const timeout = linkedTimeout(undefined, 10, () => new Error('attempt timed out'));
-    await new Promise<void>((resolve) => timeout.signal.addEventListener('abort', () => resolve()));
-    expect((timeout.signal.reason as Error).message).toBe('attempt timed out');
-    timeout.dispose();
-  });
-
-  it('aborts with the parent reason when the parent aborts first, and dispose stops the timer', async () => {
-    const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
-    const before = timers();
-    const parent = new AbortController();
-    const timeout = linkedTimeout(parent.signal, 10_000, () => new Error('never'));
-    expect(timers()).toBe(before + 1);
-    parent.abort(new Error('deadline'));
-    expect((timeout.signal.reason as Error).message).toBe('deadline');
-    timeout.dispose();
-    // The 10 s timer is gone at once, not left to fire (or hold the process) later.
-    expect(timers()).toBe(before);
-  });
-
-  it('starts aborted under an aborted parent', () => {
-    const parent = new AbortController();
-    parent.abort(new Error('gone'));
-    expect(linkedTimeout(parent.signal, 1000, () => new Error('x')).signal.aborted).toBe(true);
-  });
-});
+import { CallAbort, sleep } from '../../src/resilience/timeout.js';
 
 describe('CallAbort', () => {
   it('runs each listener once, on the first abort, and keeps the first reason', () => {

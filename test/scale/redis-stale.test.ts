@@ -21,7 +21,9 @@ beforeAll(async () => {
   admin = new Redis(redis.url);
   // The second test kills the server under this client: its reconnect errors are expected.
   admin.on('error', () => undefined);
-  replicaA = await startHarness({ redis: { url: redis.url }, sources: { pricing: { retry: { maxAttempts: 1 } } } });
+  // Patient upstreams: A's healthy query must answer whole on a loaded runner too (its three prices once came back as field errors).
+  const patient = { timeoutMs: 3000, attemptTimeoutMs: 3000 };
+  replicaA = await startHarness({ redis: { url: redis.url }, deadlineMs: 5000, fieldTimeouts: { 'Product.price': 3000 }, sources: { catalog: patient, pricing: { ...patient, retry: { maxAttempts: 1 } } } });
   // A's writes before its Redis client is ready fail at once (no offline queue) and are offered again
   // only on the next write: on a loaded runner the first query came first. Wait for its ready check (INFO).
   await vi.waitFor(async () => expect(String(await admin.client('LIST'))).toContain('cmd=info'), { timeout: 5000, interval: 50 });

@@ -46,6 +46,9 @@ describe('a fleet-wide stale cache on Redis', () => {
     replicaA.service('pricing').setFault({ errorRate: 1 });
     const urls = Object.fromEntries(SOURCES.map((source) => [source.urlVariable, replicaA.demo.urls[source.name]!]));
     replicaB = await startBallastProcess({ env: { ...urls, REDIS_URL: redis.url, BALLAST_WORKERS: '1', BALLAST__sources__pricing__retry__maxAttempts: '1' } });
+    // B answers before its Redis client is ready (its GETs then fail at once): the whole suite on one
+    // core saw B answer price null, not STALE. Wait for B's ready check (A's connection last ran SETs).
+    await vi.waitFor(async () => expect(String(await admin.client('LIST'))).toContain('cmd=info'), { timeout: 10_000, interval: 50 });
     const stale = await postQuery(replicaB!.url, PRICES(ids));
     expect(stale.body.data).toEqual(healthy.body.data);
     expect(stale.body.errors).toBeUndefined();

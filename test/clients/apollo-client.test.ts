@@ -2,6 +2,7 @@ import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
+import { measureStolenTime } from '../helpers/stolen-time.js';
 
 /** Apollo Client (InMemoryCache, errorPolicy 'all') in Node against a real Ballast with a failing source. */
 let harness: Harness;
@@ -62,13 +63,14 @@ describe('Apollo Client', () => {
     `;
     // A fresh cache: the first test cached these products' inventory, which Apollo would merge in.
     const fresh = new ApolloClient({ link: new HttpLink({ uri: `${harness.url}/graphql`, fetch }), cache: new InMemoryCache() });
+    const stolen = measureStolenTime();
     const started = performance.now();
-    const emissions: Array<{ atMs: number; hasInventory: boolean }> = [];
+    const emissions: Array<{ atMs: number; stolenMs: number; hasInventory: boolean }> = [];
     await new Promise<void>((resolve, reject) => {
       const subscription = fresh.watchQuery({ query, fetchPolicy: 'network-only', errorPolicy: 'all' }).subscribe({
         next(result) {
           const nodes = (result.data as { products?: { nodes: Array<{ inventory?: unknown }> } } | undefined)?.products?.nodes ?? [];
-          emissions.push({ atMs: performance.now() - started, hasInventory: nodes.length > 0 && nodes.every((node) => node.inventory !== undefined) });
+          emissions.push({ atMs: performance.now() - started, stolenMs: stolen.ms(), hasInventory: nodes.length > 0 && nodes.every((node) => node.inventory !== undefined) });
           if (emissions.at(-1)!.hasInventory) {
             subscription.unsubscribe();
             resolve();
@@ -78,7 +80,8 @@ describe('Apollo Client', () => {
       });
     });
     expect(emissions[0]).toMatchObject({ hasInventory: false });
-    expect(emissions[0]!.atMs).toBeLessThan(500);
+    // Plus the time a loaded runner kept this process off the CPU (606 ms once on a pinned, shared core).
+    expect(emissions[0]!.atMs).toBeLessThan(500 + emissions[0]!.stolenMs);
     expect(emissions.at(-1)!.hasInventory).toBe(true);
     expect(emissions.at(-1)!.atMs).toBeGreaterThanOrEqual(800);
   });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
+import { measureStolenTime } from '../helpers/stolen-time.js';
 
 /** Incremental delivery over multipart/mixed, read part by part as a browser would. */
 let harness: Harness;
@@ -13,10 +14,13 @@ afterEach(() => harness.reset());
 
 interface Part {
   atMs: number;
+  /** Of atMs, how long a loaded runner kept this process off the CPU (test/helpers/stolen-time.ts). */
+  stolenMs: number;
   body: { data?: unknown; incremental?: Array<{ data: unknown; path: unknown[] }>; hasNext: boolean; extensions?: { degraded?: unknown[] } };
 }
 
 async function parts(query: string): Promise<Part[]> {
+  const stolen = measureStolenTime();
   const started = performance.now();
   const response = await fetch(`${harness.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'multipart/mixed' }, body: JSON.stringify({ query }) });
   expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
@@ -29,7 +33,7 @@ async function parts(query: string): Promise<Part[]> {
       const section = buffer.slice(0, end);
       buffer = buffer.slice(end + 5);
       const json = section.slice(section.indexOf('\r\n\r\n') + 4);
-      if (section.includes('Content-Type')) received.push({ atMs: performance.now() - started, body: JSON.parse(json) as Part['body'] });
+      if (section.includes('Content-Type')) received.push({ atMs: performance.now() - started, stolenMs: stolen.ms(), body: JSON.parse(json) as Part['body'] });
     }
   }
   return received;
@@ -41,7 +45,8 @@ describe('@defer', () => {
     const [first, second, ...rest] = await parts(`{ products(first: 3) { nodes { id name ... @defer { inventory { status } } } } }`);
     expect(rest).toEqual([]);
     expect(first!.body).toMatchObject({ data: { products: { nodes: [{ id: 'p-0001' }, { id: 'p-0002' }, { id: 'p-0003' }] } }, hasNext: true });
-    expect(first!.atMs).toBeLessThan(500);
+    // Plus the time a loaded runner kept this process off the CPU (1,007 and 1,091 ms on a pinned, shared core).
+    expect(first!.atMs).toBeLessThan(500 + first!.stolenMs);
     expect(second!.atMs).toBeGreaterThanOrEqual(800);
     expect(second!.body.hasNext).toBe(false);
     expect(second!.body.incremental?.map((part) => part.data)).toEqual(Array(3).fill({ inventory: { status: expect.any(String) } }));

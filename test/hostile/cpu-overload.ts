@@ -42,6 +42,21 @@ export async function closedLoop(url: string, clients: number, loadMs: number, r
   return answers;
 }
 
+/**
+ * closedLoop with `clients`, then twice and four times as many (at most `maxDoublings` doublings),
+ * until `reached` says the overload under test happened: how many clients overload one process
+ * depends on how fast the machine runs it, so a fixed count that overloads one runner leaves a
+ * faster one with CPU to spare. Returns every answer of every step.
+ */
+export async function closedLoopUntil(url: string, clients: number, loadMs: number, maxDoublings: number, reached: (answers: Answer[]) => boolean | Promise<boolean>): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let step = 0; step <= maxDoublings; step++) {
+    answers.push(...(await closedLoop(url, clients * 2 ** step, loadMs)));
+    if (await reached(answers)) break;
+  }
+  return answers;
+}
+
 /** Requests Ballast's histogram saw in all, and those done within `seconds` (a bucket bound). */
 export async function handledWithin(url: string, seconds: number): Promise<{ total: number; within: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();

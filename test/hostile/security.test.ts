@@ -16,10 +16,14 @@ import { AUDIENCE, ISSUER, rsaKeys, signToken, startHangingServer, startJwks, st
 const PRODUCT_NAME = createDemoData().productsById.get('p-0001')!.name;
 const PUBLIC_QUERY = `{ product(id: "p-0001") { name } }`;
 
-/** A Ballast whose upstreams are never called (CORS and validation answer before any resolver asks). */
+/**
+ * A Ballast whose upstreams are never called (CORS and validation answer before any resolver asks).
+ * Load shedding is off (the steady layer, always): these gateways share this process's event loop,
+ * and on a loaded runner its lag answered a lone CORS request 503 OVERLOADED; shedding is not under test here.
+ */
 async function startBareGateway(overrides: ConfigOverrides): Promise<{ url: string; gateway: Gateway }> {
   const sources = Object.fromEntries(SOURCE_NAMES.map((name) => [name, { url: 'http://127.0.0.1:9' }]));
-  const config = resolveConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', sources }, mutationSteadyLayer(), overrides);
+  const config = resolveConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', sources }, mutationSteadyLayer({ MUTATION_STEADY: '1' }), overrides);
   const gateway = createGateway(config, { logger: createLogger('silent'), processMetrics: false });
   return { url: await gateway.listen(), gateway };
 }

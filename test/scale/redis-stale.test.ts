@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SOURCES } from '../../src/sources/registry.js';
-import { postQuery, sleep, startHarness } from '../helpers/harness.js';
+import { postQuery, startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { startBallastProcess } from '../helpers/process.js';
 import type { BallastProcess } from '../helpers/process.js';
@@ -11,14 +12,24 @@ import type { RedisServer } from '../helpers/redis.js';
 const PRICES = (ids: string[]) => `{ ${ids.map((id, index) => `p${index}: product(id: "${id}") { id price { amount } }`).join(' ')} }`;
 
 let redis: RedisServer;
+let admin: Redis;
 let replicaA: Harness;
 let replicaB: BallastProcess | undefined;
 
 beforeAll(async () => {
   redis = await startRedis();
-  replicaA = await startHarness({ redis: { url: redis.url }, sources: { pricing: { retry: { maxAttempts: 1 } } } });
+  admin = new Redis(redis.url);
+  // The second test kills the server under this client: its reconnect errors are expected.
+  admin.on('error', () => undefined);
+  // Patient upstreams: A's healthy query must answer whole on a loaded runner too (its three prices once came back as field errors).
+  const patient = { timeoutMs: 3000, attemptTimeoutMs: 3000 };
+  replicaA = await startHarness({ redis: { url: redis.url }, deadlineMs: 5000, fieldTimeouts: { 'Product.price': 3000 }, sources: { catalog: patient, pricing: { ...patient, retry: { maxAttempts: 1 } } } });
+  // A's writes before its Redis client is ready fail at once (no offline queue) and are offered again
+  // only on the next write: on a loaded runner the first query came first. Wait for its ready check (INFO).
+  await vi.waitFor(async () => expect(String(await admin.client('LIST'))).toContain('cmd=info'), { timeout: 5000, interval: 50 });
 });
 afterAll(async () => {
+  admin?.disconnect();
   replicaB?.kill();
   await replicaA?.close();
   await redis?.kill();
@@ -29,11 +40,15 @@ describe('a fleet-wide stale cache on Redis', () => {
     const ids = ['p-0001', 'p-0002', 'p-0003'];
     const healthy = await replicaA.query(PRICES(ids));
     expect(healthy.body.errors).toBeUndefined();
-    await sleep(200); // writes to Redis are never awaited by requests
+    // Writes to Redis are never awaited by requests: wait until A's prices are there (a state, not a sleep).
+    await expect.poll(async () => (await admin.keys('ballast:stale:price:*')).length, { timeout: 5000 }).toBeGreaterThanOrEqual(ids.length);
 
     replicaA.service('pricing').setFault({ errorRate: 1 });
     const urls = Object.fromEntries(SOURCES.map((source) => [source.urlVariable, replicaA.demo.urls[source.name]!]));
     replicaB = await startBallastProcess({ env: { ...urls, REDIS_URL: redis.url, BALLAST_WORKERS: '1', BALLAST__sources__pricing__retry__maxAttempts: '1' } });
+    // B answers before its Redis client is ready (its GETs then fail at once): the whole suite on one
+    // core saw B answer price null, not STALE. Wait for B's ready check (A's connection last ran SETs).
+    await vi.waitFor(async () => expect(String(await admin.client('LIST'))).toContain('cmd=info'), { timeout: 10_000, interval: 50 });
     const stale = await postQuery(replicaB!.url, PRICES(ids));
     expect(stale.body.data).toEqual(healthy.body.data);
     expect(stale.body.errors).toBeUndefined();

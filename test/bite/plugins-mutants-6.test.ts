@@ -7,7 +7,9 @@ import type { Harness } from '../helpers/harness.js';
  * (docs/testing.md, "Mutation testing"): `status` is "degraded" only while the breaker of a
  * `critical` source is open, and `criticalOpen` names exactly those sources (docs/operations.md,
  * "Health and readiness"); a draining gateway's `/ready` is exactly 503 with the reason. Breakers
- * are opened by real failures of the demo upstreams on loopback.
+ * are opened by real failures of the demo upstreams on loopback. And the rate limit
+ * (src/plugins/use-rate-limit.ts) for a request that comes without a Node socket (the gateway's
+ * own Yoga called with a `Request`, as tests and embedders do): one shared bucket, not a 500.
  */
 
 /** Load shedding off: a busy machine must not answer 503 to the queries that open the breakers. */
@@ -79,6 +81,27 @@ describe('/ready while draining', () => {
     } finally {
       await closing;
       await harness.demo.close();
+    }
+  });
+});
+
+describe('the rate limit of a request without a socket', () => {
+  it('shares one bucket ("unknown") instead of failing; a loopback client keeps its own', async () => {
+    const harness = await startHarness({ ...STEADY, security: { rateLimit: { requestsPerSecond: 0.01, burst: 2 } } });
+    try {
+      const socketless = async () => {
+        const response = await harness.gateway.yoga.fetch('http://127.0.0.1/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+          body: JSON.stringify({ query: '{ product(id: "p-0001") { id } }' }),
+        });
+        return response.status;
+      };
+      expect([await socketless(), await socketless(), await socketless()]).toEqual([200, 200, 429]);
+      const overHttp = await harness.query('{ product(id: "p-0001") { id } }');
+      expect([overHttp.status, overHttp.body]).toEqual([200, { data: { product: { id: 'p-0001' } } }]);
+    } finally {
+      await harness.close();
     }
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
+import { metricValue, scrape } from './helpers.js';
+import { BUDGET_WINDOW_MS, SATURATED_SPAN_MS } from '../../src/front-door/deadline-budget.js';
 import type { Harness } from '../helpers/harness.js';
 
 /**
@@ -9,7 +11,8 @@ import type { Harness } from '../helpers/harness.js';
  * "Health and readiness"); a draining gateway's `/ready` is exactly 503 with the reason. Breakers
  * are opened by real failures of the demo upstreams on loopback. And the rate limit
  * (src/plugins/use-rate-limit.ts) for a request that comes without a Node socket (the gateway's
- * own Yoga called with a `Request`, as tests and embedders do): one shared bucket, not a 500.
+ * own Yoga called with a `Request`, as tests and embedders do): one shared bucket, not a 500. And
+ * the requests counter's label of a deadline-cut answer (src/plugins/use-telemetry.ts).
  */
 
 /** Load shedding off: a busy machine must not answer 503 to the queries that open the breakers. */
@@ -100,6 +103,23 @@ describe('the rate limit of a request without a socket', () => {
       expect([await socketless(), await socketless(), await socketless()]).toEqual([200, 200, 429]);
       const overHttp = await harness.query('{ product(id: "p-0001") { id } }');
       expect([overHttp.status, overHttp.body]).toEqual([200, { data: { product: { id: 'p-0001' } } }]);
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
+describe("the requests counter's result label of a query cut at its deadline", () => {
+  it('a cut answer ({ data: null, errors: [DEADLINE_EXCEEDED] }) counts as an error, not partial', async () => {
+    // The deadline rule on, the loop counted saturated once watched for a whole span (as deadline-plugins-mutants.test.ts does).
+    const harness = await startHarness({ deadlineMs: 600, server: { adaptiveLimit: false, maxEventLoopDelayMs: 0, deadlineAdmission: { enabled: true, minUtilisation: 0 } } });
+    const builtAt = performance.now();
+    try {
+      await expect.poll(() => performance.now() - builtAt, { interval: 50, timeout: 5000 }).toBeGreaterThan(SATURATED_SPAN_MS + BUDGET_WINDOW_MS);
+      const cut = await harness.query('query Late { product(id: "p-0001") { id name } }', undefined, { 'x-ballast-deadline-ms': '1' });
+      expect([cut.status, cut.body.data, cut.body.errors?.map((error) => error.extensions?.code)]).toEqual([200, null, ['DEADLINE_EXCEEDED']]);
+      const text = await scrape(harness);
+      expect([metricValue(text, 'ballast_graphql_requests_total', { operation: 'Late', result: 'error' }), metricValue(text, 'ballast_graphql_requests_total', { operation: 'Late', result: 'partial' })]).toEqual([1, undefined]);
     } finally {
       await harness.close();
     }

@@ -12,7 +12,8 @@ import { metricValue, scrape } from './helpers.js';
  * The cut is only made while the deadline rule finds the loop saturated. The tests set that state
  * through configuration, not by loading the machine: with `minUtilisation: 0` the rule counts the
  * loop as saturated once it has watched it for a whole span (SATURATED_SPAN_MS), whatever the CPU
- * does; with `minUtilisation: 1` it never does. Its shedding needs a capacity measured over
+ * does; with the rule off it never does (`minUtilisation: 1` is no "never": a loop held busy for a
+ * whole span on a starved runner is 100 % busy, and a query was cut there). Its shedding needs a capacity measured over
  * MIN_SAMPLES (8) completions, so each gateway here answers fewer than 8 queries and sheds nothing.
  *
  * "The loop is held" is made real as well: the test spins this process's own loop (where Ballast
@@ -34,13 +35,13 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** A gateway with the deadline rule on, its loop counted as saturated (`saturated: true`) or never. */
+/** A gateway whose deadline rule counts its loop as saturated (`saturated: true`), or one without the rule (never saturated). */
 async function startGateway(saturated: boolean): Promise<Harness> {
   harness = await startHarness({
     deadlineMs: DEADLINE_MS,
     // Only the deadline ends a pricing wait, and no stale price stands in for it.
     sources: { pricing: { timeoutMs: 10 * DEADLINE_MS, attemptTimeoutMs: 10 * DEADLINE_MS, maxStaleMs: 0, retry: { maxAttempts: 1 } } },
-    server: { adaptiveLimit: false, maxEventLoopDelayMs: 0, deadlineAdmission: { enabled: true, minUtilisation: saturated ? 0 : 1 } },
+    server: { adaptiveLimit: false, maxEventLoopDelayMs: 0, deadlineAdmission: saturated ? { enabled: true, minUtilisation: 0 } : { enabled: false } },
   });
   // The gateway (and its rule) was built before it listened. The rule judges the loop over probes
   // at least BUDGET_WINDOW_MS apart covering a whole span.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UpstreamBadResponseError } from '../errors.js';
+import { checkedParse, passesAsIs } from './item-check.js';
 
 const envelope = z.object({ items: z.array(z.unknown()) });
 
@@ -18,7 +19,7 @@ export function itemsByKey<T>(
   itemSchema: z.ZodType<T>,
   keyField: string,
 ): Array<T | null | Error> {
-  const parsed = envelope.safeParse(body);
+  const parsed = checkedParse(envelope, body);
   if (!parsed.success) throw new UpstreamBadResponseError(source, `${source} answered without an items array`);
   const found = new Map<string, T | Error>();
   let unmatched = 0;
@@ -33,6 +34,8 @@ export function itemsByKey<T>(
 }
 
 function parseItem<T>(source: string, key: string, raw: unknown, itemSchema: z.ZodType<T>): T | Error {
+  // The raw item when zod would accept it unchanged (no copy); otherwise zod's own answer and message.
+  if (passesAsIs(itemSchema, raw)) return raw as T;
   const item = itemSchema.safeParse(raw);
   return item.success ? item.data : badItem(source, key, item.error);
 }

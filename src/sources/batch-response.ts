@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UpstreamBadResponseError } from '../errors.js';
 import { checkedParse, passesAsIs } from './item-check.js';
 
-const envelope = z.object({ items: z.array(z.unknown()) });
+export const envelope = z.object({ items: z.array(z.unknown()) });
 
 /**
  * Maps a batch answer `{"items":[...]}` back to `keys`, in key order. An item that fails
@@ -27,15 +27,15 @@ export function itemsByKey<T>(
     const key = keyOf(raw, keyField);
     if (key === undefined) unmatched += 1;
     else if (found.has(key)) found.set(key, new UpstreamBadResponseError(source, `${source} answered item ${key} more than once`));
-    else found.set(key, parseItem(source, key, raw, itemSchema));
+    else found.set(key, parseItem(source, key, raw, itemSchema, keyField));
   }
   const absent = unmatched > 0 ? () => unmatchedItems(source, unmatched) : () => null;
   return keys.map((key) => found.get(key) ?? absent());
 }
 
-function parseItem<T>(source: string, key: string, raw: unknown, itemSchema: z.ZodType<T>): T | Error {
+function parseItem<T>(source: string, key: string, raw: unknown, itemSchema: z.ZodType<T>, keyField: string): T | Error {
   // The raw item when zod would accept it unchanged (no copy); otherwise zod's own answer and message.
-  if (passesAsIs(itemSchema, raw)) return raw as T;
+  if (passesAsIs(itemSchema, raw, keyField)) return raw as T;
   const item = itemSchema.safeParse(raw);
   return item.success ? item.data : badItem(source, key, item.error);
 }

@@ -12,7 +12,7 @@ export const catalogProductSchema = z.object({
 export type CatalogProduct = z.infer<typeof catalogProductSchema>;
 
 // Items are checked one by one (pageOf): one bad product must not cost the whole page.
-const pageSchema = z.object({ items: z.array(z.unknown()), nextCursor: z.string().nullable().optional() });
+export const pageSchema = z.object({ items: z.array(z.unknown()), nextCursor: z.string().nullable().optional() });
 export interface CatalogPage {
   items: CatalogProduct[];
   nextCursor: string | null;

@@ -14,7 +14,8 @@ const FAIL = 1;
 /** Not known without zod (a transform, an extra key to strip, an unusual object): zod decides. */
 const UNSURE = 2;
 type Verdict = typeof PASS | typeof FAIL | typeof UNSURE;
-type Checker = (value: unknown) => Verdict;
+/** `keyField`: a batch item's key field, read and checked to be a string already (./batch-response.ts), which the item may carry though its type lacks it. */
+type Checker = (value: unknown, keyField?: string) => Verdict;
 
 /** The parts of zod 4's schema internals (`schema._zod`) the checker reads. */
 interface ZodCheckInternals {
@@ -57,10 +58,14 @@ export function absentAsNull<T>(value: T | null | undefined): T | null {
   return value ?? null;
 }
 
-/** zod would accept `value` and its `data` would deep-equal `value`: the raw value may be handed on. */
-export function passesAsIs(schema: z.ZodType, value: unknown): boolean {
+/**
+ * zod would accept `value` and its `data` would deep-equal `value`: the raw value may be handed on.
+ * With `keyField`, a batch item may also carry that one key beyond its type (a declared `Money`
+ * answered with its `productId`): zod's copy would lack it; nothing reads it (docs/architecture.md).
+ */
+export function passesAsIs(schema: z.ZodType, value: unknown, keyField?: string): boolean {
   const checker = checkerOf(schema as unknown as ZodInternals);
-  return checker !== null && checker(value) === PASS;
+  return checker !== null && checker(value, keyField) === PASS;
 }
 
 /** zod's `safeParse`, without the copy when the value passes as is. */
@@ -91,8 +96,8 @@ function compile(schema: ZodInternals): Checker | null {
   if (!checks.every((check) => REPORTING_CHECKS.has(check._zod.def.check ?? ''))) return null;
   const base = compileType(schema);
   if (base === null || checks.length === 0) return base;
-  return (value) => {
-    const verdict = base(value);
+  return (value, keyField) => {
+    const verdict = base(value, keyField);
     return verdict === PASS ? checksVerdict(checks, value) : verdict;
   };
 }
@@ -142,7 +147,7 @@ function enumChecker(values: Set<unknown> | undefined): Checker | null {
 function wrapperChecker(innerType: ZodInternals | undefined, passed: null | undefined): Checker | null {
   const inner = innerType ? checkerOf(innerType) : null;
   if (inner === null) return null;
-  return (value) => (value === passed ? PASS : inner(value));
+  return (value, keyField) => (value === passed ? PASS : inner(value, keyField));
 }
 
 function arrayChecker(element: ZodInternals): Checker | null {
@@ -194,7 +199,7 @@ function objectChecker(shape: Record<string, ZodInternals>): Checker | null {
     fields.push({ key, check, omittable: optin === 'optional' && optout === 'optional', required: optin === undefined, inheritable: key in Object.prototype });
   }
   const known = new Set(keys);
-  return (value) => {
+  return (value, keyField) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return FAIL;
     if (Object.getPrototypeOf(value) !== Object.prototype) return UNSURE;
     const record = value as Record<string, unknown>;
@@ -202,7 +207,7 @@ function objectChecker(shape: Record<string, ZodInternals>): Checker | null {
       const verdict = fieldVerdict(record, field);
       if (verdict !== PASS) return verdict;
     }
-    for (const key in record) if (!known.has(key)) return UNSURE;
+    for (const key in record) if (!known.has(key) && key !== keyField) return UNSURE;
     return PASS;
   };
 }
@@ -210,8 +215,7 @@ function objectChecker(shape: Record<string, ZodInternals>): Checker | null {
 function fieldVerdict(record: Record<string, unknown>, field: FieldCheck): Verdict {
   const value = record[field.key];
   if (value === undefined) {
-    // Present but undefined, or inherited: zod's copy would differ from the raw object.
-    if (field.key in record) return UNSURE;
+    // Absent (or present as undefined, which zod's copy keeps as such).
     if (field.omittable) return PASS;
     return field.required ? FAIL : UNSURE;
   }
@@ -223,9 +227,9 @@ function fieldVerdict(record: Record<string, unknown>, field: FieldCheck): Verdi
 function unionChecker(options: ZodInternals[]): Checker | null {
   const checks = options.map(checkerOf);
   if (checks.some((check) => check === null)) return null;
-  return (value) => {
+  return (value, keyField) => {
     for (const check of checks as Checker[]) {
-      const verdict = check(value);
+      const verdict = check(value, keyField);
       if (verdict !== FAIL) return verdict;
     }
     return FAIL;
@@ -237,8 +241,8 @@ function pipeChecker(inSchema: ZodInternals, outSchema: ZodInternals): Checker |
   const first = checkerOf(inSchema);
   const second = checkerOf(outSchema);
   if (first === null || second === null) return null;
-  return (value) => {
-    const verdict = first(value);
+  return (value, keyField) => {
+    const verdict = first(value, keyField);
     return verdict === PASS ? second(value) : verdict;
   };
 }
@@ -246,9 +250,9 @@ function pipeChecker(inSchema: ZodInternals, outSchema: ZodInternals): Checker |
 /** A recursive type refers to itself lazily: its checker is built on first use, not while compiling. */
 function lazyChecker(schema: ZodInternals): Checker {
   let inner: Checker | null | undefined;
-  return (value) => {
+  return (value, keyField) => {
     if (inner === undefined) inner = schema._zod.innerType ? checkerOf(schema._zod.innerType) : null;
-    return inner === null ? UNSURE : inner(value);
+    return inner === null ? UNSURE : inner(value, keyField);
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UpstreamBadResponseError } from '../errors.js';
-import { checkedParse, passesAsIs } from './item-check.js';
+import { asIsCheck, checkedParse } from './item-check.js';
+import type { AsIsCheck } from './item-check.js';
 
 export const envelope = z.object({ items: z.array(z.unknown()) });
 
@@ -23,19 +24,20 @@ export function itemsByKey<T>(
   if (!parsed.success) throw new UpstreamBadResponseError(source, `${source} answered without an items array`);
   const found = new Map<string, T | Error>();
   let unmatched = 0;
+  const passesAsIs = asIsCheck(itemSchema);
   for (const raw of parsed.data.items) {
     const key = keyOf(raw, keyField);
     if (key === undefined) unmatched += 1;
     else if (found.has(key)) found.set(key, new UpstreamBadResponseError(source, `${source} answered item ${key} more than once`));
-    else found.set(key, parseItem(source, key, raw, itemSchema, keyField));
+    else found.set(key, parseItem(source, key, raw, itemSchema, passesAsIs, keyField));
   }
   const absent = unmatched > 0 ? () => unmatchedItems(source, unmatched) : () => null;
   return keys.map((key) => found.get(key) ?? absent());
 }
 
-function parseItem<T>(source: string, key: string, raw: unknown, itemSchema: z.ZodType<T>, keyField: string): T | Error {
+function parseItem<T>(source: string, key: string, raw: unknown, itemSchema: z.ZodType<T>, passesAsIs: AsIsCheck, keyField: string): T | Error {
   // The raw item when zod would accept it unchanged (no copy); otherwise zod's own answer and message.
-  if (passesAsIs(itemSchema, raw, keyField)) return raw as T;
+  if (passesAsIs(raw, keyField)) return raw as T;
   const item = itemSchema.safeParse(raw);
   return item.success ? item.data : badItem(source, key, item.error);
 }

@@ -19,7 +19,12 @@ type Checker = (value: unknown, keyField?: string) => Verdict;
 
 /** The parts of zod 4's schema internals (`schema._zod`) the checker reads. */
 interface ZodCheckInternals {
-  _zod: { def: { check?: string; when?: (payload: CheckPayload) => boolean }; check: (payload: CheckPayload) => unknown };
+  _zod: {
+    def: { check?: string; when?: (payload: CheckPayload) => boolean; value?: unknown; inclusive?: boolean; format?: string; pattern?: unknown };
+    /** Absent on a bare check (`.check(fn)`, `superRefine`). */
+    traits?: Set<string>;
+    check: (payload: CheckPayload) => unknown;
+  };
 }
 interface ZodInternals {
   _zod: {
@@ -64,8 +69,23 @@ export function absentAsNull<T>(value: T | null | undefined): T | null {
  * answered with its `productId`): zod's copy would lack it; nothing reads it (docs/architecture.md).
  */
 export function passesAsIs(schema: z.ZodType, value: unknown, keyField?: string): boolean {
-  const checker = checkerOf(schema as unknown as ZodInternals);
-  return checker !== null && checker(value, keyField) === PASS;
+  return asIsCheck(schema)(value, keyField);
+}
+
+/** `passesAsIs` for one schema, looked up once (a batch looks it up once for all its items). */
+export type AsIsCheck = (value: unknown, keyField?: string) => boolean;
+
+const asIsChecks = new WeakMap<z.ZodType, AsIsCheck>();
+const NEVER_AS_IS: AsIsCheck = () => false;
+
+export function asIsCheck(schema: z.ZodType): AsIsCheck {
+  let check = asIsChecks.get(schema);
+  if (check === undefined) {
+    const checker = checkerOf(schema as unknown as ZodInternals);
+    check = checker === null ? NEVER_AS_IS : (value, keyField) => checker(value, keyField) === PASS;
+    asIsChecks.set(schema, check);
+  }
+  return check;
 }
 
 /** zod's `safeParse`, without the copy when the value passes as is. */
@@ -96,10 +116,40 @@ function compile(schema: ZodInternals): Checker | null {
   if (!checks.every((check) => REPORTING_CHECKS.has(check._zod.def.check ?? ''))) return null;
   const base = compileType(schema);
   if (base === null || checks.length === 0) return base;
+  // Every check must pass for PASS, so their order does not change a verdict: plain comparisons first.
+  const direct = checks.map(directPredicate);
+  const predicates = direct.filter((predicate): predicate is Predicate => predicate !== null);
+  const others = checks.filter((_check, index) => direct[index] === null);
   return (value, keyField) => {
     const verdict = base(value, keyField);
-    return verdict === PASS ? checksVerdict(checks, value) : verdict;
+    if (verdict !== PASS) return verdict;
+    for (const predicate of predicates) if (!predicate(value)) return FAIL;
+    return others.length === 0 ? PASS : checksVerdict(others, value);
   };
+}
+
+type Predicate = (value: unknown) => boolean;
+
+/**
+ * The checks zod runs as one comparison (a bound, `int()`, a regex), compiled to that same
+ * comparison: no payload to allocate, no call into zod. Any other check runs zod's own code.
+ */
+function directPredicate(check: ZodCheckInternals): Predicate | null {
+  const { def, traits } = check._zod;
+  if (def.when || !traits) return null;
+  const bound = def.value;
+  if (traits.has('$ZodCheckGreaterThan') && typeof bound === 'number') return def.inclusive ? (value) => (value as number) >= bound : (value) => (value as number) > bound;
+  if (traits.has('$ZodCheckLessThan') && typeof bound === 'number') return def.inclusive ? (value) => (value as number) <= bound : (value) => (value as number) < bound;
+  // `int()`: an integer within the safe range, which is what `isSafeInteger` means.
+  if (traits.has('$ZodCheckNumberFormat') && def.format === 'safeint') return (value) => Number.isSafeInteger(value);
+  const pattern = def.pattern;
+  if (traits.has('$ZodCheckRegex') && pattern instanceof RegExp) {
+    return (value) => {
+      pattern.lastIndex = 0;
+      return pattern.test(value as string);
+    };
+  }
+  return null;
 }
 
 function compileType(schema: ZodInternals): Checker | null {
@@ -261,7 +311,10 @@ function lazyChecker(schema: ZodInternals): Checker {
  * the same code decides, so nothing about them is re-implemented here.
  */
 function checksVerdict(checks: readonly ZodCheckInternals[], value: unknown): Verdict {
-  const payload: CheckPayload = { value, issues: [] };
+  // One payload reused while no check is running (a refinement may check another value inside).
+  const payload = sparePayload ?? { value, issues: [] };
+  sparePayload = undefined;
+  payload.value = value;
   try {
     for (const check of checks) {
       const when = check._zod.def.when;
@@ -273,6 +326,12 @@ function checksVerdict(checks: readonly ZodCheckInternals[], value: unknown): Ve
   } catch {
     // A refinement that throws on this value: zod's own run decides what happens.
     return UNSURE;
+  } finally {
+    payload.issues.length = 0;
+    payload.value = undefined;
+    sparePayload = payload;
   }
   return PASS;
 }
+
+let sparePayload: CheckPayload | undefined;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { declaredPricingSchemaDir } from '../../bench/servers/declared-pricing.js';
 import { loadDeclarations } from '../../src/declared/declarations.js';
 import { declaredAnswerSchema } from '../../src/declared/operation.js';
@@ -22,10 +22,15 @@ import { reviewsItemSchema } from '../../src/sources/reviews.js';
  * as is: zod's copy is), and a rejected value carries zod's own issues, so every message stays.
  */
 
-/** A recursive declared type, so the lazy (self-referring) schemas are covered too. */
+/**
+ * A recursive declared type, so the lazy (self-referring) schemas are covered too, and one with
+ * every other scalar a declaration may use (Float, Boolean, ID, an enum, a list of strings).
+ */
 const PART_SDL = `
 type Part { name: String! weight: Int! kind: String! parts: [Part!] }
+type Gadget { id: ID! ratio: Float score: Float! on: Boolean! speed: ShippingSpeed tags: [String!]! }
 extend type Product {
+  gadget: Gadget @rest(source: "shipping", path: "/gadgets", batchKey: "ids", keyField: "productId")
   partTree: Part @rest(source: "shipping", path: "/parts", batchKey: "productIds", keyField: "productId", match: "kind=assembly")
   partById: Part @rest(source: "shipping", path: "/parts/{id}", match: "kind=assembly")
 }
@@ -36,32 +41,32 @@ extend type Product {
  * and whether anything can pass as is: a declared list answer is transformed (`{items}` to the
  * list), so zod always checks it.
  */
-type Case = [name: string, schema: z.ZodType, keyField: string | undefined, asIs?: false];
+type Case = [name: string, schema: z.ZodType, keyField: string | undefined, asIs: false | undefined];
 
 function declaredSchemas(): Case[] {
   const typeDefs = [...readTypeDefs(declaredPricingSchemaDir()), PART_SDL];
   return loadDeclarations(typeDefs, RESOLVED_FIELDS).flatMap((declaration): Case[] => [
-    [`${declaration.coordinate} answer`, declaredAnswerSchema(declaration, { currency: 'USD' }), declaration.keyField, ...(declaration.list ? [false as const] : [])],
-    [`${declaration.coordinate} value`, declaration.value, undefined],
-    [`${declaration.coordinate} item`, declaration.item, declaration.keyField],
+    [`${declaration.coordinate} answer`, declaredAnswerSchema(declaration, { currency: 'USD' }), declaration.keyField, declaration.list ? false : undefined],
+    [`${declaration.coordinate} value`, declaration.value, undefined, undefined],
+    [`${declaration.coordinate} item`, declaration.item, declaration.keyField, undefined],
   ]);
 }
 
 const SCHEMAS: Case[] = [
-  ['batch envelope', envelope, undefined],
-  ['catalog page', pageSchema, undefined],
-  ['catalog product', catalogProductSchema, 'id'],
-  ['inventory item', inventorySchema, 'productId'],
-  ['reviews item', reviewsItemSchema, 'productId'],
-  ['price item in USD', priceIn('USD'), 'productId'],
-  ['price item in EUR', priceIn('EUR'), 'productId'],
-  ['cart', cartSchema, undefined],
-  ['favorites', favoritesSchema, undefined],
+  ['batch envelope', envelope, undefined, undefined],
+  ['catalog page', pageSchema, undefined, undefined],
+  ['catalog product', catalogProductSchema, 'id', undefined],
+  ['inventory item', inventorySchema, 'productId', undefined],
+  ['reviews item', reviewsItemSchema, 'productId', undefined],
+  ['price item in USD', priceIn('USD'), 'productId', undefined],
+  ['price item in EUR', priceIn('EUR'), 'productId', undefined],
+  ['cart', cartSchema, undefined, undefined],
+  ['favorites', favoritesSchema, undefined, undefined],
   ...declaredSchemas(),
 ];
 
 /** Edges of the int32 and review bounds, non-integers, and numbers JSON cannot hold. */
-const NUMBER_EDGES = [0, -0, 1, -1, 3, 5, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 1.5, 4.99, 5.01, -0.01, Number.MAX_SAFE_INTEGER + 2, Number.NaN, Number.POSITIVE_INFINITY];
+const NUMBER_EDGES = [0, -0, 1, -1, 3, 5, Number.NEGATIVE_INFINITY, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 1.5, 4.99, 5.01, -0.01, Number.MAX_SAFE_INTEGER + 2, Number.NaN, Number.POSITIVE_INFINITY];
 /** Currencies right and wrong (the regex, the refine), ids, match values, enum values. */
 const STRING_EDGES = ['', 'USD', 'USD', 'EUR', 'usd', 'US', 'USDD', 'p-0001', 'u-1', 'assembly', 'leaf', 'assembly', 'STANDARD', 'EXPRESS', 'UPS'];
 /** Keys zod strips, including ones that name the prototype. */
@@ -99,7 +104,9 @@ function shaped(schema: Internals, depth: number): fc.Arbitrary<unknown> {
     case 'optional':
       return fc.oneof(fc.constant(undefined), near(inner('innerType'), depth));
     case 'array':
-      return depth >= MAX_DEPTH ? fc.constant([]) : fc.array(near(inner('element'), depth + 1), { maxLength: 3 });
+      if (depth >= MAX_DEPTH) return fc.constant([]);
+      // Sometimes with holes, which zod's copy fills.
+      return fc.oneof({ weight: 6, arbitrary: fc.array(near(inner('element'), depth + 1), { maxLength: 3 }) }, { weight: 1, arbitrary: fc.sparseArray(near(inner('element'), depth + 1), { maxLength: 3 }) });
     case 'object':
       return objectNear(def.shape as Record<string, Internals>, depth);
     case 'union':
@@ -117,11 +124,12 @@ function shaped(schema: Internals, depth: number): fc.Arbitrary<unknown> {
 function objectNear(shape: Record<string, Internals>, depth: number): fc.Arbitrary<unknown> {
   const fields = Object.entries(shape).map(([key, field]) => fc.option(near(field, depth).map((value) => [key, value] as const), { nil: undefined, freq: 8 }));
   const extras = fc.array(fc.tuple(fc.constantFrom(...EXTRA_KEYS), fc.jsonValue({ maxDepth: 1 })), { maxLength: 2 });
-  return fc.tuple(fc.tuple(...fields), fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: extras }), fc.boolean()).map(([present, extra, viaJson]) => {
-    const object: Record<string, unknown> = {};
+  const kind = fc.constantFrom('plain', 'plain', 'plain', 'json', 'json', 'json', 'null-prototype');
+  return fc.tuple(fc.tuple(...fields), fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: extras }), kind).map(([present, extra, made]) => {
+    const object: Record<string, unknown> = made === 'null-prototype' ? (Object.create(null) as Record<string, unknown>) : {};
     // defineProperty, not assignment: an own `__proto__` key, as JSON.parse makes it.
     for (const [key, value] of [...present.filter((entry) => entry !== undefined), ...extra]) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-    return viaJson ? (JSON.parse(JSON.stringify(object)) as unknown) : object;
+    return made === 'json' ? (JSON.parse(JSON.stringify(object)) as unknown) : object;
   });
 }
 
@@ -141,6 +149,7 @@ describe('the check-only path agrees with zod on every schema a source uses', ()
           return;
         }
         expect(lean.data).toStrictEqual(expected.data);
+        if (typeof lean.data === 'object' && lean.data !== null) expect(Object.getPrototypeOf(lean.data)).toBe(Object.getPrototypeOf(expected.data));
         if (lean.data === value) handedOn += 1;
       }),
       { numRuns: 1000 },
@@ -209,5 +218,44 @@ describe('what is handed on', () => {
     expect(passesAsIs(schema, keyed)).toBe(false);
     expect(passesAsIs(schema, keyed, 'productId')).toBe(true);
     expect(passesAsIs(schema, { ...keyed, extra: 1 }, 'productId')).toBe(false);
+  });
+});
+
+/** zod's verdict and data, and the check-only path's, for one value. */
+function bothOn(schema: z.ZodType, value: unknown) {
+  return { zod: schema.safeParse(value), lean: checkedParse(schema, value), asIs: passesAsIs(schema, value) };
+}
+
+describe('zod semantics the sources’ schemas do not reach, on small schemas of their own', () => {
+  it('a bare number: infinities and NaN are refused, as zod refuses them', () => {
+    for (const value of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) expect(bothOn(z.number(), value)).toMatchObject({ asIs: false, lean: { success: false }, zod: { success: false } });
+    expect(bothOn(z.number(), 2.5).asIs).toBe(true);
+  });
+
+  it('a union takes its first accepting option: an earlier option that transforms leaves the value to zod', () => {
+    const schema = z.union([z.number().transform((value) => value * 2), z.number()]);
+    expect(bothOn(schema, 4)).toMatchObject({ asIs: false, lean: { success: true, data: 8 }, zod: { data: 8 } });
+  });
+
+  it('a key the prototype has (`constructor`) is read as zod reads it, never taken from the prototype as the item’s own', () => {
+    const schema = z.object({ constructor: z.unknown() });
+    const inherited = bothOn(schema, {});
+    expect(inherited.asIs).toBe(false);
+    expect(inherited.lean).toEqual(inherited.zod);
+    expect(Object.hasOwn(inherited.lean.data as object, 'constructor')).toBe(true);
+    expect(bothOn(schema, JSON.parse('{"constructor":1}')).asIs).toBe(true);
+  });
+
+  it('a check that changes the value (not only reports) leaves the value to zod', () => {
+    const schema = z.string().check((payload) => {
+      payload.value = (payload.value as string).toUpperCase();
+    });
+    expect(bothOn(schema, 'usd')).toMatchObject({ asIs: false, lean: { success: true, data: 'USD' } });
+  });
+
+  it('checks it does not know (trim, a default, a strict object) leave the whole schema to zod', () => {
+    expect(bothOn(z.string().trim(), ' a ')).toMatchObject({ asIs: false, lean: { data: 'a' } });
+    expect(bothOn(z.object({ a: z.string().default('x') }), {})).toMatchObject({ asIs: false, lean: { data: { a: 'x' } } });
+    expect(bothOn(z.strictObject({ a: z.string() }), { a: 'x', b: 1 })).toMatchObject({ asIs: false, lean: { success: false } });
   });
 });

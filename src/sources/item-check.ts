@@ -208,7 +208,7 @@ function arrayChecker(element: ZodInternals): Checker | null {
     // zod's copy has no holes and no named properties: an array with either is not equal to it.
     if (Object.getPrototypeOf(value) !== Array.prototype || enumerableKeyCount(value) !== value.length) return UNSURE;
     for (const entry of value as unknown[]) {
-      const verdict = entry === undefined ? UNSURE : item(entry);
+      const verdict = item(entry);
       if (verdict !== PASS) return verdict;
     }
     return PASS;

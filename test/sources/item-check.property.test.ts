@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -100,9 +101,9 @@ function shaped(schema: Internals, depth: number): fc.Arbitrary<unknown> {
     case 'enum':
       return fc.constantFrom(...schema._zod.values!, 'OTHER');
     case 'nullable':
-      return fc.oneof(fc.constant(null), near(inner('innerType'), depth));
+      return fc.oneof(fc.constant(null), fc.constant(undefined), near(inner('innerType'), depth));
     case 'optional':
-      return fc.oneof(fc.constant(undefined), near(inner('innerType'), depth));
+      return fc.oneof(fc.constant(undefined), fc.constant(null), near(inner('innerType'), depth));
     case 'array':
       if (depth >= MAX_DEPTH) return fc.constant([]);
       // Sometimes with holes, which zod's copy fills.
@@ -141,6 +142,8 @@ describe('the check-only path agrees with zod on every schema a source uses', ()
       fc.property(near(schema as unknown as Internals, 0), (value) => {
         const expected = schema.safeParse(value);
         if (keyField !== undefined) checkKeyFieldAllowance(schema, value, keyField, expected);
+        // Both ways round: handed on as is exactly when zod accepts it and its data is the value itself.
+        expect(passesAsIs(schema, value)).toBe(expected.success && isDeepStrictEqual(expected.data, value));
         const lean = checkedParse(schema, value);
         expect(lean.success).toBe(expected.success);
         if (!lean.success) {
@@ -182,7 +185,8 @@ describe('what is handed on', () => {
     const schema = priceIn('USD');
     expect(checkedParse(schema, price)).toEqual({ success: true, data: price });
     expect(checkedParse(schema, price).data).toBe(price);
-    expect(checkedParse(schema, { ...price, amount: 2 ** 31 - 1 }).success).toBe(true);
+    for (const amount of [0, 2 ** 31 - 1]) expect(passesAsIs(schema, { ...price, amount })).toBe(true);
+    for (const average of [0, 5]) expect(passesAsIs(reviewsItemSchema, { productId: 'p-0001', average, count: 0 })).toBe(true);
     expect(passesAsIs(schema, { ...price, amount: 2 ** 31 })).toBe(false);
     expect(passesAsIs(schema, { ...price, amount: -1 })).toBe(false);
     expect(passesAsIs(schema, { ...price, amount: 19.5 })).toBe(false);
@@ -232,6 +236,19 @@ describe('zod semantics the sources’ schemas do not reach, on small schemas of
     expect(bothOn(z.number(), 2.5).asIs).toBe(true);
   });
 
+  it('a regex is applied', () => {
+    const schema = z.string().regex(/^[A-Z]{3}$/);
+    expect(bothOn(schema, 'usd')).toMatchObject({ asIs: false, lean: { success: false } });
+    expect(bothOn(schema, 'USD').asIs).toBe(true);
+  });
+
+  it('an array with a named property is zod’s copy, which has none', () => {
+    const named = Object.assign(['a'], { extra: 1 });
+    const both = bothOn(z.array(z.string()), named);
+    expect(both.asIs).toBe(false);
+    expect(both.lean.data).toStrictEqual(['a']);
+  });
+
   it('a union takes its first accepting option: an earlier option that transforms leaves the value to zod', () => {
     const schema = z.union([z.number().transform((value) => value * 2), z.number()]);
     expect(bothOn(schema, 4)).toMatchObject({ asIs: false, lean: { success: true, data: 8 }, zod: { data: 8 } });
@@ -251,6 +268,12 @@ describe('zod semantics the sources’ schemas do not reach, on small schemas of
       payload.value = (payload.value as string).toUpperCase();
     });
     expect(bothOn(schema, 'usd')).toMatchObject({ asIs: false, lean: { success: true, data: 'USD' } });
+  });
+
+  it('an async refinement is left to zod (whose safeParse refuses it)', () => {
+    const schema = z.string().refine(async () => Promise.resolve(true));
+    expect(passesAsIs(schema, 'a')).toBe(false);
+    expect(() => schema.safeParse('a')).toThrow();
   });
 
   it('checks it does not know (trim, a default, a strict object) leave the whole schema to zod', () => {

@@ -2,6 +2,7 @@ import { getNullableType, isEnumType, isListType, isNonNullType, isObjectType, i
 import type { GraphQLField, GraphQLObjectType, GraphQLOutputType } from 'graphql';
 import { z } from 'zod';
 import { GRAPHQL_INT_MAX } from '../sources/int32.js';
+import { absentAsNull } from '../sources/item-check.js';
 
 // The SDL is the contract: an upstream answer is checked against the declared GraphQL type, so a
 // wrong shape is UPSTREAM_BAD_RESPONSE for that key, never a crash or a silent null
@@ -26,7 +27,7 @@ export class UncheckableTypeError extends Error {}
  */
 export function schemaOfType(type: GraphQLOutputType, seen = new Map<string, z.ZodType>(), resolvedFields: ReadonlySet<string> = new Set()): z.ZodType {
   const inner = nullableSchema(getNullableType(type), seen, resolvedFields);
-  return isNonNullType(type) ? inner : inner.nullish().transform((value) => value ?? null);
+  return isNonNullType(type) ? inner : inner.nullish().transform(absentAsNull);
 }
 
 function nullableSchema(type: GraphQLOutputType, seen: Map<string, z.ZodType>, resolvedFields: ReadonlySet<string>): z.ZodType {

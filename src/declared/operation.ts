@@ -73,6 +73,11 @@ export function declaredOperation(declaration: RestDeclaration, gateway: Gateway
   };
 }
 
+/** The check of a declared field's answer (a batch item, or the whole answer of a one-per-key call), as its operation runs it. */
+export function declaredAnswerSchema(declaration: RestDeclaration, gateway: GatewayValues): z.ZodType<object> {
+  return compile(declaration, gateway).answer;
+}
+
 function compile(declaration: RestDeclaration, gateway: GatewayValues): Compiled {
   const constantParams = declaration.query.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(resolveValue(value, gateway))}`);
   const expected = declaration.match.map(([field, value]) => [field, resolveValue(value, gateway)] as const);

@@ -5,7 +5,7 @@ import { GRAPHQL_INT_MAX, positiveInt32 } from './int32.js';
 import { pathSegment } from './path-segment.js';
 import type { WriteSpec } from './write.js';
 
-const cartSchema = z.object({
+export const cartSchema = z.object({
   userId: z.string(),
   items: z
     .array(z.object({ productId: z.string(), quantity: positiveInt32 }))

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkedParse } from './item-check.js';
 import { parseBody } from './object-response.js';
 import { batchByKey, defineSource, idsParam } from './define.js';
 
@@ -11,7 +12,7 @@ export const catalogProductSchema = z.object({
 export type CatalogProduct = z.infer<typeof catalogProductSchema>;
 
 // Items are checked one by one (pageOf): one bad product must not cost the whole page.
-const pageSchema = z.object({ items: z.array(z.unknown()), nextCursor: z.string().nullable().optional() });
+export const pageSchema = z.object({ items: z.array(z.unknown()), nextCursor: z.string().nullable().optional() });
 export interface CatalogPage {
   items: CatalogProduct[];
   nextCursor: string | null;
@@ -24,7 +25,7 @@ export interface CatalogPage {
  * report it. A product listed twice is bad in every place: which copy is right cannot be known.
  */
 function pageOf(items: readonly unknown[], nextCursor: string | null): CatalogPage {
-  const parsed = items.map((raw) => catalogProductSchema.safeParse(raw));
+  const parsed = items.map((raw) => checkedParse(catalogProductSchema, raw));
   const seen = new Map<string, number>();
   for (const product of parsed) if (product.success) seen.set(product.data.id, (seen.get(product.data.id) ?? 0) + 1);
   const good: CatalogProduct[] = [];

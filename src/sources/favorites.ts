@@ -4,7 +4,7 @@ import { defineSource, onePerKey } from './define.js';
 import { pathSegment } from './path-segment.js';
 import type { WriteSpec } from './write.js';
 
-const favoritesSchema = z.object({ userId: z.string(), productIds: z.array(z.string()) });
+export const favoritesSchema = z.object({ userId: z.string(), productIds: z.array(z.string()) });
 export type FavoritesRecord = z.infer<typeof favoritesSchema>;
 
 /** Users' favorite product ids, one request per user. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { batchByKey, defineSource, idsParam } from './define.js';
 import { nonNegativeInt32 } from './int32.js';
 
-const inventorySchema = z.object({
+export const inventorySchema = z.object({
   productId: z.string(),
   available: nonNegativeInt32,
   updatedAt: z.string().optional(),

@@ -13,7 +13,7 @@ export type PriceRecord = z.infer<typeof priceSchema>;
 
 /** One schema per currency asked in (a gateway prices in one): a price in another currency is a bad item, never passed on. */
 const schemas = new Map<string, z.ZodType<PriceRecord>>();
-function priceIn(currency: string): z.ZodType<PriceRecord> {
+export function priceIn(currency: string): z.ZodType<PriceRecord> {
   let schema = schemas.get(currency);
   if (!schema) {
     schema = priceSchema.refine((price) => price.currency === currency, { message: `not in ${currency}`, path: ['currency'] });

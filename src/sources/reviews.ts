@@ -3,7 +3,7 @@ import { batchByKey, defineSource, idsParam } from './define.js';
 import { nonNegativeInt32 } from './int32.js';
 
 /** One review summary as the reviews service sends it. */
-const reviewsItemSchema = z.object({ productId: z.string(), average: z.number().min(0).max(5), count: nonNegativeInt32 });
+export const reviewsItemSchema = z.object({ productId: z.string(), average: z.number().min(0).max(5), count: nonNegativeInt32 });
 export type ReviewsRecord = z.infer<typeof reviewsItemSchema>;
 
 /** Reviews: `GET /reviews/summary?ids=…` answering `{"items":[{"productId","average","count"}]}`. URL from REVIEWS_URL. */

@@ -1,0 +1,284 @@
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { declaredPricingSchemaDir } from '../../bench/servers/declared-pricing.js';
+import { loadDeclarations } from '../../src/declared/declarations.js';
+import { declaredAnswerSchema } from '../../src/declared/operation.js';
+import { readTypeDefs } from '../../src/declared/schema-files.js';
+import { RESOLVED_FIELDS } from '../../src/schema.js';
+import { envelope } from '../../src/sources/batch-response.js';
+import { cartSchema } from '../../src/sources/cart.js';
+import { catalogProductSchema, pageSchema } from '../../src/sources/catalog.js';
+import { favoritesSchema } from '../../src/sources/favorites.js';
+import { inventorySchema } from '../../src/sources/inventory.js';
+import { checkedParse, passesAsIs } from '../../src/sources/item-check.js';
+import { priceIn } from '../../src/sources/pricing.js';
+import { reviewsItemSchema } from '../../src/sources/reviews.js';
+
+/**
+ * The check-only path (src/sources/item-check.ts) against zod itself, over random near-valid
+ * inputs for every schema a source checks answers with: it accepts exactly what zod accepts, a
+ * value it accepts equals zod's `data` exactly (an object with keys zod strips is never handed on
+ * as is: zod's copy is), and a rejected value carries zod's own issues, so every message stays.
+ */
+
+/**
+ * A recursive declared type, so the lazy (self-referring) schemas are covered too, and one with
+ * every other scalar a declaration may use (Float, Boolean, ID, an enum, a list of strings).
+ */
+const PART_SDL = `
+type Part { name: String! weight: Int! kind: String! parts: [Part!] }
+type Gadget { id: ID! ratio: Float score: Float! on: Boolean! speed: ShippingSpeed tags: [String!]! }
+extend type Product {
+  gadget: Gadget @rest(source: "shipping", path: "/gadgets", batchKey: "ids", keyField: "productId")
+  partTree: Part @rest(source: "shipping", path: "/parts", batchKey: "productIds", keyField: "productId", match: "kind=assembly")
+  partById: Part @rest(source: "shipping", path: "/parts/{id}", match: "kind=assembly")
+}
+`;
+
+/**
+ * A schema, the key field when it checks batch items (which may carry that key beyond their type),
+ * and whether anything can pass as is: a declared list answer is transformed (`{items}` to the
+ * list), so zod always checks it.
+ */
+type Case = [name: string, schema: z.ZodType, keyField: string | undefined, asIs: false | undefined];
+
+function declaredSchemas(): Case[] {
+  const typeDefs = [...readTypeDefs(declaredPricingSchemaDir()), PART_SDL];
+  return loadDeclarations(typeDefs, RESOLVED_FIELDS).flatMap((declaration): Case[] => [
+    [`${declaration.coordinate} answer`, declaredAnswerSchema(declaration, { currency: 'USD' }), declaration.keyField, declaration.list ? false : undefined],
+    [`${declaration.coordinate} value`, declaration.value, undefined, undefined],
+    [`${declaration.coordinate} item`, declaration.item, declaration.keyField, undefined],
+  ]);
+}
+
+const SCHEMAS: Case[] = [
+  ['batch envelope', envelope, undefined, undefined],
+  ['catalog page', pageSchema, undefined, undefined],
+  ['catalog product', catalogProductSchema, 'id', undefined],
+  ['inventory item', inventorySchema, 'productId', undefined],
+  ['reviews item', reviewsItemSchema, 'productId', undefined],
+  ['price item in USD', priceIn('USD'), 'productId', undefined],
+  ['price item in EUR', priceIn('EUR'), 'productId', undefined],
+  ['cart', cartSchema, undefined, undefined],
+  ['favorites', favoritesSchema, undefined, undefined],
+  ...declaredSchemas(),
+];
+
+/** Edges of the int32 and review bounds, non-integers, and numbers JSON cannot hold. */
+const NUMBER_EDGES = [0, -0, 1, -1, 3, 5, Number.NEGATIVE_INFINITY, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 1.5, 4.99, 5.01, -0.01, Number.MAX_SAFE_INTEGER + 2, Number.NaN, Number.POSITIVE_INFINITY];
+/** Currencies right and wrong (the regex, the refine), ids, match values, enum values. */
+const STRING_EDGES = ['', 'USD', 'USD', 'EUR', 'EUR', 'EUR', 'usd', 'US', 'USDD', 'p-0001', 'u-1', 'assembly', 'leaf', 'assembly', 'STANDARD', 'EXPRESS', 'UPS'];
+/** Keys zod strips, including ones that name the prototype. */
+const EXTRA_KEYS = ['extra', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'productId'];
+const MAX_DEPTH = 3;
+
+interface Internals {
+  _zod: { def: Record<string, unknown> & { type: string }; values?: Set<unknown>; innerType?: Internals };
+}
+
+const odd: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(undefined, null, [], {}, 'text', 7, true),
+  fc.anything({ maxDepth: 2, maxKeys: 3, withNullPrototype: true, withBoxedValues: true, withSparseArray: true }),
+);
+
+/** Values near the schema: mostly its own shape with edge values, sometimes anything at all. */
+function near(schema: Internals, depth: number): fc.Arbitrary<unknown> {
+  return fc.oneof({ weight: 12, arbitrary: shaped(schema, depth) }, { weight: 1, arbitrary: odd });
+}
+
+function shaped(schema: Internals, depth: number): fc.Arbitrary<unknown> {
+  const def = schema._zod.def;
+  const inner = (key: string) => def[key] as Internals;
+  switch (def.type) {
+    case 'string':
+      return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...STRING_EDGES) }, { weight: 1, arbitrary: fc.string({ maxLength: 4 }) });
+    case 'number':
+      return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...NUMBER_EDGES) }, { weight: 1, arbitrary: fc.integer() }, { weight: 1, arbitrary: fc.double() });
+    case 'boolean':
+      return fc.boolean();
+    case 'enum':
+      return fc.constantFrom(...schema._zod.values!, 'OTHER');
+    case 'nullable':
+      return fc.oneof(fc.constant(null), fc.constant(undefined), near(inner('innerType'), depth));
+    case 'optional':
+      return fc.oneof(fc.constant(undefined), fc.constant(null), near(inner('innerType'), depth));
+    case 'array':
+      if (depth >= MAX_DEPTH) return fc.constant([]);
+      // Sometimes with holes, which zod's copy fills.
+      return fc.oneof({ weight: 6, arbitrary: fc.array(near(inner('element'), depth + 1), { maxLength: 3 }) }, { weight: 1, arbitrary: fc.sparseArray(near(inner('element'), depth + 1), { maxLength: 3 }) });
+    case 'object':
+      return objectNear(def.shape as Record<string, Internals>, depth);
+    case 'union':
+      return fc.oneof(...(def.options as Internals[]).map((option) => near(option, depth)));
+    case 'pipe':
+      return near(inner('in'), depth);
+    case 'lazy':
+      return near(schema._zod.innerType!, depth);
+    default:
+      return fc.jsonValue({ maxDepth: 2 });
+  }
+}
+
+/** Each field present (sometimes absent), sometimes extra keys; sometimes through JSON, as an upstream's body arrives. */
+function objectNear(shape: Record<string, Internals>, depth: number): fc.Arbitrary<unknown> {
+  const fields = Object.entries(shape).map(([key, field]) => fc.option(near(field, depth).map((value) => [key, value] as const), { nil: undefined, freq: 8 }));
+  const extras = fc.array(fc.tuple(fc.constantFrom(...EXTRA_KEYS), fc.jsonValue({ maxDepth: 1 })), { maxLength: 2 });
+  const kind = fc.constantFrom('plain', 'plain', 'plain', 'json', 'json', 'json', 'null-prototype');
+  return fc.tuple(fc.tuple(...fields), fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: extras }), kind).map(([present, extra, made]) => {
+    const object: Record<string, unknown> = made === 'null-prototype' ? (Object.create(null) as Record<string, unknown>) : {};
+    // defineProperty, not assignment: an own `__proto__` key, as JSON.parse makes it.
+    for (const [key, value] of [...present.filter((entry) => entry !== undefined), ...extra]) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+    return made === 'json' ? (JSON.parse(JSON.stringify(object)) as unknown) : object;
+  });
+}
+
+describe('the check-only path agrees with zod on every schema a source uses', () => {
+  it.each(SCHEMAS)('%s: same verdict, same data, same issues; the raw value handed on only when it is exactly zod’s data', (_name, schema, keyField, asIs) => {
+    let handedOn = 0;
+    let rejected = 0;
+    fc.assert(
+      fc.property(near(schema as unknown as Internals, 0), (value) => {
+        const expected = schema.safeParse(value);
+        if (keyField !== undefined) checkKeyFieldAllowance(schema, value, keyField, expected);
+        // Both ways round: handed on as is exactly when zod accepts it and its data is the value itself.
+        expect(passesAsIs(schema, value)).toBe(expected.success && isDeepStrictEqual(expected.data, value));
+        const lean = checkedParse(schema, value);
+        expect(lean.success).toBe(expected.success);
+        if (!lean.success) {
+          rejected += 1;
+          expect(lean.error.issues).toEqual(expected.error!.issues);
+          return;
+        }
+        expect(lean.data).toStrictEqual(expected.data);
+        if (typeof lean.data === 'object' && lean.data !== null) expect(Object.getPrototypeOf(lean.data)).toBe(Object.getPrototypeOf(expected.data));
+        if (lean.data === value) handedOn += 1;
+      }),
+      { numRuns: 2000 },
+    );
+    // Both ways are taken: the fast path is used, and bad values reach zod's messages.
+    if (asIs === false) expect(handedOn).toBe(0);
+    else expect(handedOn).toBeGreaterThan(0);
+    expect(rejected).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * A batch item (whose key field itemsByKey has read as a string) passes with that key beyond its
+ * type: zod accepts it, and its data is the item without that key.
+ */
+function checkKeyFieldAllowance(schema: z.ZodType, value: unknown, keyField: string, expected: z.ZodSafeParseResult<unknown>): void {
+  const keyed = typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[keyField] === 'string';
+  if (!keyed || !passesAsIs(schema, value, keyField)) return;
+  expect(expected.success).toBe(true);
+  const data = expected.data as Record<string, unknown>;
+  const { [keyField]: key, ...rest } = value as Record<string, unknown>;
+  expect(Object.hasOwn(data, keyField) ? value : rest).toStrictEqual(data);
+  expect(typeof key).toBe('string');
+}
+
+describe('what is handed on', () => {
+  const price = { productId: 'p-0001', amount: 1999, currency: 'USD' };
+
+  it('a good item is handed on as is (no copy); the bounds, the regex and the refine still reject', () => {
+    const schema = priceIn('USD');
+    expect(checkedParse(schema, price)).toEqual({ success: true, data: price });
+    expect(checkedParse(schema, price).data).toBe(price);
+    for (const amount of [0, 2 ** 31 - 1]) expect(passesAsIs(schema, { ...price, amount })).toBe(true);
+    for (const average of [0, 5]) expect(passesAsIs(reviewsItemSchema, { productId: 'p-0001', average, count: 0 })).toBe(true);
+    expect(passesAsIs(schema, { ...price, amount: 2 ** 31 })).toBe(false);
+    expect(passesAsIs(schema, { ...price, amount: -1 })).toBe(false);
+    expect(passesAsIs(schema, { ...price, amount: 19.5 })).toBe(false);
+    expect(passesAsIs(schema, { ...price, currency: 'usd' })).toBe(false);
+    expect(passesAsIs(schema, { ...price, currency: 'EUR' })).toBe(false);
+    expect(checkedParse(schema, { ...price, currency: 'EUR' }).error?.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`)).toEqual(['currency not in USD']);
+  });
+
+  it('an item with keys the schema lacks gets zod’s stripped copy: no unchecked field reaches a resolver or the stale cache', () => {
+    const withExtra = { ...price, note: 'x'.repeat(1000) };
+    const parsed = checkedParse(priceIn('USD'), withExtra);
+    expect(parsed.data).not.toBe(withExtra);
+    expect(parsed.data).toStrictEqual(price);
+    const withProto = JSON.parse('{"productId":"p-0001","amount":1999,"currency":"USD","__proto__":{"admin":true}}') as object;
+    const stripped = checkedParse(priceIn('USD'), withProto).data!;
+    expect(stripped).toStrictEqual(price);
+    expect(Object.getPrototypeOf(stripped)).toBe(Object.prototype);
+    expect((stripped as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('a declared nullable field: present or null is handed on as is; absent gets zod’s null', () => {
+    const estimate = loadDeclarations(readTypeDefs(), RESOLVED_FIELDS).find((declaration) => declaration.coordinate === 'Product.shipping')!;
+    const schema = declaredAnswerSchema(estimate, { currency: 'USD' });
+    const known = { days: 3, costCents: 499, carrier: 'UPS' };
+    const unknown = { days: 3, costCents: 499, carrier: null };
+    expect(checkedParse(schema, known).data).toBe(known);
+    expect(checkedParse(schema, unknown).data).toBe(unknown);
+    const absent = { days: 3, costCents: 499 };
+    expect(checkedParse(schema, absent).data).toStrictEqual({ days: 3, costCents: 499, carrier: null });
+    expect(checkedParse(schema, absent).data).not.toBe(absent);
+    // productId is not a field of ShippingEstimate: only as the batch's key field may the item carry it as is.
+    const keyed = { productId: 'p-0001', ...known };
+    expect(passesAsIs(schema, keyed)).toBe(false);
+    expect(passesAsIs(schema, keyed, 'productId')).toBe(true);
+    expect(passesAsIs(schema, { ...keyed, extra: 1 }, 'productId')).toBe(false);
+  });
+});
+
+/** zod's verdict and data, and the check-only path's, for one value. */
+function bothOn(schema: z.ZodType, value: unknown) {
+  return { zod: schema.safeParse(value), lean: checkedParse(schema, value), asIs: passesAsIs(schema, value) };
+}
+
+describe('zod semantics the sources’ schemas do not reach, on small schemas of their own', () => {
+  it('a bare number: infinities and NaN are refused, as zod refuses them', () => {
+    for (const value of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) expect(bothOn(z.number(), value)).toMatchObject({ asIs: false, lean: { success: false }, zod: { success: false } });
+    expect(bothOn(z.number(), 2.5).asIs).toBe(true);
+  });
+
+  it('a regex is applied', () => {
+    const schema = z.string().regex(/^[A-Z]{3}$/);
+    expect(bothOn(schema, 'usd')).toMatchObject({ asIs: false, lean: { success: false } });
+    expect(bothOn(schema, 'USD').asIs).toBe(true);
+  });
+
+  it('an array with a named property is zod’s copy, which has none', () => {
+    const named = Object.assign(['a'], { extra: 1 });
+    const both = bothOn(z.array(z.string()), named);
+    expect(both.asIs).toBe(false);
+    expect(both.lean.data).toStrictEqual(['a']);
+  });
+
+  it('a union takes its first accepting option: an earlier option that transforms leaves the value to zod', () => {
+    const schema = z.union([z.number().transform((value) => value * 2), z.number()]);
+    expect(bothOn(schema, 4)).toMatchObject({ asIs: false, lean: { success: true, data: 8 }, zod: { data: 8 } });
+  });
+
+  it('a key the prototype has (`constructor`) is read as zod reads it, never taken from the prototype as the item’s own', () => {
+    const schema = z.object({ constructor: z.unknown() });
+    const inherited = bothOn(schema, {});
+    expect(inherited.asIs).toBe(false);
+    expect(inherited.lean).toEqual(inherited.zod);
+    expect(Object.hasOwn(inherited.lean.data as object, 'constructor')).toBe(true);
+    expect(bothOn(schema, JSON.parse('{"constructor":1}')).asIs).toBe(true);
+  });
+
+  it('a check that changes the value (not only reports) leaves the value to zod', () => {
+    const schema = z.string().check((payload) => {
+      payload.value = (payload.value as string).toUpperCase();
+    });
+    expect(bothOn(schema, 'usd')).toMatchObject({ asIs: false, lean: { success: true, data: 'USD' } });
+  });
+
+  it('an async refinement is left to zod (whose safeParse refuses it)', () => {
+    const schema = z.string().refine(async () => Promise.resolve(true));
+    expect(passesAsIs(schema, 'a')).toBe(false);
+    expect(() => schema.safeParse('a')).toThrow();
+  });
+
+  it('checks it does not know (trim, a default, a strict object) leave the whole schema to zod', () => {
+    expect(bothOn(z.string().trim(), ' a ')).toMatchObject({ asIs: false, lean: { data: 'a' } });
+    expect(bothOn(z.object({ a: z.string().default('x') }), {})).toMatchObject({ asIs: false, lean: { data: { a: 'x' } } });
+    expect(bothOn(z.strictObject({ a: z.string() }), { a: 'x', b: 1 })).toMatchObject({ asIs: false, lean: { success: false } });
+  });
+});

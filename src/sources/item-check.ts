@@ -6,6 +6,8 @@ import type { z } from 'zod';
 // the raw value on only when zod would accept it AND zod's `data` would deep-equal it. Anything
 // the checker does not know, or any doubt, goes to zod itself, so accepted values, error messages
 // and the stripped shape stay exactly zod's (docs/architecture.md, "Item checks without copies").
+// It reads zod 4's internals (`schema._zod`), so package.json pins zod to one minor: an upgrade is a
+// deliberate step, and test/sources/item-check.property.test.ts compares both paths on every schema.
 
 /** zod accepts the value and its `data` deep-equals the value itself. */
 const PASS = 0;

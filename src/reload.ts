@@ -33,6 +33,8 @@ export class ReloadableGateway {
 
   /** Routes new requests to `next` (built with `{ server: this.server }`), then retires the old gateway. */
   async swap(next: Gateway, graceMs = 10_000): Promise<void> {
+    // As at start (Gateway.listen): the new gateway's Redis client has connected (or given up) before it takes requests.
+    await next.state.sources.sharedStore?.firstAttempt;
     const old = this.#current;
     carryStaleValues(old, next);
     // The process is as warm as before: the deadline rule keeps the CPU cost it measured, not the cold cost (docs/security.md).

@@ -207,6 +207,7 @@ function lifecycle({ state, server, opsServer, admission, client }: Running): Pi
   return {
     // The public listener first: a cluster primary announces the first address a worker listens on.
     listen: async (port = config.port, host = config.host) => {
+      await sources.sharedStore?.firstAttempt;
       const url = await listen(server, port, host);
       if (opsServer && !opsServer.listening) await listen(opsServer, config.ops.port!, config.ops.host);
       return url;

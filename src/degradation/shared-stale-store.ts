@@ -42,15 +42,24 @@ export class SharedStaleStore {
   readonly #observers: readonly StoreObserver[];
   #consecutiveFailures = 0;
   #openUntil = 0;
+  /**
+   * Settles once the first connection attempt has ended: connected (ready check done), failed, or
+   * given up after the connect timeout plus one command timeout. A gateway listens (and a reload
+   * swaps) only after it, so a fresh replica's first requests already read what the fleet stored
+   * instead of failing their GETs at once (no offline queue); never rejects, so a dead Redis delays
+   * the start by about a second at most and never stops it (docs/deployment.md, "N replicas").
+   */
+  readonly firstAttempt: Promise<void>;
 
   constructor(options: SharedStaleStoreOptions, observers: readonly StoreObserver[] = []) {
     this.#options = options;
     this.#observers = observers;
     const { Redis: RedisClient } = requireModule('ioredis') as { Redis: new (url: string, options: RedisOptions) => Redis };
+    const connectTimeout = Math.max(options.timeoutMs, 500);
     this.#redis = new RedisClient(options.url, {
       keyPrefix: options.keyPrefix,
       commandTimeout: options.timeoutMs,
-      connectTimeout: Math.max(options.timeoutMs, 500),
+      connectTimeout,
       // Fail fast instead of queueing while disconnected; reconnect in the background.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -59,6 +68,7 @@ export class SharedStaleStore {
     });
     // Connection errors surface through the commands that fail; without a listener ioredis would log them.
     this.#redis.on('error', () => undefined);
+    this.firstAttempt = firstAttemptOf(this.#redis, connectTimeout + options.timeoutMs);
   }
 
   async get(key: string): Promise<StoredEntry | undefined> {
@@ -128,4 +138,17 @@ export class SharedStaleStore {
   #report(operation: 'get' | 'set', outcome: 'ok' | 'miss' | 'error' | 'skipped'): void {
     for (const observer of this.#observers) observer.redisOperation?.(operation, outcome);
   }
+}
+
+/** Resolves on the client's first `ready`, `error` or `end`, or after `giveUpMs`, whichever comes first. */
+function firstAttemptOf(redis: Redis, giveUpMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const settle = (): void => {
+      clearTimeout(timer);
+      for (const event of ['ready', 'error', 'end'] as const) redis.off(event, settle);
+      resolve();
+    };
+    const timer = setTimeout(settle, giveUpMs);
+    for (const event of ['ready', 'error', 'end'] as const) redis.once(event, settle);
+  });
 }

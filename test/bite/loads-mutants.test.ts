@@ -147,8 +147,11 @@ describe('RequestLoads', () => {
     await expect.poll(() => seen.length).toBe(1);
     loads.finish();
     await expect(inFlight).rejects.toThrow(CallCancelledError);
+    const cancelled = { source: 'request', message: 'the request that wanted this call has finished' };
+    await expect(inFlight).rejects.toMatchObject(cancelled);
     const late = loads.write(operation, { method: 'GET', path: '/carts/u-2', idempotent: true, parse: () => 'sent' });
     await expect(late).rejects.toThrow(CallCancelledError);
+    await expect(late).rejects.toMatchObject(cancelled);
     expect(seen).toEqual(['GET /carts/u-1']);
   });
 

@@ -567,3 +567,36 @@ describe('what the tracer is told', () => {
     expect(Math.round(waitMs * 10)).toBeCloseTo(waitMs * 10, 6);
   });
 });
+
+describe('the bulkhead slot a call holds (survivors of run N-P, ninth session)', () => {
+  it('a call refused BULKHEAD_FULL, or aborted while queued, gives back no slot it never took: the bulkhead stays full', async () => {
+    handler = hang;
+    const { pipeline } = pricing({ bulkhead: { maxConcurrent: 1, maxQueue: 1 } });
+    const holder = scopeOf();
+    const holding = pipeline.call(GET_PRICES, holder).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    expect(pipeline.bulkhead.inUse).toBe(1);
+
+    // Queued, then its request ends while it waits: it never held the slot.
+    const queuedScope = scopeOf();
+    const queued = failureOf(pipeline.call(GET_PRICES, queuedScope));
+    expect(pipeline.bulkhead.queued).toBe(1);
+    for (const abort of queuedScope.finishers) abort(new CallCancelledError('pricing', 'the request ended'));
+    expect((await queued).message).toBe('the request ended');
+    expect([pipeline.bulkhead.inUse, pipeline.bulkhead.queued]).toEqual([1, 0]);
+
+    // Refused at once with the queue full: it never held the slot either.
+    const waiting = pipeline.call(GET_PRICES, scopeOf()).catch((error: unknown) => error);
+    const refused = await failureOf(pipeline.call(GET_PRICES, scopeOf()));
+    expect(refused.code).toBe('BULKHEAD_FULL');
+    expect([pipeline.bulkhead.inUse, pipeline.bulkhead.queued]).toEqual([1, 1]);
+
+    for (const abort of holder.finishers) abort(new CallCancelledError('pricing', 'done'));
+    await holding;
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    expect(pipeline.bulkhead.inUse).toBe(1);
+    server.closeAllConnections();
+    await waiting;
+    expect([pipeline.bulkhead.inUse, pipeline.bulkhead.queued]).toEqual([0, 0]);
+  });
+});

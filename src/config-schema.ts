@@ -15,7 +15,9 @@ export { NEVER_FORWARDED } from './http/header-policy.js';
 export { isHttpUrl } from './http/http-url.js';
 
 const ms = z.number().int().nonnegative();
-const positiveMs = z.number().int().positive();
+/** Node fires a longer timer after 1 ms (TimeoutOverflowWarning): a call would then re-arm its timer every millisecond. */
+const MAX_TIMER_MS = 2_147_483_647;
+const positiveMs = z.number().int().positive().max(MAX_TIMER_MS);
 
 const httpUrl = z.string().refine(isHttpUrl, { message: 'must be an absolute http:// or https:// URL' });
 

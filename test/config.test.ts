@@ -34,6 +34,7 @@ describe('configuration', () => {
   it.each([
     ['a negative timeout', { sources: { inventory: { timeoutMs: -5 } } }, 'config: sources.inventory.timeoutMs = -5: Too small: expected number to be >0'],
     ['an unknown source', { sources: { reviewz: { timeoutMs: 5 } } }, 'config: unknown key sources.reviewz (known sources: catalog, inventory, pricing, cart, favorites, reviews, shipping)'],
+    ['a deadline past what a Node timer holds', { deadlineMs: 2_147_483_648 }, 'config: deadlineMs = 2147483648: Too big: expected number to be <=2147483647'],
     ['a wrong type', { deadlineMs: '2s' }, 'config: deadlineMs = "2s": Invalid input: expected number, received string'],
     ['an unknown key', { sources: { pricing: { retries: 3 } } }, 'config: unknown key sources.pricing.retries'],
     ['a bad URL in the file', { sources: { cart: { url: 'cart.internal' } } }, 'config: sources.cart.url = "cart.internal": must be an absolute http:// or https:// URL'],

@@ -6,6 +6,8 @@ import type { z } from 'zod';
 // the raw value on only when zod would accept it AND zod's `data` would deep-equal it. Anything
 // the checker does not know, or any doubt, goes to zod itself, so accepted values, error messages
 // and the stripped shape stay exactly zod's (docs/architecture.md, "Item checks without copies").
+// The values it is given are JSON.parse output (every upstream body, src/http/upstream-client.ts):
+// a named property on an array, which JSON cannot make, is not looked for.
 // It reads zod 4's internals (`schema._zod`), so package.json pins zod to one minor: an upgrade is a
 // deliberate step, and test/sources/item-check.property.test.ts compares both paths on every schema.
 
@@ -16,8 +18,7 @@ const FAIL = 1;
 /** Not known without zod (a transform, an extra key to strip, an unusual object): zod decides. */
 const UNSURE = 2;
 type Verdict = typeof PASS | typeof FAIL | typeof UNSURE;
-/** `keyField`: a batch item's key field, read and checked to be a string already (./batch-response.ts), which the item may carry though its type lacks it. */
-type Checker = (value: unknown, keyField?: string) => Verdict;
+type Checker = (value: unknown) => Verdict;
 
 /** The parts of zod 4's schema internals (`schema._zod`) the checker reads. */
 interface ZodCheckInternals {
@@ -67,15 +68,13 @@ export function absentAsNull<T>(value: T | null | undefined): T | null {
 
 /**
  * zod would accept `value` and its `data` would deep-equal `value`: the raw value may be handed on.
- * With `keyField`, a batch item may also carry that one key beyond its type (a declared `Money`
- * answered with its `productId`): zod's copy would lack it; nothing reads it (docs/architecture.md).
  */
-export function passesAsIs(schema: z.ZodType, value: unknown, keyField?: string): boolean {
-  return asIsCheck(schema)(value, keyField);
+export function passesAsIs(schema: z.ZodType, value: unknown): boolean {
+  return asIsCheck(schema)(value);
 }
 
 /** `passesAsIs` for one schema, looked up once (a batch looks it up once for all its items). */
-export type AsIsCheck = (value: unknown, keyField?: string) => boolean;
+export type AsIsCheck = (value: unknown) => boolean;
 
 const asIsChecks = new WeakMap<z.ZodType, AsIsCheck>();
 const NEVER_AS_IS: AsIsCheck = () => false;
@@ -84,7 +83,7 @@ export function asIsCheck(schema: z.ZodType): AsIsCheck {
   let check = asIsChecks.get(schema);
   if (check === undefined) {
     const checker = checkerOf(schema as unknown as ZodInternals);
-    check = checker === null ? NEVER_AS_IS : (value, keyField) => checker(value, keyField) === PASS;
+    check = checker === null ? NEVER_AS_IS : (value) => checker(value) === PASS;
     asIsChecks.set(schema, check);
   }
   return check;
@@ -101,6 +100,9 @@ const checkers = new WeakMap<ZodInternals, Checker | null>();
 function checkerOf(schema: ZodInternals): Checker | null {
   let checker = checkers.get(schema);
   if (checker === undefined) {
+    // Marked unknown while it compiles: a schema that refers to itself (through a getter) then
+    // compiles to "zod decides" at the inner reference instead of recursing without end.
+    checkers.set(schema, null);
     checker = compile(schema);
     checkers.set(schema, checker);
   }
@@ -122,8 +124,8 @@ function compile(schema: ZodInternals): Checker | null {
   const direct = checks.map(directPredicate);
   const predicates = direct.filter((predicate): predicate is Predicate => predicate !== null);
   const others = checks.filter((_check, index) => direct[index] === null);
-  return (value, keyField) => {
-    const verdict = base(value, keyField);
+  return (value) => {
+    const verdict = base(value);
     if (verdict !== PASS) return verdict;
     for (const predicate of predicates) if (!predicate(value)) return FAIL;
     return others.length === 0 ? PASS : checksVerdict(others, value);
@@ -179,7 +181,8 @@ function compileType(schema: ZodInternals): Checker | null {
     case 'union':
       return def.discriminator === undefined && def.inclusive !== false && def.options ? unionChecker(def.options) : null;
     case 'pipe':
-      return def.in && def.out ? pipeChecker(def.in, def.out) : null;
+      // A codec is a pipe with a decode step (`transform`): its output is not its input.
+      return def.in && def.out && def.transform === undefined ? pipeChecker(def.in, def.out) : null;
     case 'transform':
       // A transform's output is only known for `absentAsNull`, which keeps anything but undefined.
       return def.transform === absentAsNull ? (value) => (value === undefined ? UNSURE : PASS) : () => UNSURE;
@@ -199,7 +202,9 @@ function enumChecker(values: Set<unknown> | undefined): Checker | null {
 function wrapperChecker(innerType: ZodInternals | undefined, passed: null | undefined): Checker | null {
   const inner = innerType ? checkerOf(innerType) : null;
   if (inner === null) return null;
-  return (value, keyField) => (value === passed ? PASS : inner(value, keyField));
+  // An inner schema that fills in a default for undefined (`optin` "defaulted", even behind `z.lazy`) changes it: zod decides.
+  const defaulted = passed === undefined && innerType!._zod.optin === 'defaulted';
+  return (value) => (value === passed && !defaulted ? PASS : inner(value));
 }
 
 function arrayChecker(element: ZodInternals): Checker | null {
@@ -207,20 +212,18 @@ function arrayChecker(element: ZodInternals): Checker | null {
   if (item === null) return null;
   return (value) => {
     if (!Array.isArray(value)) return FAIL;
-    // zod's copy has no holes and no named properties: an array with either is not equal to it.
-    if (Object.getPrototypeOf(value) !== Array.prototype || enumerableKeyCount(value) !== value.length) return UNSURE;
-    for (const entry of value as unknown[]) {
-      const verdict = item(entry);
+    // zod's copy has no holes: an array with one is not equal to it. (Counting keys with `for…in`
+    // instead made a string per index: a million ids took ~400 ms against zod's ~45.) Named
+    // properties on an array, which zod's copy also lacks, cannot come from JSON.parse.
+    if (Object.getPrototypeOf(value) !== Array.prototype) return UNSURE;
+    const entries = value as unknown[];
+    for (let index = 0; index < entries.length; index++) {
+      if (!(index in entries)) return UNSURE;
+      const verdict = item(entries[index]);
       if (verdict !== PASS) return verdict;
     }
     return PASS;
   };
-}
-
-function enumerableKeyCount(value: object): number {
-  let count = 0;
-  for (const _key in value) count += 1;
-  return count;
 }
 
 interface FieldCheck {
@@ -251,7 +254,7 @@ function objectChecker(shape: Record<string, ZodInternals>): Checker | null {
     fields.push({ key, check, omittable: optin === 'optional' && optout === 'optional', required: optin === undefined, inheritable: key in Object.prototype });
   }
   const known = new Set(keys);
-  return (value, keyField) => {
+  return (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return FAIL;
     if (Object.getPrototypeOf(value) !== Object.prototype) return UNSURE;
     const record = value as Record<string, unknown>;
@@ -259,7 +262,7 @@ function objectChecker(shape: Record<string, ZodInternals>): Checker | null {
       const verdict = fieldVerdict(record, field);
       if (verdict !== PASS) return verdict;
     }
-    for (const key in record) if (!known.has(key) && key !== keyField) return UNSURE;
+    for (const key in record) if (!known.has(key)) return UNSURE;
     return PASS;
   };
 }
@@ -267,9 +270,10 @@ function objectChecker(shape: Record<string, ZodInternals>): Checker | null {
 function fieldVerdict(record: Record<string, unknown>, field: FieldCheck): Verdict {
   const value = record[field.key];
   if (value === undefined) {
-    // Absent (or present as undefined, which zod's copy keeps as such).
+    // Absent (or present as undefined, which zod's copy keeps as such, and which a required
+    // `z.unknown()` accepts: only an absent required key is sure to fail).
     if (field.omittable) return PASS;
-    return field.required ? FAIL : UNSURE;
+    return field.required && !(field.key in record) ? FAIL : UNSURE;
   }
   if (field.inheritable && !Object.hasOwn(record, field.key)) return UNSURE;
   return field.check(value);
@@ -279,9 +283,9 @@ function fieldVerdict(record: Record<string, unknown>, field: FieldCheck): Verdi
 function unionChecker(options: ZodInternals[]): Checker | null {
   const checks = options.map(checkerOf);
   if (checks.some((check) => check === null)) return null;
-  return (value, keyField) => {
+  return (value) => {
     for (const check of checks as Checker[]) {
-      const verdict = check(value, keyField);
+      const verdict = check(value);
       if (verdict !== FAIL) return verdict;
     }
     return FAIL;
@@ -293,8 +297,8 @@ function pipeChecker(inSchema: ZodInternals, outSchema: ZodInternals): Checker |
   const first = checkerOf(inSchema);
   const second = checkerOf(outSchema);
   if (first === null || second === null) return null;
-  return (value, keyField) => {
-    const verdict = first(value, keyField);
+  return (value) => {
+    const verdict = first(value);
     return verdict === PASS ? second(value) : verdict;
   };
 }
@@ -302,9 +306,9 @@ function pipeChecker(inSchema: ZodInternals, outSchema: ZodInternals): Checker |
 /** A recursive type refers to itself lazily: its checker is built on first use, not while compiling. */
 function lazyChecker(schema: ZodInternals): Checker {
   let inner: Checker | null | undefined;
-  return (value, keyField) => {
+  return (value) => {
     if (inner === undefined) inner = schema._zod.innerType ? checkerOf(schema._zod.innerType) : null;
-    return inner === null ? UNSURE : inner(value, keyField);
+    return inner === null ? UNSURE : inner(value);
   };
 }
 

@@ -12,7 +12,7 @@ import { cartSchema } from '../../src/sources/cart.js';
 import { catalogProductSchema, pageSchema } from '../../src/sources/catalog.js';
 import { favoritesSchema } from '../../src/sources/favorites.js';
 import { inventorySchema } from '../../src/sources/inventory.js';
-import { checkedParse, passesAsIs } from '../../src/sources/item-check.js';
+import { absentAsNull, checkedParse, passesAsIs } from '../../src/sources/item-check.js';
 import { priceIn } from '../../src/sources/pricing.js';
 import { reviewsItemSchema } from '../../src/sources/reviews.js';
 
@@ -288,6 +288,7 @@ describe('zod semantics the sources’ schemas do not reach, on small schemas of
   });
 
   it('an array with a hole is zod’s to copy (undefined in its place), also with a named property beside it; a long array is walked without a string per index', () => {
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the case under test
     const holed = ['a', , 'c'] as unknown[];
     (holed as unknown as Record<string, unknown>).extra = 1;
     expect(bothOn(z.array(z.string().optional()), holed)).toMatchObject({ asIs: false, lean: { data: ['a', undefined, 'c'] } });
@@ -306,5 +307,86 @@ describe('zod semantics the sources’ schemas do not reach, on small schemas of
     const schema = z.lazy(() => z.string().default('x')).optional();
     expect(bothOn(schema, undefined)).toMatchObject({ asIs: false, lean: { data: 'x' }, zod: { data: 'x' } });
     expect(bothOn(z.array(schema), [undefined])).toMatchObject({ asIs: false, lean: { data: ['x'] } });
+  });
+});
+
+/**
+ * Lenient mutants of the checker (ninth session's mutation run, docs/testing.md): each case is one
+ * where a one-line slip would say "pass as is" while zod rejects or changes the value. A wrong
+ * "fails" inside a union is as bad as a wrong "passes": the union then takes a later option.
+ */
+describe('no value zod rejects or changes is handed on as is', () => {
+  /** Handed on only when zod accepts the value unchanged; otherwise exactly zod's answer. */
+  function expectZodsAnswer(schema: z.ZodType, value: unknown) {
+    const { zod, lean, asIs } = bothOn(schema, value);
+    expect(asIs).toBe(false);
+    expect(lean).toEqual(zod);
+  }
+
+  it('a schema that is itself a check (z.email(), z.int()) or exact-optional is zod’s to run', () => {
+    expectZodsAnswer(z.email(), 'not-an-email');
+    expectZodsAnswer(z.int(), 1.5);
+    expect(bothOn(z.object({ a: z.string().exactOptional() }), { a: undefined })).toMatchObject({ asIs: false, zod: { success: false }, lean: { success: false } });
+  });
+
+  it('a coercing option of a union is not skipped: zod’s coerced value is served', () => {
+    expect(bothOn(z.union([z.coerce.number(), z.string()]), '5')).toMatchObject({ asIs: false, lean: { success: true, data: 5 }, zod: { data: 5 } });
+  });
+
+  it('a value of the wrong type fails even when the bound or regex after it would hold', () => {
+    expectZodsAnswer(z.number().min(0), '5');
+    expectZodsAnswer(z.string().regex(/.*/), 5);
+  });
+
+  it('an exclusive bound excludes its edge; multipleOf is not taken for int()', () => {
+    expectZodsAnswer(z.number().gt(0), 0);
+    expectZodsAnswer(z.number().lt(0), 0);
+    expect(bothOn(z.number().gte(0), 0).asIs).toBe(true);
+    expectZodsAnswer(z.number().multipleOf(2), 3);
+  });
+
+  it('a sticky regex starts at 0 for every value, as zod starts it', () => {
+    const schema = z.string().regex(/a/y);
+    expect(passesAsIs(schema, 'a')).toBe(true);
+    // Straight after a match (zod would reset `lastIndex` itself, so it must not run in between).
+    expect(passesAsIs(schema, 'ba')).toBe(false);
+    expectZodsAnswer(schema, 'ba');
+  });
+
+  // zod runs a check only when its `when` says so; the bound checks' parameter type omits it, but zod reads it.
+  const skippedCheck = { when: () => false };
+
+  it('a check skipped by its `when` does not fail its option, so a union keeps zod’s first accepting option', () => {
+    const bound = z.union([z.object({ a: z.number().gt(5, skippedCheck as { message?: string }) }), z.object({ a: z.number(), c: z.number() })]);
+    expect(bothOn(bound, { a: 1, c: 2 })).toMatchObject({ asIs: false, lean: { data: { a: 1 } }, zod: { data: { a: 1 } } });
+    const refined = z.union([z.object({ a: z.string().refine(() => false, { when: () => false }) }), z.object({ a: z.string(), c: z.number() })]);
+    expect(bothOn(refined, { a: 'x', c: 1 })).toMatchObject({ asIs: false, lean: { data: { a: 'x' } }, zod: { data: { a: 'x' } } });
+  });
+
+  it('an absent key that zod fills with null is not a failure of its option', () => {
+    const schema = z.union([z.object({ a: z.string().nullish().transform(absentAsNull) }), z.object({})]);
+    expect(bothOn(schema, {})).toMatchObject({ asIs: false, lean: { data: { a: null } }, zod: { data: { a: null } } });
+  });
+
+  it('an exclusive union (z.xor) with two matching options is zod’s to refuse', () => {
+    expect(bothOn(z.xor([z.string(), z.string()]), 'a')).toMatchObject({ asIs: false, zod: { success: false }, lean: { success: false } });
+  });
+
+  it('a shape with a `__proto__` or symbol key, a pipe with a side zod must run, an array of another class: zod’s answer', () => {
+    expectZodsAnswer(z.object({ ['__proto__']: z.string() }), JSON.parse('{"__proto__":"x"}'));
+    const key = Symbol('key');
+    expectZodsAnswer(z.object({ a: z.string(), [key]: z.string() }), { a: 'x' });
+    expectZodsAnswer(z.string().pipe(z.string().trim()), ' a ');
+    expectZodsAnswer(z.string().trim().pipe(z.string()), ' a ');
+    class Strings extends Array<string> {}
+    expectZodsAnswer(z.array(z.string()), Strings.from(['a']));
+  });
+
+  it('a refinement that throws is zod’s to run (zod throws to the caller), never taken as passed', () => {
+    const schema = z.string().refine(() => {
+      throw new Error('refinement failed to run');
+    });
+    expect(passesAsIs(schema, 'a')).toBe(false);
+    expect(() => checkedParse(schema, 'a')).toThrow('refinement failed to run');
   });
 });

@@ -1,13 +1,12 @@
 import type { z } from 'zod';
 import { UpstreamBadResponseError } from '../errors.js';
-import { passesAsIs } from './item-check.js';
+import { checkedParse } from './item-check.js';
 
 // Single-object answers (a cart, a favorites list, a page); batch answers are ./batch-response.ts's.
 
 /** Parses a whole single-object answer (a cart, a favorites list, a page). */
 export function parseBody<T>(source: string, body: unknown, schema: z.ZodType<T>): T {
-  if (passesAsIs(schema, body)) return body as T;
-  const parsed = schema.safeParse(body);
+  const parsed = checkedParse(schema, body);
   if (!parsed.success) throw badPayload(source, parsed.error);
   return parsed.data;
 }

@@ -9,12 +9,14 @@
  * Prints a markdown table for bench/README.md ("Overload").
  */
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { buildServers, pinSelf, startChild } from './harness/child.js';
 import type { Child } from './harness/child.js';
 import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 import { defaultConfig } from '../src/config-defaults.js';
 import { SCENARIOS } from './scenarios.js';
+import { expectedPage, reportedDegradation, verifyExact } from './harness/verify.js';
 
 const MULTIPLES = [1, 2, 4];
 const SWEEP_CLIENTS = [4, 8, 16, 32, 64, 128];
@@ -45,12 +47,23 @@ interface LoadRow {
   p99OkMs: number;
   p999OkMs: number;
   maxOkMs: number;
-  /** Share of the 2xx answers that arrived after the deadline: the broken promise. */
+  /** Share of the 2xx answers (good or not) that arrived after the deadline by the client's clock: the broken promise. */
   lateShare: number;
   shedPerSecond: number;
   /** 503s that carried Retry-After (every one should). */
   shedWithRetryAfter: number;
   errors: number;
+  /** 2xx answers degraded under load that said so, every value exact, null or a declared default (not goodput). */
+  degradedSaidSo: number;
+  /** 2xx answers with a value that is not the upstream's, or degraded without saying so. */
+  wrong: number;
+  /**
+   * This process's own event-loop delay during the point (p99 / max, ms): autocannon times every
+   * answer on this loop, so a client-clock latency can be late by up to this much without the
+   * server being late at all (the generator shares CPU 1 with the upstreams).
+   */
+  generatorLagP99Ms: number;
+  generatorLagMaxMs: number;
 }
 
 interface OverloadRow extends LoadRow {
@@ -130,9 +143,31 @@ async function measure(child: Child, url: string, connections: number): Promise<
   };
 }
 
-/** One autocannon run, timing every response itself so the 2xx answers get their own percentiles. */
+/** S1's one body asks for the first page: every answer is checked against the demo data. */
+const FIRST_PAGE = expectedPage(0);
+type Checked = 'exact' | 'said-so' | 'cut' | 'wrong';
+/** A query Ballast answered at its deadline with `data: null` and DEADLINE_EXCEEDED (counted in "cut at deadline"). */
+const isCut = (body: string) => body.startsWith('{"data":null') && body.includes('"code":"DEADLINE_EXCEEDED"');
+function check(body: string): Checked {
+  if (verifyExact(body, { products: { nodes: FIRST_PAGE } }) === 'exact') return 'exact';
+  if (isCut(body)) return 'cut';
+  return reportedDegradation(body, FIRST_PAGE) ? 'said-so' : 'wrong';
+}
+
+/**
+ * One autocannon run, timing every response itself so the good answers get their own percentiles:
+ * a 2xx counts as good only when its body is exactly the demo data.
+ */
 async function load(url: string, connections: number, duration: number): Promise<LoadRow> {
   const okLatencies: number[] = [];
+  let degradedSaidSo = 0;
+  let wrong = 0;
+  let answered2xx = 0;
+  let late2xx = 0;
+  // autocannon hands a request's body to onResponse, then emits its 'response' event, synchronously in that order.
+  let lastChecked: Checked = 'wrong';
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   let shed = 0;
   let shedWithRetryAfter = 0;
   const retryAfterSeen = new WeakMap<object, boolean>();
@@ -143,6 +178,7 @@ async function load(url: string, connections: number, duration: number): Promise
       method: 'POST' as const,
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ query: S1.query }),
+      requests: [{ onResponse: (status: number, body: string) => void (lastChecked = status >= 200 && status < 300 ? check(body) : 'wrong') }],
       connections,
       duration,
       // Below the run's length, so a request that never answers shows as a timeout.
@@ -156,13 +192,19 @@ async function load(url: string, connections: number, duration: number): Promise
     instance = autocannon(options, (error, result) => (error ? reject(error as Error) : resolve(result)));
   });
   instance.on('response', (client, statusCode, _bytes, responseTime) => {
-    if (statusCode >= 200 && statusCode < 300) okLatencies.push(responseTime);
-    else if (statusCode === 503) {
+    if (statusCode >= 200 && statusCode < 300) {
+      answered2xx++;
+      if (responseTime > DEADLINE_MS) late2xx++;
+      if (lastChecked === 'exact') okLatencies.push(responseTime);
+      else if (lastChecked === 'said-so') degradedSaidSo++;
+      else if (lastChecked === 'wrong') wrong++;
+    } else if (statusCode === 503) {
       shed++;
       if (retryAfterSeen.get(client)) shedWithRetryAfter++;
     }
   });
   const result = await finished;
+  lag.disable();
   okLatencies.sort((a, b) => a - b);
   return {
     connections,
@@ -171,10 +213,14 @@ async function load(url: string, connections: number, duration: number): Promise
     p99OkMs: percentile(okLatencies, 0.99),
     p999OkMs: percentile(okLatencies, 0.999),
     maxOkMs: Math.round(okLatencies.at(-1) ?? Number.NaN),
-    lateShare: okLatencies.length ? okLatencies.filter((ms) => ms > DEADLINE_MS).length / okLatencies.length : 0,
+    lateShare: answered2xx ? late2xx / answered2xx : 0,
     shedPerSecond: shed / duration,
     shedWithRetryAfter,
     errors: result.errors + result.timeouts,
+    degradedSaidSo,
+    wrong,
+    generatorLagP99Ms: Math.round(lag.percentile(99) / 1e6),
+    generatorLagMaxMs: Math.round(lag.max / 1e6),
   };
 }
 
@@ -204,8 +250,8 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
   const lines = [
     `Overload, S1, ${seconds} s per point after a ${WARM_UP_SECONDS} s warm-up, deadline ${DEADLINE_MS} ms, ${os.cpus().length} cores, Node ${process.version}, ${pinned ? 'Ballast on CPU 0, load + upstreams on CPU 1' : 'no pinning'}; 1x = ${capacityClients} clients${fixedClients ? ' (--clients)' : ' (capacity sweep)'}; load average at the end ${load1!.toFixed(1)} / ${load5!.toFixed(1)} (1 / 5 min)`,
     '',
-    '| Ballast | load | clients | goodput (2xx/s) | p50 2xx ms | p99 2xx ms | p99.9 2xx ms | max 2xx ms | 2xx after deadline | 2xx past deadline (Ballast\'s count) | cut at deadline | 503/s | 503 with Retry-After | errors + timeouts | Ballast CPU | mean ms inside Ballast | shed by reason |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    '| Ballast | load | clients | goodput (exact 2xx/s) | p50 good ms | p99 good ms | p99.9 good ms | max good ms | 2xx after deadline | 2xx past deadline (Ballast\'s count) | cut at deadline | degraded, said so | wrong | 503/s | 503 with Retry-After | errors + timeouts | Ballast CPU | mean ms inside Ballast | generator lag p99 / max ms | shed by reason |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
     ...rows.map((row) =>
       [
         '',
@@ -220,11 +266,14 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
         `${(row.lateShare * 100).toFixed(1)}%`,
         row.late2xxCounted,
         row.cutAtDeadline,
+        row.degradedSaidSo,
+        row.wrong,
         Math.round(row.shedPerSecond),
         row.shedPerSecond > 0 ? `${Math.round((row.shedWithRetryAfter / (row.shedPerSecond * seconds)) * 100)}%` : '–',
         row.errors,
         `${Math.round(row.ballastCpu * 100)}%`,
         row.serverMeanMs,
+        `${row.generatorLagP99Ms} / ${row.generatorLagMaxMs}`,
         row.shedReasons,
         '',
       ].join(' | ').trim(),

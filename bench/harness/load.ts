@@ -5,6 +5,8 @@ import type { Verdict } from './verify.js';
 export interface Workload {
   bodies: string[];
   verify(index: number, text: string): Verdict;
+  /** Of the answers `verify` calls bad: one degraded under load that says so, every value shown exact or a fallback. */
+  reported?(index: number, text: string): boolean;
 }
 
 export interface LoadResult {
@@ -51,6 +53,8 @@ export interface OpenLoopDetail {
   refusedWithRetryAfter: number;
   /** 200 answers with `data: null` and DEADLINE_EXCEEDED (Ballast's cut at the deadline). */
   cut: number;
+  /** Bad 2xx answers that were degraded and said so, every value exact, null or the declared default (not wrong, not throughput). */
+  reported: number;
   /** Requests the client gave up on after clientTimeoutMs, and other transport errors. */
   timeouts: number;
   transportErrors: number;
@@ -94,7 +98,7 @@ async function send(pool: Pool, path: string, workload: Workload, index: number,
 }
 
 /** One open-loop answer, told apart finer than Outcome: refusals, cuts and timeouts are what an overload run is about. */
-type Answer = { outcome: Outcome; detail: 'served' | 'refused' | 'refused-retry-after' | 'cut' | 'timeout' | 'error' | 'other'; sample?: string };
+type Answer = { outcome: Outcome; detail: 'served' | 'refused' | 'refused-retry-after' | 'cut' | 'reported' | 'timeout' | 'error' | 'other'; sample?: string };
 
 const CUT_CODE = '"code":"DEADLINE_EXCEEDED"';
 
@@ -106,7 +110,8 @@ async function sendOpen(pool: Pool, path: string, workload: Workload, index: num
     if (statusCode < 200 || statusCode > 299) return { outcome: 'non2xx', detail: 'other', sample: `${statusCode} ${text.slice(0, 300)}` };
     const outcome = workload.verify(index, text);
     if (outcome !== 'bad') return { outcome, detail: 'served' };
-    return text.startsWith('{"data":null') && text.includes(CUT_CODE) ? { outcome, detail: 'cut' } : { outcome, detail: 'other', sample: `${statusCode} ${text.slice(0, 300)}` };
+    if (text.startsWith('{"data":null') && text.includes(CUT_CODE)) return { outcome, detail: 'cut' };
+    return workload.reported?.(index, text) ? { outcome, detail: 'reported' } : { outcome, detail: 'other', sample: `${statusCode} ${text.length > 600 ? `${text.slice(0, 200)} … ${text.slice(-400)}` : text}` };
   } catch (error) {
     return { outcome: 'error', detail: signal.aborted || (error as Error).name === 'TimeoutError' ? 'timeout' : 'error' };
   }
@@ -157,7 +162,7 @@ export async function openLoop(url: string, workload: Workload, rate: number, se
   const tally = new Tally();
   const served: number[] = [];
   const servedFromSend: number[] = [];
-  const details: Record<Answer['detail'], number> = { served: 0, refused: 0, 'refused-retry-after': 0, cut: 0, timeout: 0, error: 0, other: 0 };
+  const details: Record<Answer['detail'], number> = { served: 0, refused: 0, 'refused-retry-after': 0, cut: 0, reported: 0, timeout: 0, error: 0, other: 0 };
   let outstanding = 0;
   let queuedInGenerator = 0;
   let maxPoolQueued = 0;
@@ -211,6 +216,7 @@ export async function openLoop(url: string, workload: Workload, rate: number, se
     refused: details.refused + details['refused-retry-after'],
     refusedWithRetryAfter: details['refused-retry-after'],
     cut: details.cut,
+    reported: details.reported,
     timeouts: details.timeout,
     transportErrors: details.error,
     otherSample,

@@ -82,6 +82,27 @@ export function verifyDegradedPage(text: string, expectedNodes: unknown[], degra
   return degraded || answer.errors?.length || answer.extensions?.degraded?.length ? 'degraded' : 'exact';
 }
 
+/**
+ * A healthy scenario's answer that came back degraded (under overload: a bulkhead full, an upstream
+ * timed out): not throughput, yet honest when it says so in `extensions.degraded` and every value it
+ * shows is the upstream's own, null, or inventory's declared default. Told apart from wrong answers
+ * (a value shown as right that is not) in the overload tables.
+ */
+export function reportedDegradation(text: string, expectedNodes: unknown[]): boolean {
+  const answer = parse(text);
+  if (!answer?.extensions?.degraded?.length) return false;
+  const products = answer.data?.products as { nodes?: unknown } | null | undefined;
+  if (products === null) return true;
+  const nodes = products?.nodes;
+  if (!Array.isArray(nodes) || nodes.length !== expectedNodes.length) return false;
+  return nodes.every((node: Record<string, unknown>, index) => {
+    const expected = expectedNodes[index] as Record<string, unknown>;
+    const { price, inventory, ...rest } = node;
+    const { price: wantPrice, inventory: wantInventory, ...expectedRest } = expected;
+    return isDeepStrictEqual(rest, expectedRest) && (price === null || isDeepStrictEqual(price, wantPrice)) && (inventory === null || isDeepStrictEqual(inventory, wantInventory) || isDeepStrictEqual(inventory, INVENTORY_DEFAULT));
+  });
+}
+
 function productField(node: Record<string, unknown>, expected: Record<string, unknown>, field: Degradation['field']): Verdict {
   const { [field]: got, ...rest } = node;
   const { [field]: want, ...expectedRest } = expected;

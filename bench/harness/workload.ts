@@ -1,6 +1,6 @@
 import type { Scenario } from '../scenarios.js';
 import type { Workload } from './load.js';
-import { expectedCart, expectedPage, PAGE_SIZE, verifyDegradedPage, verifyExact } from './verify.js';
+import { expectedCart, expectedPage, PAGE_SIZE, reportedDegradation, verifyDegradedPage, verifyExact } from './verify.js';
 import { DEMO_PRODUCT_COUNT } from '../../src/demo/data.js';
 
 const WALK_QUERY = 'query Walk($after: String) { products(first: 20, after: $after) { pageInfo { endCursor } } }';
@@ -39,5 +39,6 @@ export function workloadFor(scenario: Scenario, cursors: Array<string | null>): 
   return {
     bodies: cursors.map((after) => JSON.stringify({ query: scenario.query, variables: { after } })),
     verify: degradation ? (index, text) => verifyDegradedPage(text, pages[index]!, degradation) : (index, text) => verifyExact(text, { products: { nodes: pages[index] } }),
+    reported: (index, text) => reportedDegradation(text, pages[index]!),
   };
 }

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedLoop } from '../../bench/harness/load.js';
-import { expectedCart, expectedPage, verifyDegradedPage, verifyExact } from '../../bench/harness/verify.js';
+import { expectedCart, expectedPage, reportedDegradation, verifyDegradedPage, verifyExact } from '../../bench/harness/verify.js';
 
 const INVENTORY = { field: 'inventory', source: 'inventory' } as const;
 type Node = { id: string; name: string; price: { amount: number; currency: string; formatted: string } | null; inventory: unknown };
@@ -51,6 +51,25 @@ describe('bench answer checks', () => {
     expect(verifyDegradedPage(answer(page(1), { extensions: { degraded: [{ source: 'pricing' }] } }), page(1), INVENTORY)).toBe('bad');
     expect(verifyDegradedPage(answer(page(1), { errors: [{ path: ['products', 'nodes', 0, 'price'] }] }), page(1), INVENTORY)).toBe('bad');
     expect(verifyDegradedPage(JSON.stringify({ data: { products: null } }), page(1), INVENTORY)).toBe('bad');
+  });
+
+  it('an overloaded healthy answer is "degraded, said so" only with a report and every value exact, null or the default', () => {
+    const report = { extensions: { degraded: [{ source: 'catalog', reason: 'BULKHEAD_FULL', fallback: 'STALE' }] } };
+    expect(reportedDegradation(answer(page(2), report), page(2))).toBe(true);
+    const fallbacks = page(2).map((node, index) => ({ ...node, price: index === 0 ? null : node.price, inventory: index === 1 ? { available: null, status: 'UNKNOWN' } : index === 2 ? null : node.inventory }));
+    expect(reportedDegradation(answer(fallbacks, report), page(2))).toBe(true);
+    expect(reportedDegradation(JSON.stringify({ data: { products: null }, ...report }), page(2))).toBe(true);
+
+    expect(reportedDegradation(answer(fallbacks), page(2))).toBe(false); // degraded without saying so
+    const wrongPrice = page(2);
+    wrongPrice[4]!.price!.amount += 1;
+    expect(reportedDegradation(answer(wrongPrice, report), page(2))).toBe(false);
+    const wrongName = page(2);
+    wrongName[3]!.name = 'Another';
+    expect(reportedDegradation(answer(wrongName, report), page(2))).toBe(false);
+    expect(reportedDegradation(answer(page(2).slice(1), report), page(2))).toBe(false);
+    expect(reportedDegradation(answer(page(3), report), page(2))).toBe(false);
+    expect(reportedDegradation('{"data":', page(2))).toBe(false);
   });
 });
 

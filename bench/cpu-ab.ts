@@ -84,9 +84,13 @@ function memoryLine(file: string): string {
 const pinned = os.availableParallelism() > 1 && pinSelf(1);
 const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? 1 : undefined });
 const urls = demo.info.urls as Record<string, string>;
+let invalidRounds = 0;
+const points = roots.flatMap((entry) => servers.flatMap((server) => semis.map((size) => [entry, server, size] as const)));
 try {
   for (let round = 0; round < rounds; round++) {
-    for (const [root, [serverScript, variant], semi] of roots.flatMap((entry) => servers.flatMap((server) => semis.map((size) => [entry, server, size] as const)))) {
+    // The order turns by one each round (ABC, BCA, CAB): no server always runs first, or right after the same one.
+    const shift = round % points.length;
+    for (const [root, [serverScript, variant], semi] of [...points.slice(shift), ...points.slice(0, shift)]) {
       const flags = semi ? [`--max-semi-space-size=${semi}`] : [...WORKER_NODE_FLAGS];
       if (profileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
       if (traceGc) flags.push('--trace-gc-nvp');
@@ -113,7 +117,10 @@ try {
         const cpu = child.cpuMicros() - before;
         const gc = gcTotals(gcLines.slice(gcFrom));
         const bad = result.wrong + result.non2xx + result.errors;
-        console.log(`${label} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req, ${Math.round(result.requestsPerSecond)} good/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, bad ${bad}/${result.requests} (wrong ${result.wrong}, non-2xx ${result.non2xx}, errors ${result.errors}), peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}`);
+        // A round with bad answers measured something else (degraded answers do less work): flagged, and the exit code says so.
+        if (bad > 0) invalidRounds++;
+        const detail = result.openLoop ? `, held in generator ${result.openLoop.queuedInGenerator}, send lag max ${result.openLoop.maxSendLagMs} ms` : '';
+        console.log(`${bad > 0 ? 'INVALID (bad answers) ' : ''}${label} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req (${Math.round(cpu / Math.max(1, result.exact + result.degraded))} per good answer), ${Math.round(result.requestsPerSecond)} good/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, bad ${bad}/${result.requests} (wrong ${result.wrong}, non-2xx ${result.non2xx}, errors ${result.errors}), peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}${detail}`);
         if (heapProfile) console.log(`  heap profile: ${heapProfile} (${result.requests} requests)`);
         if (traceGc) console.log(`  gc: ${Math.round(gc.allocated / result.requests / 1024)} KiB allocated/req, ${(gc.promoted / result.requests / 1024).toFixed(1)} KiB promoted/req, ${gc.scavenges} scavenges, ${gc.fullGcs} full GCs`);
       } finally {
@@ -127,4 +134,8 @@ try {
   }
 } finally {
   await demo.stop();
+}
+if (invalidRounds > 0) {
+  console.log(`${invalidRounds} round(s) had bad answers: their figures are not comparable`);
+  process.exitCode = 1;
 }

@@ -53,6 +53,8 @@ interface LoadRow {
   /** 503s that carried Retry-After (every one should). */
   shedWithRetryAfter: number;
   errors: number;
+  /** Answers that were neither 2xx nor 503 (a 500, a 429, a 400): failures, shown apart. */
+  otherNon2xx: number;
   /** 2xx answers degraded under load that said so, every value exact, null or a declared default (not goodput). */
   degradedSaidSo: number;
   /** 2xx answers with a value that is not the upstream's, or degraded without saying so. */
@@ -163,6 +165,7 @@ async function load(url: string, connections: number, duration: number): Promise
   let degradedSaidSo = 0;
   let wrong = 0;
   let answered2xx = 0;
+  let otherNon2xx = 0;
   let late2xx = 0;
   // autocannon hands a request's body to onResponse, then emits its 'response' event, synchronously in that order.
   let lastChecked: Checked = 'wrong';
@@ -201,7 +204,7 @@ async function load(url: string, connections: number, duration: number): Promise
     } else if (statusCode === 503) {
       shed++;
       if (retryAfterSeen.get(client)) shedWithRetryAfter++;
-    }
+    } else otherNon2xx++;
   });
   const result = await finished;
   lag.disable();
@@ -216,7 +219,9 @@ async function load(url: string, connections: number, duration: number): Promise
     lateShare: answered2xx ? late2xx / answered2xx : 0,
     shedPerSecond: shed / duration,
     shedWithRetryAfter,
-    errors: result.errors + result.timeouts,
+    // autocannon counts its timeouts inside `errors` already.
+    errors: result.errors,
+    otherNon2xx,
     degradedSaidSo,
     wrong,
     generatorLagP99Ms: Math.round(lag.percentile(99) / 1e6),
@@ -250,8 +255,8 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
   const lines = [
     `Overload, S1, ${seconds} s per point after a ${WARM_UP_SECONDS} s warm-up, deadline ${DEADLINE_MS} ms, ${os.cpus().length} cores, Node ${process.version}, ${pinned ? 'Ballast on CPU 0, load + upstreams on CPU 1' : 'no pinning'}; 1x = ${capacityClients} clients${fixedClients ? ' (--clients)' : ' (capacity sweep)'}; load average at the end ${load1!.toFixed(1)} / ${load5!.toFixed(1)} (1 / 5 min)`,
     '',
-    '| Ballast | load | clients | goodput (exact 2xx/s) | p50 good ms | p99 good ms | p99.9 good ms | max good ms | 2xx after deadline | 2xx past deadline (Ballast\'s count) | cut at deadline | degraded, said so | wrong | 503/s | 503 with Retry-After | errors + timeouts | Ballast CPU | mean ms inside Ballast | generator lag p99 / max ms | shed by reason |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    '| Ballast | load | clients | goodput (exact 2xx/s) | p50 good ms | p99 good ms | p99.9 good ms | max good ms | 2xx after deadline | 2xx past deadline (Ballast\'s count) | cut at deadline | degraded, said so | wrong | 503/s | 503 with Retry-After | other non-2xx | errors + timeouts | Ballast CPU | mean ms inside Ballast | generator lag p99 / max ms | shed by reason |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
     ...rows.map((row) =>
       [
         '',
@@ -270,6 +275,7 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
         row.wrong,
         Math.round(row.shedPerSecond),
         row.shedPerSecond > 0 ? `${Math.round((row.shedWithRetryAfter / (row.shedPerSecond * seconds)) * 100)}%` : '–',
+        row.otherNon2xx,
         row.errors,
         `${Math.round(row.ballastCpu * 100)}%`,
         row.serverMeanMs,

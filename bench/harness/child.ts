@@ -36,7 +36,8 @@ export function compiledPath(script: string): string {
 export async function startChild(name: string, script: string, args: string[], options: { cpu?: number; env?: Record<string, string>; nodeFlags?: readonly string[] } = {}): Promise<Child> {
   const node = [process.execPath, ...(options.nodeFlags ?? []), compiledPath(script), ...args];
   const command = hasTaskset && options.cpu !== undefined ? ['taskset', '-c', String(options.cpu), ...node] : node;
-  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // NODE_ENV=production for every server alike: Yoga and Apollo read it (Ballast sets its own mode).
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, NODE_ENV: 'production', ...options.env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`)));

@@ -100,7 +100,7 @@ try {
       if (heapProfile) flags.push(`--import=${path.resolve(root, 'dist/bench/servers/heap-sampler.js')}`);
       const cwd = process.cwd();
       process.chdir(root);
-      const env: Record<string, string> = { BENCH_UPSTREAMS: JSON.stringify(urls), ...(memory ? { BENCH_MEM_FILE: memFile } : {}), ...(heapProfile ? { BENCH_HEAP_PROFILE: heapProfile, BENCH_HEAP_ALL: args.includes('--heap-all') ? '1' : '0' } : {}) };
+      const env: Record<string, string> = { BENCH_UPSTREAMS: JSON.stringify(urls), BENCH_S4_FIELD_TIMEOUT: scenario.id === 'S4' ? '1' : '0', ...(memory ? { BENCH_MEM_FILE: memFile } : {}), ...(heapProfile ? { BENCH_HEAP_PROFILE: heapProfile, BENCH_HEAP_ALL: args.includes('--heap-all') ? '1' : '0' } : {}) };
       const child = await startChild(root, serverScript, variant ? [variant] : [], { cpu: pinned ? 0 : undefined, env, nodeFlags: flags });
       process.chdir(cwd);
       const gcLines: string[] = [];

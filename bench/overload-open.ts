@@ -73,7 +73,7 @@ function difference(after: BallastCounts | undefined, before: BallastCounts | un
 const pinned = os.availableParallelism() > 1 && pinSelf(1);
 buildServers();
 const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? 1 : undefined });
-const env = { BENCH_UPSTREAMS: JSON.stringify(demo.info.urls) };
+const env = { BENCH_UPSTREAMS: JSON.stringify(demo.info.urls), BENCH_S4_FIELD_TIMEOUT: '0' };
 
 /** A fresh, warmed server process and the workload of its own cursors. */
 async function warmed(server: (typeof servers)[number]): Promise<{ child: Child; url: string; workload: ReturnType<typeof workloadFor> }> {

@@ -75,6 +75,8 @@ interface OverloadRow extends LoadRow {
   ballastCpu: number;
   /** Mean time inside Ballast (its own histogram): far below p99 means requests waited before Ballast saw them. */
   serverMeanMs: number;
+  /** Fields degraded during the point by source, reason and fallback (ballast_degraded_fields_total). */
+  degradedFields: string;
   /** Refusals by the rule that refused them (ballast_requests_shed_total), e.g. `queue_delay 70`. */
   shedReasons: string;
   /** 2xx Ballast itself counted as finished past their deadline (ballast_responses_past_deadline_total). */
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
     const runs = Array.from({ length: rounds }, (_, index) => chosen.map((variant) => ({ variant, round: index + 1 }))).flat();
     for (const { variant, round } of runs) {
       const nodeFlags = cpuProf ? [...WORKER_NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir=bench/results/cpu-prof'] : WORKER_NODE_FLAGS;
-      const child = await startChild(variant.id, 'bench/servers/ballast.ts', [variant.arg], { cpu: pinned ? 0 : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(demo.info.urls) }, nodeFlags });
+      const child = await startChild(variant.id, 'bench/servers/ballast.ts', [variant.arg], { cpu: pinned ? 0 : undefined, env: { BENCH_UPSTREAMS: JSON.stringify(demo.info.urls), BENCH_S4_FIELD_TIMEOUT: '0' }, nodeFlags });
       try {
         const url = child.info.url as string;
         await load(url, 32, WARM_UP_SECONDS); // JIT warm-up: graphql-jit compiles, V8 optimises the hot paths
@@ -135,11 +137,17 @@ async function measure(child: Child, url: string, connections: number): Promise<
     .filter(([, count]) => count > 0)
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
+  const degradedFields = Object.entries(after.totals.degraded)
+    .map(([key, count]) => [key, count - (before.totals.degraded[key] ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .map(([key, count]) => `${key} ${count}`)
+    .join(', ');
   return {
     ...row,
     serverMeanMs,
     ballastCpu,
     shedReasons: shedReasons || '–',
+    degradedFields: degradedFields || '–',
     late2xxCounted: after.totals.late2xx - before.totals.late2xx,
     cutAtDeadline: after.totals.cut - before.totals.cut,
   };
@@ -230,12 +238,18 @@ async function load(url: string, connections: number, duration: number): Promise
 }
 
 /** Sum and count of ballast_graphql_request_duration_seconds over every label, refusals by reason, late 2xx and cut queries, from /metrics. */
-async function serverTotals(graphqlUrl: string): Promise<{ seconds: number; count: number; shed: Record<string, number>; late2xx: number; cut: number }> {
+async function serverTotals(graphqlUrl: string): Promise<{ seconds: number; count: number; shed: Record<string, number>; degraded: Record<string, number>; late2xx: number; cut: number }> {
   const text = await (await fetch(new URL('/metrics', graphqlUrl))).text();
   const total = (name: string) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((sum, match) => sum + Number(match[1]), 0);
   const shed = Object.fromEntries([...text.matchAll(/^ballast_requests_shed_total\{reason="(\w+)"\} (\d+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
   const single = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  // "catalog BULKHEAD_FULL STALE" → fields degraded so far (ballast_degraded_fields_total).
+  const label = (labels: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1] ?? '?';
+  const degraded = Object.fromEntries(
+    [...text.matchAll(/^ballast_degraded_fields_total\{([^}]*)\} (\d+)$/gm)].map((match) => [`${label(match[1]!, 'source')} ${label(match[1]!, 'reason')} ${label(match[1]!, 'fallback')}`, Number(match[2])]),
+  );
   return {
+    degraded,
     seconds: total('ballast_graphql_request_duration_seconds_sum'),
     count: total('ballast_graphql_request_duration_seconds_count'),
     shed,
@@ -255,8 +269,8 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
   const lines = [
     `Overload, S1, ${seconds} s per point after a ${WARM_UP_SECONDS} s warm-up, deadline ${DEADLINE_MS} ms, ${os.cpus().length} cores, Node ${process.version}, ${pinned ? 'Ballast on CPU 0, load + upstreams on CPU 1' : 'no pinning'}; 1x = ${capacityClients} clients${fixedClients ? ' (--clients)' : ' (capacity sweep)'}; load average at the end ${load1!.toFixed(1)} / ${load5!.toFixed(1)} (1 / 5 min)`,
     '',
-    '| Ballast | load | clients | goodput (exact 2xx/s) | p50 good ms | p99 good ms | p99.9 good ms | max good ms | 2xx after deadline | 2xx past deadline (Ballast\'s count) | cut at deadline | degraded, said so | wrong | 503/s | 503 with Retry-After | other non-2xx | errors + timeouts | Ballast CPU | mean ms inside Ballast | generator lag p99 / max ms | shed by reason |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    '| Ballast | load | clients | goodput (exact 2xx/s) | p50 good ms | p99 good ms | p99.9 good ms | max good ms | 2xx after deadline | 2xx past deadline (Ballast\'s count) | cut at deadline | degraded, said so | wrong | 503/s | 503 with Retry-After | other non-2xx | errors + timeouts | Ballast CPU | mean ms inside Ballast | generator lag p99 / max ms | shed by reason | fields degraded (source reason fallback) |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|',
     ...rows.map((row) =>
       [
         '',
@@ -281,6 +295,7 @@ function render(rows: OverloadRow[], pinned: boolean, capacityClients: number): 
         row.serverMeanMs,
         `${row.generatorLagP99Ms} / ${row.generatorLagMaxMs}`,
         row.shedReasons,
+        row.degradedFields,
         '',
       ].join(' | ').trim(),
     ),

@@ -70,6 +70,31 @@ describe('the shared stale store’s first connection attempt', () => {
     }
   });
 
+  // With timeoutMs 20 s the give-up bound is 40 s: settling within 10 s can only come from the event named.
+  const LONG = { keyPrefix: 'first-connect:', timeoutMs: 20_000, maxValueBytes: 65_536 };
+  const settlesWithin = (attempt: Promise<void>, ms: number) => Promise.race([attempt.then(() => 'settled'), new Promise((resolve) => setTimeout(resolve, ms, 'still waiting'))]);
+
+  it('a refused connection settles it at once (the client’s error event), not at the give-up bound', async () => {
+    const store = new SharedStaleStore({ ...LONG, url: `redis://127.0.0.1:${await freePort()}` });
+    try {
+      expect(await settlesWithin(store.firstAttempt, 10_000)).toBe('settled');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a store closed while its first attempt hangs settles it at once (the client’s end event)', async () => {
+    const silent = await silentServer();
+    const store = new SharedStaleStore({ ...LONG, url: silent.url });
+    try {
+      await silent.firstBytes;
+      await store.close();
+      expect(await settlesWithin(store.firstAttempt, 10_000)).toBe('settled');
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('a gateway listens only after it: with a silent Redis it is still not listening 1 s after its ready check was sent, then it serves', async () => {
     const silent = await silentServer();
     try {

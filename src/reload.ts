@@ -31,8 +31,11 @@ export class ReloadableGateway {
     return this.#current;
   }
 
-  /** Routes new requests to `next` (built with `{ server: this.server }`), then retires the old gateway. */
-  async swap(next: Gateway, graceMs = 10_000): Promise<void> {
+  /**
+   * Routes new requests to `next` (built with `{ server: this.server }`), then retires the old
+   * gateway. `onSwitched` runs once new requests go to `next`, before the old one has drained.
+   */
+  async swap(next: Gateway, graceMs = 10_000, onSwitched?: () => void): Promise<void> {
     // As at start (Gateway.listen): the new gateway's Redis client has connected (or given up) before it takes requests.
     await next.state.sources.sharedStore?.firstAttempt;
     const old = this.#current;
@@ -45,6 +48,7 @@ export class ReloadableGateway {
     old.opsServer?.removeListener('request', old.handleOps);
     next.opsServer?.on('request', next.handleOps);
     this.#current = next;
+    onSwitched?.();
     await this.#idle(old, graceMs);
     this.#inFlight.delete(old);
     await old.release();
@@ -94,10 +98,9 @@ export function reloadOnHangup(reloadable: ReloadableGateway, build: (server: Se
       lifecycleLog().error(`reload refused, keeping the running config: ${(error as Error).message}`);
       return;
     }
-    swapping = swapping.then(() => {
-      const done = reloadable.swap(next);
-      lifecycleLog().info({ deadlineMs: next.state.config.deadlineMs }, 'reloaded: new requests use the new config');
-      return done;
-    });
+    // Logged once the new gateway takes requests (after its Redis client's first attempt), not when asked.
+    swapping = swapping.then(() =>
+      reloadable.swap(next, undefined, () => lifecycleLog().info({ deadlineMs: next.state.config.deadlineMs }, 'reloaded: new requests use the new config')),
+    );
   });
 }

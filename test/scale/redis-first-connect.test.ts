@@ -8,6 +8,7 @@ import { SharedStaleStore } from '../../src/degradation/shared-stale-store.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ReloadableGateway } from '../../src/reload.js';
 import { createGateway } from '../../src/server.js';
+import type { Gateway } from '../../src/server.js';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { freePort } from '../helpers/ports.js';
@@ -125,12 +126,16 @@ describe('the shared stale store’s first connection attempt', () => {
     const next = createGateway(config(silent.url), { logger: createLogger('silent'), processMetrics: false, server: first.server });
     const reloadable = new ReloadableGateway(first);
     try {
-      const swapping = reloadable.swap(next, 0);
+      // What the reload's "new requests use the new config" line is written from: called once, after the switch.
+      const switchedTo: Gateway[] = [];
+      const swapping = reloadable.swap(next, 0, () => switchedTo.push(reloadable.current));
       await silent.firstBytes;
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(reloadable.current).toBe(first);
+      expect(switchedTo).toEqual([]);
       await swapping;
       expect(reloadable.current).toBe(next);
+      expect(switchedTo).toEqual([next]);
     } finally {
       await next.release();
       await silent.close();

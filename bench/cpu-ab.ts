@@ -26,6 +26,7 @@ import { createInterface } from 'node:readline';
 import { pinSelf, startChild } from './harness/child.js';
 import { closedLoop, openLoop } from './harness/load.js';
 import type { Workload } from './harness/load.js';
+import { UpstreamCounter } from './harness/upstream-counter.js';
 import { walkCursors, workloadFor } from './harness/workload.js';
 import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 import { SCENARIOS } from './scenarios.js';
@@ -84,6 +85,8 @@ function memoryLine(file: string): string {
 const pinned = os.availableParallelism() > 1 && pinSelf(1);
 const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? 1 : undefined });
 const urls = demo.info.urls as Record<string, string>;
+// Upstream calls during the measured load: a server that answered from a silent cache would show fewer than the work needs.
+const upstreamCalls = new UpstreamCounter(urls);
 let invalidRounds = 0;
 const points = roots.flatMap((entry) => servers.flatMap((server) => semis.map((size) => [entry, server, size] as const)));
 try {
@@ -110,17 +113,19 @@ try {
         const url = child.info.url as string;
         const workload = scenario.id === 'T0' ? TYPENAME_ONLY : workloadFor(scenario, await walkCursors(url));
         await closedLoop(url, workload, 2, connections);
+        const callsBefore = await upstreamCalls.total();
         const before = child.cpuMicros();
         const gcFrom = gcLines.length;
         if (heapProfile) child.process.kill('SIGUSR2'); // starts the heap sampler for the measured load
         const result = rate > 0 ? await openLoop(url, workload, rate, seconds) : await closedLoop(url, workload, seconds, connections);
         const cpu = child.cpuMicros() - before;
+        const callsPerAnswer = ((await upstreamCalls.total()) - callsBefore) / Math.max(1, result.requests);
         const gc = gcTotals(gcLines.slice(gcFrom));
         const bad = result.wrong + result.non2xx + result.errors;
         // A round with bad answers measured something else (degraded answers do less work): flagged, and the exit code says so.
         if (bad > 0) invalidRounds++;
         const detail = result.openLoop ? `, held in generator ${result.openLoop.queuedInGenerator}, send lag max ${result.openLoop.maxSendLagMs} ms` : '';
-        console.log(`${bad > 0 ? 'INVALID (bad answers) ' : ''}${label} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req (${Math.round(cpu / Math.max(1, result.exact + result.degraded))} per good answer), ${Math.round(result.requestsPerSecond)} good/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, bad ${bad}/${result.requests} (wrong ${result.wrong}, non-2xx ${result.non2xx}, errors ${result.errors}), peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}${detail}`);
+        console.log(`${bad > 0 ? 'INVALID (bad answers) ' : ''}${label} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req (${Math.round(cpu / Math.max(1, result.exact + result.degraded))} per good answer), ${Math.round(result.requestsPerSecond)} good/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, bad ${bad}/${result.requests} (wrong ${result.wrong}, non-2xx ${result.non2xx}, errors ${result.errors}), peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}, upstream calls per answer ${callsPerAnswer.toFixed(2)}${detail}`);
         if (heapProfile) console.log(`  heap profile: ${heapProfile} (${result.requests} requests)`);
         if (traceGc) console.log(`  gc: ${Math.round(gc.allocated / result.requests / 1024)} KiB allocated/req, ${(gc.promoted / result.requests / 1024).toFixed(1)} KiB promoted/req, ${gc.scavenges} scavenges, ${gc.fullGcs} full GCs`);
       } finally {

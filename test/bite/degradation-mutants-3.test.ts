@@ -10,6 +10,10 @@ import { Deadline } from '../../src/resilience/deadline.js';
 import type { BoundOperation } from '../../src/sources/operation.js';
 
 /**
+ * Survivors of the tenth session's reruns of src/degradation/ (docs/testing.md § "Reruns (tenth
+ * session)"). The collector's grouping: one report entry per source, reason and fallback, and a
+ * field listed once however many of its keys fell back.
+ *
  * The fallback order's shared-store step (src/degradation/fallback.ts), driven directly: its five
  * mutants had no coverage in any in-process run (docs/testing.md § "Reruns (tenth session)").
  * A memory miss asks the shared store only while the request has time left, and only then
@@ -85,5 +89,31 @@ describe('fallBack: the shared store between memory and DEFAULT', () => {
     expect((thrown as GraphQLError).message).toBe('pricing is unavailable (CIRCUIT_OPEN)');
     expect((thrown as GraphQLError).extensions).toEqual({ code: 'CIRCUIT_OPEN', source: 'pricing' });
     expect(degradation.takeReport()).toEqual([{ source: 'pricing', reason: 'CIRCUIT_OPEN', fallback: 'NULL', paths: [['price']] }]);
+  });
+});
+
+describe('DegradationCollector: one entry per source, reason and fallback; one path per field', () => {
+  const pathOf = (key: string, prev?: GraphQLResolveInfo['path']): GraphQLResolveInfo['path'] => ({ prev, key, typename: 'Product' });
+
+  it('fields of different sources, reasons or fallbacks are reported in separate entries, in the order first seen', () => {
+    const collector = new DegradationCollector();
+    collector.record({ source: 'pricing', reason: 'UPSTREAM_TIMEOUT', fallback: 'STALE', path: pathOf('price'), staleAgeMs: 40 });
+    collector.record({ source: 'inventory', reason: 'UPSTREAM_TIMEOUT', fallback: 'DEFAULT', path: pathOf('inventory') });
+    collector.record({ source: 'pricing', reason: 'CIRCUIT_OPEN', fallback: 'STALE', path: pathOf('price', pathOf('second')) });
+    collector.record({ source: 'pricing', reason: 'UPSTREAM_TIMEOUT', fallback: 'NULL', path: pathOf('price', pathOf('third')) });
+    expect(collector.takeReport()).toEqual([
+      { source: 'pricing', reason: 'UPSTREAM_TIMEOUT', fallback: 'STALE', paths: [['price']], staleAgeMs: 40 },
+      { source: 'inventory', reason: 'UPSTREAM_TIMEOUT', fallback: 'DEFAULT', paths: [['inventory']] },
+      { source: 'pricing', reason: 'CIRCUIT_OPEN', fallback: 'STALE', paths: [['second', 'price']] },
+      { source: 'pricing', reason: 'UPSTREAM_TIMEOUT', fallback: 'NULL', paths: [['third', 'price']] },
+    ]);
+  });
+
+  it('a field recorded once per key (a cart subtotal over three lines) is listed once; another field of the group is added', () => {
+    const collector = new DegradationCollector();
+    const subtotal = pathOf('subtotal', pathOf('cart'));
+    for (const staleAgeMs of [10, 30, 20]) collector.record({ source: 'pricing', reason: 'UPSTREAM_UNAVAILABLE', fallback: 'STALE', path: subtotal, staleAgeMs });
+    collector.record({ source: 'pricing', reason: 'UPSTREAM_UNAVAILABLE', fallback: 'STALE', path: pathOf('total', pathOf('cart')), staleAgeMs: 5 });
+    expect(collector.takeReport()).toEqual([{ source: 'pricing', reason: 'UPSTREAM_UNAVAILABLE', fallback: 'STALE', paths: [['cart', 'subtotal'], ['cart', 'total']], staleAgeMs: 30 }]);
   });
 });

@@ -390,3 +390,32 @@ describe('no value zod rejects or changes is handed on as is', () => {
     expect(() => checkedParse(schema, 'a')).toThrow('refinement failed to run');
   });
 });
+
+/**
+ * The tenth session's mutation run (docs/testing.md): slips that would not serve a wrong value but
+ * would throw instead of answering, or leave to zod (a copy per item) what passes as is.
+ */
+describe('the fast path is taken where zod accepts unchanged, and a type it does not know never throws', () => {
+  it('a check over a type the checker does not know (bigint) is zod’s to run, accepting and refusing', () => {
+    const schema = z.bigint().gt(0n);
+    expect(bothOn(schema, 1n)).toEqual({ asIs: false, lean: { success: true, data: 1n }, zod: { success: true, data: 1n } });
+    const refused = bothOn(schema, 0n);
+    expect(refused.asIs).toBe(false);
+    expect(refused.lean).toEqual(refused.zod);
+    expect(refused.lean.error!.issues.map((issue) => issue.code)).toEqual(['too_small']);
+  });
+
+  it('a union passes as is through a later option when the earlier ones fail', () => {
+    expect(bothOn(z.union([z.number(), z.string()]), 'a')).toEqual({ asIs: true, lean: { success: true, data: 'a' }, zod: { success: true, data: 'a' } });
+    const value = { b: 'x' };
+    const objects = z.union([z.object({ a: z.string() }), z.object({ b: z.string() })]);
+    expect(bothOn(objects, value)).toMatchObject({ asIs: true, zod: { success: true, data: { b: 'x' } } });
+    expect(checkedParse(objects, value).data).toBe(value);
+  });
+
+  it('z.lazy over a type the checker knows passes as is; over one it does not, zod answers', () => {
+    expect(bothOn(z.lazy(() => z.string()), 'a')).toEqual({ asIs: true, lean: { success: true, data: 'a' }, zod: { success: true, data: 'a' } });
+    expect(bothOn(z.lazy(() => z.string()), 1).asIs).toBe(false);
+    expect(bothOn(z.lazy(() => z.bigint()), 2n)).toEqual({ asIs: false, lean: { success: true, data: 2n }, zod: { success: true, data: 2n } });
+  });
+});

@@ -418,4 +418,24 @@ describe('the fast path is taken where zod accepts unchanged, and a type it does
     expect(bothOn(z.lazy(() => z.string()), 1).asIs).toBe(false);
     expect(bothOn(z.lazy(() => z.bigint()), 2n)).toEqual({ asIs: false, lean: { success: true, data: 2n }, zod: { success: true, data: 2n } });
   });
+
+  it('every reporting check zod runs, held, passes as is (each one is compiled, none sends the schema to zod)', () => {
+    const held: [z.ZodType, unknown][] = [
+      [z.number().gt(1).lt(5), 3],
+      [z.number().multipleOf(2), 4],
+      [z.number().int(), 7],
+      [z.string().min(1).max(3), 'ab'],
+      [z.string().length(2), 'ab'],
+      [z.string().regex(/^a/), 'ab'],
+      [z.string().startsWith('a'), 'ab'],
+      [z.string().refine((text) => text === 'ab'), 'ab'],
+    ];
+    for (const [schema, value] of held) expect({ schema: schema._zod.def.checks!.map((check) => check._zod.def.check), ...bothOn(schema, value) }).toMatchObject({ asIs: true, zod: { success: true, data: value } });
+  });
+
+  it('z.any() and z.unknown() pass anything as is; null over a schema with a default (behind z.lazy) passes as is', () => {
+    const value = { a: [1] };
+    for (const schema of [z.any(), z.unknown()]) expect(bothOn(schema, value)).toEqual({ asIs: true, lean: { success: true, data: value }, zod: { success: true, data: value } });
+    expect(bothOn(z.lazy(() => z.string().default('x')).nullable(), null)).toEqual({ asIs: true, lean: { success: true, data: null }, zod: { success: true, data: null } });
+  });
 });

@@ -438,4 +438,50 @@ describe('the fast path is taken where zod accepts unchanged, and a type it does
     for (const schema of [z.any(), z.unknown()]) expect(bothOn(schema, value)).toEqual({ asIs: true, lean: { success: true, data: value }, zod: { success: true, data: value } });
     expect(bothOn(z.lazy(() => z.string().default('x')).nullable(), null)).toEqual({ asIs: true, lean: { success: true, data: null }, zod: { success: true, data: null } });
   });
+
+  it('optional passes undefined as is, alone and as an array element', () => {
+    expect(bothOn(z.string().optional(), undefined)).toEqual({ asIs: true, lean: { success: true, data: undefined }, zod: { success: true, data: undefined } });
+    expect(bothOn(z.array(z.string().optional()), [undefined, 'a']).asIs).toBe(true);
+  });
+
+  it('nullable or optional over a type the checker does not know is zod’s to run (no throw)', () => {
+    for (const schema of [z.bigint().nullable(), z.bigint().optional()]) expect(bothOn(schema, 3n)).toEqual({ asIs: false, lean: { success: true, data: 3n }, zod: { success: true, data: 3n } });
+  });
+});
+
+/**
+ * Lenient mutants found by the tenth session's mutation run (docs/testing.md): each value here is
+ * one zod rejects, or accepts through an earlier union option that changes it, while the slip
+ * would hand it on as is.
+ */
+describe('no value zod rejects or changes is handed on as is (tenth session)', () => {
+  function expectZodsAnswer(schema: z.ZodType, value: unknown) {
+    const { zod, lean, asIs } = bothOn(schema, value);
+    expect(asIs).toBe(false);
+    expect(lean).toEqual(zod);
+  }
+
+  it('an exclusive bound that holds does not fail its union option: zod’s stripped copy from that option is served', () => {
+    const above = z.union([z.object({ a: z.number().gt(0) }), z.object({ a: z.number(), b: z.number() })]);
+    expect(bothOn(above, { a: 5, b: 1 })).toMatchObject({ asIs: false, lean: { success: true, data: { a: 5 } }, zod: { data: { a: 5 } } });
+    const below = z.union([z.object({ a: z.number().lt(9) }), z.object({ a: z.number(), b: z.number() })]);
+    expect(bothOn(below, { a: 5, b: 1 })).toMatchObject({ asIs: false, lean: { success: true, data: { a: 5 } }, zod: { data: { a: 5 } } });
+  });
+
+  it('a check with a number in it (multipleOf) is not taken for a bound; a number format other than int() is not taken for int()', () => {
+    expectZodsAnswer(z.number().multipleOf(2), 1);
+    expect(bothOn(z.number().multipleOf(2), 1).zod.success).toBe(false);
+    expectZodsAnswer(z.number().check(z.int32()), 2 ** 31);
+    expect(bothOn(z.number().check(z.int32()), 2 ** 31).zod.success).toBe(false);
+  });
+
+  it('a string format with a pattern and more (base64) is zod’s to run, not its pattern alone', () => {
+    expectZodsAnswer(z.string().base64(), 'a');
+    expect(bothOn(z.string().base64(), 'a').zod.success).toBe(false);
+  });
+
+  it('an absent required z.unknown() key fails, as zod fails it', () => {
+    expectZodsAnswer(z.object({ a: z.unknown() }), {});
+    expect(bothOn(z.object({ a: z.unknown() }), {}).zod.success).toBe(false);
+  });
 });

@@ -444,6 +444,13 @@ describe('the fast path is taken where zod accepts unchanged, and a type it does
     expect(bothOn(z.array(z.string().optional()), [undefined, 'a']).asIs).toBe(true);
   });
 
+  it('a check that rewrites the value in place (an overwrite that sorts) is never run on the upstream’s own value', () => {
+    const schema = z.array(z.string()).overwrite((list) => list.sort());
+    const raw = ['b', 'a'];
+    expect(bothOn(schema, raw)).toEqual({ asIs: false, lean: { success: true, data: ['a', 'b'] }, zod: { success: true, data: ['a', 'b'] } });
+    expect(raw).toEqual(['b', 'a']);
+  });
+
   it('nullable or optional over a type the checker does not know is zod’s to run (no throw)', () => {
     for (const schema of [z.bigint().nullable(), z.bigint().optional()]) expect(bothOn(schema, 3n)).toEqual({ asIs: false, lean: { success: true, data: 3n }, zod: { success: true, data: 3n } });
   });

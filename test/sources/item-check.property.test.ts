@@ -487,6 +487,13 @@ describe('no value zod rejects or changes is handed on as is (tenth session)', (
     expect(bothOn(z.string().base64(), 'a').zod.success).toBe(false);
   });
 
+  it('an absent key whose schema is optional only on its way out (a pipe into optional) fails, as zod fails it', () => {
+    const schema = z.object({ a: z.string().pipe(z.string().optional()) });
+    expectZodsAnswer(schema, {});
+    expect(bothOn(schema, {}).zod.success).toBe(false);
+    expect(bothOn(schema, { a: 'x' }).asIs).toBe(true);
+  });
+
   it('an absent required z.unknown() key fails, as zod fails it', () => {
     expectZodsAnswer(z.object({ a: z.unknown() }), {});
     expect(bothOn(z.object({ a: z.unknown() }), {}).zod.success).toBe(false);

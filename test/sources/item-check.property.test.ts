@@ -488,7 +488,9 @@ describe('no value zod rejects or changes is handed on as is (tenth session)', (
   });
 
   it('an absent key whose schema is optional only on its way out (a pipe into optional) fails, as zod fails it', () => {
-    const schema = z.object({ a: z.string().pipe(z.string().optional()) });
+    // The pipe's typing wants the out side's input to be the in side's output exactly; zod runs it as built.
+    const optionalOut = z.string().optional() as unknown as z.ZodType<string | undefined, string>;
+    const schema = z.object({ a: z.string().pipe(optionalOut) });
     expectZodsAnswer(schema, {});
     expect(bothOn(schema, {}).zod.success).toBe(false);
     expect(bothOn(schema, { a: 'x' }).asIs).toBe(true);

@@ -390,3 +390,114 @@ describe('no value zod rejects or changes is handed on as is', () => {
     expect(() => checkedParse(schema, 'a')).toThrow('refinement failed to run');
   });
 });
+
+/**
+ * The tenth session's mutation run (docs/testing.md): slips that would not serve a wrong value but
+ * would throw instead of answering, or leave to zod (a copy per item) what passes as is.
+ */
+describe('the fast path is taken where zod accepts unchanged, and a type it does not know never throws', () => {
+  it('a check over a type the checker does not know (bigint) is zod’s to run, accepting and refusing', () => {
+    const schema = z.bigint().gt(0n);
+    expect(bothOn(schema, 1n)).toEqual({ asIs: false, lean: { success: true, data: 1n }, zod: { success: true, data: 1n } });
+    const refused = bothOn(schema, 0n);
+    expect(refused.asIs).toBe(false);
+    expect(refused.lean).toEqual(refused.zod);
+    expect(refused.lean.error!.issues.map((issue) => issue.code)).toEqual(['too_small']);
+  });
+
+  it('a union passes as is through a later option when the earlier ones fail', () => {
+    expect(bothOn(z.union([z.number(), z.string()]), 'a')).toEqual({ asIs: true, lean: { success: true, data: 'a' }, zod: { success: true, data: 'a' } });
+    const value = { b: 'x' };
+    const objects = z.union([z.object({ a: z.string() }), z.object({ b: z.string() })]);
+    expect(bothOn(objects, value)).toMatchObject({ asIs: true, zod: { success: true, data: { b: 'x' } } });
+    expect(checkedParse(objects, value).data).toBe(value);
+  });
+
+  it('z.lazy over a type the checker knows passes as is; over one it does not, zod answers', () => {
+    expect(bothOn(z.lazy(() => z.string()), 'a')).toEqual({ asIs: true, lean: { success: true, data: 'a' }, zod: { success: true, data: 'a' } });
+    expect(bothOn(z.lazy(() => z.string()), 1).asIs).toBe(false);
+    expect(bothOn(z.lazy(() => z.bigint()), 2n)).toEqual({ asIs: false, lean: { success: true, data: 2n }, zod: { success: true, data: 2n } });
+  });
+
+  it('every reporting check zod runs, held, passes as is (each one is compiled, none sends the schema to zod)', () => {
+    const held: [z.ZodType, unknown][] = [
+      [z.number().gt(1).lt(5), 3],
+      [z.number().multipleOf(2), 4],
+      [z.number().int(), 7],
+      [z.string().min(1).max(3), 'ab'],
+      [z.string().length(2), 'ab'],
+      [z.string().regex(/^a/), 'ab'],
+      [z.string().startsWith('a'), 'ab'],
+      [z.string().refine((text) => text === 'ab'), 'ab'],
+    ];
+    for (const [schema, value] of held) expect({ schema: schema._zod.def.checks!.map((check) => check._zod.def.check), ...bothOn(schema, value) }).toMatchObject({ asIs: true, zod: { success: true, data: value } });
+  });
+
+  it('z.any() and z.unknown() pass anything as is; null over a schema with a default (behind z.lazy) passes as is', () => {
+    const value = { a: [1] };
+    for (const schema of [z.any(), z.unknown()]) expect(bothOn(schema, value)).toEqual({ asIs: true, lean: { success: true, data: value }, zod: { success: true, data: value } });
+    expect(bothOn(z.lazy(() => z.string().default('x')).nullable(), null)).toEqual({ asIs: true, lean: { success: true, data: null }, zod: { success: true, data: null } });
+  });
+
+  it('optional passes undefined as is, alone and as an array element', () => {
+    expect(bothOn(z.string().optional(), undefined)).toEqual({ asIs: true, lean: { success: true, data: undefined }, zod: { success: true, data: undefined } });
+    expect(bothOn(z.array(z.string().optional()), [undefined, 'a']).asIs).toBe(true);
+  });
+
+  it('a check that rewrites the value in place (an overwrite that sorts) is never run on the upstream’s own value', () => {
+    const schema = z.array(z.string()).overwrite((list) => list.sort());
+    const raw = ['b', 'a'];
+    expect(bothOn(schema, raw)).toEqual({ asIs: false, lean: { success: true, data: ['a', 'b'] }, zod: { success: true, data: ['a', 'b'] } });
+    expect(raw).toEqual(['b', 'a']);
+  });
+
+  it('nullable or optional over a type the checker does not know is zod’s to run (no throw)', () => {
+    for (const schema of [z.bigint().nullable(), z.bigint().optional()]) expect(bothOn(schema, 3n)).toEqual({ asIs: false, lean: { success: true, data: 3n }, zod: { success: true, data: 3n } });
+  });
+});
+
+/**
+ * Lenient mutants found by the tenth session's mutation run (docs/testing.md): each value here is
+ * one zod rejects, or accepts through an earlier union option that changes it, while the slip
+ * would hand it on as is.
+ */
+describe('no value zod rejects or changes is handed on as is (tenth session)', () => {
+  function expectZodsAnswer(schema: z.ZodType, value: unknown) {
+    const { zod, lean, asIs } = bothOn(schema, value);
+    expect(asIs).toBe(false);
+    expect(lean).toEqual(zod);
+  }
+
+  it('an exclusive bound that holds does not fail its union option: zod’s stripped copy from that option is served', () => {
+    const above = z.union([z.object({ a: z.number().gt(0) }), z.object({ a: z.number(), b: z.number() })]);
+    expect(bothOn(above, { a: 5, b: 1 })).toMatchObject({ asIs: false, lean: { success: true, data: { a: 5 } }, zod: { data: { a: 5 } } });
+    const below = z.union([z.object({ a: z.number().lt(9) }), z.object({ a: z.number(), b: z.number() })]);
+    expect(bothOn(below, { a: 5, b: 1 })).toMatchObject({ asIs: false, lean: { success: true, data: { a: 5 } }, zod: { data: { a: 5 } } });
+  });
+
+  it('a check with a number in it (multipleOf) is not taken for a bound; a number format other than int() is not taken for int()', () => {
+    expectZodsAnswer(z.number().multipleOf(2), 1);
+    expect(bothOn(z.number().multipleOf(2), 1).zod.success).toBe(false);
+    expectZodsAnswer(z.number().check(z.int32()), 2 ** 31);
+    expect(bothOn(z.number().check(z.int32()), 2 ** 31).zod.success).toBe(false);
+  });
+
+  it('a string format with a pattern and more (base64) is zod’s to run, not its pattern alone', () => {
+    expectZodsAnswer(z.string().base64(), 'a');
+    expect(bothOn(z.string().base64(), 'a').zod.success).toBe(false);
+  });
+
+  it('an absent key whose schema is optional only on its way out (a pipe into optional) fails, as zod fails it', () => {
+    // The pipe's typing wants the out side's input to be the in side's output exactly; zod runs it as built.
+    const optionalOut = z.string().optional() as unknown as z.ZodType<string | undefined, string>;
+    const schema = z.object({ a: z.string().pipe(optionalOut) });
+    expectZodsAnswer(schema, {});
+    expect(bothOn(schema, {}).zod.success).toBe(false);
+    expect(bothOn(schema, { a: 'x' }).asIs).toBe(true);
+  });
+
+  it('an absent required z.unknown() key fails, as zod fails it', () => {
+    expectZodsAnswer(z.object({ a: z.unknown() }), {});
+    expect(bothOn(z.object({ a: z.unknown() }), {}).zod.success).toBe(false);
+  });
+});

@@ -33,6 +33,7 @@ describe('SourceBreaker: timers and refusals', () => {
       expect(intervals.mock.calls[0]?.[1]).toBe(1_000);
     } finally {
       breaker.shutdown();
+      intervals.mockRestore();
     }
   });
 

@@ -91,7 +91,7 @@ let invalidRounds = 0;
 const points = roots.flatMap((entry) => servers.flatMap((server) => semis.map((size) => [entry, server, size] as const)));
 try {
   for (let round = 0; round < rounds; round++) {
-    // The order turns by one each round (ABC, BCA, CAB): no server always runs first, or right after the same one.
+    // The order turns by one each round (ABC, BCA, CAB): no server always runs first.
     const shift = round % points.length;
     for (const [root, [serverScript, variant], semi] of [...points.slice(shift), ...points.slice(0, shift)]) {
       const flags = semi ? [`--max-semi-space-size=${semi}`] : [...WORKER_NODE_FLAGS];
@@ -113,12 +113,14 @@ try {
         const url = child.info.url as string;
         const workload = scenario.id === 'T0' ? TYPENAME_ONLY : workloadFor(scenario, await walkCursors(url));
         await closedLoop(url, workload, 2, connections);
+        await upstreamCalls.waitForQuiet(); // the warm-up's calls still in flight are not the measured load's
         const callsBefore = await upstreamCalls.total();
         const before = child.cpuMicros();
         const gcFrom = gcLines.length;
         if (heapProfile) child.process.kill('SIGUSR2'); // starts the heap sampler for the measured load
         const result = rate > 0 ? await openLoop(url, workload, rate, seconds) : await closedLoop(url, workload, seconds, connections);
         const cpu = child.cpuMicros() - before;
+        await upstreamCalls.waitForQuiet();
         const callsPerAnswer = ((await upstreamCalls.total()) - callsBefore) / Math.max(1, result.requests);
         const gc = gcTotals(gcLines.slice(gcFrom));
         const bad = result.wrong + result.non2xx + result.errors;

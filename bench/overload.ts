@@ -4,8 +4,10 @@
  * control off, each at 1x, 2x and 4x its capacity in concurrent closed-loop clients, on S1 over the
  * demo upstreams. 1x is measured, not assumed: after a JIT warm-up, a sweep of client counts finds
  * the smallest one within 5% of the peak goodput (`--clients=N` skips the sweep). Per point it
- * reports goodput (2xx/s), p50/p99/p99.9 of the 2xx answers, the share of 2xx answered after the
- * deadline, 503/s (and how many carried Retry-After), errors + timeouts, and the CPU Ballast used.
+ * reports goodput (answers equal to the demo data, a second), p50/p99/p99.9 of those, the share of
+ * 2xx answered after the deadline, degraded-and-said-so and wrong answers apart, 503/s (and how many
+ * carried Retry-After), other non-2xx, errors (timeouts included), the CPU Ballast used, the
+ * generator's own loop lag and the fields Ballast degraded by source, reason and fallback.
  * Prints a markdown table for bench/README.md ("Overload").
  */
 import os from 'node:os';

@@ -48,7 +48,11 @@ export class ReloadableGateway {
     old.opsServer?.removeListener('request', old.handleOps);
     next.opsServer?.on('request', next.handleOps);
     this.#current = next;
-    onSwitched?.();
+    try {
+      onSwitched?.();
+    } catch {
+      // A caller's hook (a log line) never stops the old gateway from draining and being released.
+    }
     await this.#idle(old, graceMs);
     this.#inFlight.delete(old);
     await old.release();
@@ -99,8 +103,9 @@ export function reloadOnHangup(reloadable: ReloadableGateway, build: (server: Se
       return;
     }
     // Logged once the new gateway takes requests (after its Redis client's first attempt), not when asked.
-    swapping = swapping.then(() =>
-      reloadable.swap(next, undefined, () => lifecycleLog().info({ deadlineMs: next.state.config.deadlineMs }, 'reloaded: new requests use the new config')),
-    );
+    swapping = swapping
+      .then(() => reloadable.swap(next, undefined, () => lifecycleLog().info({ deadlineMs: next.state.config.deadlineMs }, 'reloaded: new requests use the new config')))
+      // A failed swap must not leave the chain rejected: the next SIGHUP still gets its turn.
+      .catch((error: unknown) => lifecycleLog().error(`reload failed: ${(error as Error).message}`));
   });
 }

@@ -84,22 +84,27 @@ export function verifyDegradedPage(text: string, expectedNodes: unknown[], degra
 
 /**
  * A healthy scenario's answer that came back degraded (under overload: a bulkhead full, an upstream
- * timed out): not throughput, yet honest when it says so in `extensions.degraded` and every value it
- * shows is the upstream's own, null, or inventory's declared default. Told apart from wrong answers
- * (a value shown as right that is not) in the overload tables.
+ * timed out): not throughput, yet honest when every value it shows is the upstream's own, or null /
+ * inventory's declared default with that field's source named in `extensions.degraded` (a page of
+ * `products: null` needs catalog named). Told apart from wrong answers (a value shown as right that
+ * is not, or a fallback the report does not name) in the overload tables.
  */
 export function reportedDegradation(text: string, expectedNodes: unknown[]): boolean {
   const answer = parse(text);
-  if (!answer?.extensions?.degraded?.length) return false;
-  const products = answer.data?.products as { nodes?: unknown } | null | undefined;
-  if (products === null) return true;
+  const report = answer?.extensions?.degraded;
+  if (!report?.length) return false;
+  const reported = (source: string) => report.some((group) => group.source === source);
+  const products = answer!.data?.products as { nodes?: unknown } | null | undefined;
+  if (products === null) return reported('catalog');
   const nodes = products?.nodes;
   if (!Array.isArray(nodes) || nodes.length !== expectedNodes.length) return false;
-  return nodes.every((node: Record<string, unknown>, index) => {
-    const expected = expectedNodes[index] as Record<string, unknown>;
-    const { price, inventory, ...rest } = node;
-    const { price: wantPrice, inventory: wantInventory, ...expectedRest } = expected;
-    return isDeepStrictEqual(rest, expectedRest) && (price === null || isDeepStrictEqual(price, wantPrice)) && (inventory === null || isDeepStrictEqual(inventory, wantInventory) || isDeepStrictEqual(inventory, INVENTORY_DEFAULT));
+  return nodes.every((node: unknown, index) => {
+    if (node === null || typeof node !== 'object') return false;
+    const { price, inventory, ...rest } = node as Record<string, unknown>;
+    const { price: wantPrice, inventory: wantInventory, ...expectedRest } = expectedNodes[index] as Record<string, unknown>;
+    const priceOk = isDeepStrictEqual(price, wantPrice) || (price === null && reported('pricing'));
+    const inventoryOk = isDeepStrictEqual(inventory, wantInventory) || ((inventory === null || isDeepStrictEqual(inventory, INVENTORY_DEFAULT)) && reported('inventory'));
+    return isDeepStrictEqual(rest, expectedRest) && priceOk && inventoryOk;
   });
 }
 

@@ -53,22 +53,26 @@ describe('bench answer checks', () => {
     expect(verifyDegradedPage(JSON.stringify({ data: { products: null } }), page(1), INVENTORY)).toBe('bad');
   });
 
-  it('an overloaded healthy answer is "degraded, said so" only with a report and every value exact, null or the default', () => {
-    const report = { extensions: { degraded: [{ source: 'catalog', reason: 'BULKHEAD_FULL', fallback: 'STALE' }] } };
-    expect(reportedDegradation(answer(page(2), report), page(2))).toBe(true);
+  it('an overloaded healthy answer is "degraded, said so" only when every value is exact, or a fallback of a source the report names', () => {
+    const report = (...sources: string[]) => ({ extensions: { degraded: sources.map((source) => ({ source, reason: 'BULKHEAD_FULL', fallback: 'STALE' })) } });
+    expect(reportedDegradation(answer(page(2), report('catalog')), page(2))).toBe(true);
     const fallbacks = page(2).map((node, index) => ({ ...node, price: index === 0 ? null : node.price, inventory: index === 1 ? { available: null, status: 'UNKNOWN' } : index === 2 ? null : node.inventory }));
-    expect(reportedDegradation(answer(fallbacks, report), page(2))).toBe(true);
-    expect(reportedDegradation(JSON.stringify({ data: { products: null }, ...report }), page(2))).toBe(true);
+    expect(reportedDegradation(answer(fallbacks, report('pricing', 'inventory')), page(2))).toBe(true);
+    expect(reportedDegradation(JSON.stringify({ data: { products: null }, ...report('catalog') }), page(2))).toBe(true);
 
     expect(reportedDegradation(answer(fallbacks), page(2))).toBe(false); // degraded without saying so
+    expect(reportedDegradation(answer(fallbacks, report('inventory')), page(2))).toBe(false); // a null price pricing's report does not name
+    expect(reportedDegradation(answer(fallbacks, report('pricing')), page(2))).toBe(false); // inventory's fallbacks, unnamed
+    expect(reportedDegradation(JSON.stringify({ data: { products: null }, ...report('pricing') }), page(2))).toBe(false);
+    expect(reportedDegradation(answer([null, ...page(2).slice(1)], report('catalog')), page(2))).toBe(false);
     const wrongPrice = page(2);
     wrongPrice[4]!.price!.amount += 1;
-    expect(reportedDegradation(answer(wrongPrice, report), page(2))).toBe(false);
+    expect(reportedDegradation(answer(wrongPrice, report('catalog', 'pricing')), page(2))).toBe(false);
     const wrongName = page(2);
     wrongName[3]!.name = 'Another';
-    expect(reportedDegradation(answer(wrongName, report), page(2))).toBe(false);
-    expect(reportedDegradation(answer(page(2).slice(1), report), page(2))).toBe(false);
-    expect(reportedDegradation(answer(page(3), report), page(2))).toBe(false);
+    expect(reportedDegradation(answer(wrongName, report('catalog')), page(2))).toBe(false);
+    expect(reportedDegradation(answer(page(2).slice(1), report('catalog')), page(2))).toBe(false);
+    expect(reportedDegradation(answer(page(3), report('catalog')), page(2))).toBe(false);
     expect(reportedDegradation('{"data":', page(2))).toBe(false);
   });
 });

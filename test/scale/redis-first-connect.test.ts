@@ -73,7 +73,14 @@ describe('the shared stale store’s first connection attempt', () => {
 
   // With timeoutMs 20 s the give-up bound is 40 s: settling within 10 s can only come from the event named.
   const LONG = { keyPrefix: 'first-connect:', timeoutMs: 20_000, maxValueBytes: 65_536 };
-  const settlesWithin = (attempt: Promise<void>, ms: number) => Promise.race([attempt.then(() => 'settled'), new Promise((resolve) => setTimeout(resolve, ms, 'still waiting'))]);
+  const settlesWithin = async (attempt: Promise<void>, ms: number): Promise<string> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([attempt.then(() => 'settled'), new Promise<string>((resolve) => (timer = setTimeout(resolve, ms, 'still waiting')))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   it('a refused connection settles it at once (the client’s error event), not at the give-up bound', async () => {
     const store = new SharedStaleStore({ ...LONG, url: `redis://127.0.0.1:${await freePort()}` });

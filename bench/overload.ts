@@ -18,7 +18,7 @@ import type { Child } from './harness/child.js';
 import { WORKER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 import { defaultConfig } from '../src/config-defaults.js';
 import { SCENARIOS } from './scenarios.js';
-import { expectedPage, reportedDegradation, verifyExact } from './harness/verify.js';
+import { expectedPage, isCutAtDeadline, reportedDegradation, verifyExact } from './harness/verify.js';
 
 const MULTIPLES = [1, 2, 4];
 const SWEEP_CLIENTS = [4, 8, 16, 32, 64, 128];
@@ -158,11 +158,9 @@ async function measure(child: Child, url: string, connections: number): Promise<
 /** S1's one body asks for the first page: every answer is checked against the demo data. */
 const FIRST_PAGE = expectedPage(0);
 type Checked = 'exact' | 'said-so' | 'cut' | 'wrong';
-/** A query Ballast answered at its deadline with `data: null` and DEADLINE_EXCEEDED (counted in "cut at deadline"). */
-const isCut = (body: string) => body.startsWith('{"data":null') && body.includes('"code":"DEADLINE_EXCEEDED"');
 function check(body: string): Checked {
   if (verifyExact(body, { products: { nodes: FIRST_PAGE } }) === 'exact') return 'exact';
-  if (isCut(body)) return 'cut';
+  if (isCutAtDeadline(body)) return 'cut';
   return reportedDegradation(body, FIRST_PAGE) ? 'said-so' : 'wrong';
 }
 

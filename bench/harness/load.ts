@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { isCutAtDeadline } from './verify.js';
 import type { Verdict } from './verify.js';
 
 /** The requests of one scenario (bodies sent in turn) and the check of each one's answer. */
@@ -100,7 +101,6 @@ async function send(pool: Pool, path: string, workload: Workload, index: number,
 /** One open-loop answer, told apart finer than Outcome: refusals, cuts and timeouts are what an overload run is about. */
 type Answer = { outcome: Outcome; detail: 'served' | 'refused' | 'refused-retry-after' | 'cut' | 'reported' | 'timeout' | 'error' | 'other'; sample?: string };
 
-const CUT_CODE = '"code":"DEADLINE_EXCEEDED"';
 
 async function sendOpen(pool: Pool, path: string, workload: Workload, index: number, signal: AbortSignal): Promise<Answer> {
   try {
@@ -110,7 +110,7 @@ async function sendOpen(pool: Pool, path: string, workload: Workload, index: num
     if (statusCode < 200 || statusCode > 299) return { outcome: 'non2xx', detail: 'other', sample: `${statusCode} ${text.slice(0, 300)}` };
     const outcome = workload.verify(index, text);
     if (outcome !== 'bad') return { outcome, detail: 'served' };
-    if (text.startsWith('{"data":null') && text.includes(CUT_CODE)) return { outcome, detail: 'cut' };
+    if (isCutAtDeadline(text)) return { outcome, detail: 'cut' };
     return workload.reported?.(index, text) ? { outcome, detail: 'reported' } : { outcome, detail: 'other', sample: `${statusCode} ${text.length > 600 ? `${text.slice(0, 200)} … ${text.slice(-400)}` : text}` };
   } catch (error) {
     return { outcome: 'error', detail: signal.aborted || (error as Error).name === 'TimeoutError' ? 'timeout' : 'error' };

@@ -82,6 +82,11 @@ export function verifyDegradedPage(text: string, expectedNodes: unknown[], degra
   return degraded || answer.errors?.length || answer.extensions?.degraded?.length ? 'degraded' : 'exact';
 }
 
+/** An answer Ballast gave at a query's deadline: `data: null` and DEADLINE_EXCEEDED (a cut, not a wrong value). */
+export function isCutAtDeadline(text: string): boolean {
+  return text.startsWith('{"data":null') && text.includes('"code":"DEADLINE_EXCEEDED"');
+}
+
 /**
  * A healthy scenario's answer that came back degraded (under overload: a bulkhead full, an upstream
  * timed out): not throughput, yet honest when every value it shows is the upstream's own, or null /

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedLoop } from '../../bench/harness/load.js';
-import { expectedCart, expectedPage, reportedDegradation, verifyDegradedPage, verifyExact } from '../../bench/harness/verify.js';
+import { expectedCart, expectedPage, isCutAtDeadline, reportedDegradation, verifyDegradedPage, verifyExact } from '../../bench/harness/verify.js';
 
 const INVENTORY = { field: 'inventory', source: 'inventory' } as const;
 type Node = { id: string; name: string; price: { amount: number; currency: string; formatted: string } | null; inventory: unknown };
@@ -74,6 +74,13 @@ describe('bench answer checks', () => {
     expect(reportedDegradation(answer(page(2).slice(1), report('catalog')), page(2))).toBe(false);
     expect(reportedDegradation(answer(page(3), report('catalog')), page(2))).toBe(false);
     expect(reportedDegradation('{"data":', page(2))).toBe(false);
+  });
+
+  it('a cut at the deadline is data null with DEADLINE_EXCEEDED, nothing else', () => {
+    const cut = { data: null, errors: [{ message: 'deadline', extensions: { code: 'DEADLINE_EXCEEDED' } }] };
+    expect(isCutAtDeadline(JSON.stringify(cut))).toBe(true);
+    expect(isCutAtDeadline(JSON.stringify({ ...cut, errors: [{ message: 'x', extensions: { code: 'UPSTREAM_TIMEOUT' } }] }))).toBe(false);
+    expect(isCutAtDeadline(answer(page(0), { errors: [{ extensions: { code: 'DEADLINE_EXCEEDED' } }] }))).toBe(false);
   });
 });
 

@@ -117,6 +117,7 @@ async function measure(child: Child, scenario: Scenario, workload: Workload, url
       errors: sum((round) => round.errors),
       degraded: sum((round) => round.degraded),
       wrong: sum((round) => round.wrong),
+      reported: sum((round) => round.reported),
       requests,
       upstreamCallsPerQuery,
       cpuMicrosPerRequest: requests > 0 ? cpu / requests : Number.NaN,
@@ -134,8 +135,9 @@ async function measureOpenLoop(child: Child, server: string, capacity: number, w
     const rate = Math.max(1, capacity * share);
     const result = await openLoop(child.info.url as string, workload, rate, settings.openLoopSeconds);
     const bad = result.wrong + result.non2xx + result.errors;
-    rows.push({ server, share, rate, goodput: result.requestsPerSecond, p50Ms: result.p50Ms, p99Ms: result.p99Ms, p999Ms: result.p999Ms, bad, requests: result.requests });
-    console.error(`${server} open loop ${share * 100}% (${Math.round(rate)}/s): goodput ${Math.round(result.requestsPerSecond)}/s, p99 ${result.p99Ms} ms, p99.9 ${result.p999Ms} ms, bad ${bad}`);
+    const detail = result.openLoop;
+    rows.push({ server, share, rate, goodput: result.requestsPerSecond, p50Ms: result.p50Ms, p99Ms: result.p99Ms, p999Ms: result.p999Ms, bad, refused: detail?.refused ?? 0, timeouts: detail?.timeouts ?? 0, reported: result.reported, requests: result.requests });
+    console.error(`${server} open loop ${share * 100}% (${Math.round(rate)}/s): goodput ${Math.round(result.requestsPerSecond)}/s, p99 ${result.p99Ms} ms, p99.9 ${result.p999Ms} ms, bad ${bad} (503 ${detail?.refused ?? 0}, timeouts ${detail?.timeouts ?? 0}, degraded and said so ${result.reported})`);
   }
   return rows;
 }

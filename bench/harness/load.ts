@@ -23,6 +23,8 @@ export interface LoadResult {
   degraded: number;
   /** 2xx answers that were wrong, incomplete or degraded beyond the scenario's fault. */
   wrong: number;
+  /** Of `wrong`: answers degraded under load that said so, every value shown exact or a fallback (`Workload.reported`). */
+  reported: number;
   requests: number;
   /** Open loop only: what the answers were beyond good or bad, and what the generator itself held back. */
   openLoop?: OpenLoopDetail;
@@ -74,9 +76,11 @@ type Outcome = Verdict | 'non2xx' | 'error';
 class Tally {
   readonly counts: Record<Outcome, number> = { exact: 0, degraded: 0, bad: 0, non2xx: 0, error: 0 };
   readonly latencies: number[] = [];
+  reported = 0;
 
-  record(outcome: Outcome, latencyMs: number): void {
+  record(outcome: Outcome, latencyMs: number, reported = false): void {
     this.counts[outcome]++;
+    if (reported) this.reported++;
     this.latencies.push(latencyMs);
   }
 
@@ -84,17 +88,20 @@ class Tally {
     const sorted = this.latencies.sort((a, b) => a - b);
     const at = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! * 10) / 10 : Number.NaN);
     const { exact, degraded, bad, non2xx, error } = this.counts;
-    return { requestsPerSecond: (exact + degraded) / seconds, p50Ms: at(0.5), p99Ms: at(0.99), p999Ms: at(0.999), non2xx, errors: error, exact, degraded, wrong: bad, requests: sorted.length };
+    return { requestsPerSecond: (exact + degraded) / seconds, p50Ms: at(0.5), p99Ms: at(0.99), p999Ms: at(0.999), non2xx, errors: error, exact, degraded, wrong: bad, reported: this.reported, requests: sorted.length };
   }
 }
 
-async function send(pool: Pool, path: string, workload: Workload, index: number, signal?: AbortSignal): Promise<Outcome> {
+/** One closed-loop answer: its outcome, and for a bad 2xx whether it was degraded and said so. */
+async function send(pool: Pool, path: string, workload: Workload, index: number, signal?: AbortSignal): Promise<{ outcome: Outcome; reported: boolean }> {
   try {
     const { statusCode, body } = await pool.request({ method: 'POST', path, headers: HEADERS, body: workload.bodies[index], signal });
     const text = await body.text();
-    return statusCode < 200 || statusCode > 299 ? 'non2xx' : workload.verify(index, text);
+    if (statusCode < 200 || statusCode > 299) return { outcome: 'non2xx', reported: false };
+    const outcome = workload.verify(index, text);
+    return { outcome, reported: outcome === 'bad' && (workload.reported?.(index, text) ?? false) };
   } catch {
-    return 'error';
+    return { outcome: 'error', reported: false };
   }
 }
 
@@ -138,7 +145,8 @@ export async function closedLoop(url: string, workload: Workload, seconds: numbe
     while (performance.now() < end) {
       const index = next++ % workload.bodies.length;
       const sent = performance.now();
-      tally.record(await send(pool, pathname, workload, index), performance.now() - sent);
+      const { outcome, reported } = await send(pool, pathname, workload, index);
+      tally.record(outcome, performance.now() - sent, reported);
     }
   };
   await Promise.all(Array.from({ length: connections }, client));
@@ -185,7 +193,7 @@ export async function openLoop(url: string, workload: Workload, rate: number, se
           outstanding--;
           const latencyMs = performance.now() - due;
           if (answer.detail === 'served') servedFromSend.push(performance.now() - now);
-          tally.record(answer.outcome, latencyMs);
+          tally.record(answer.outcome, latencyMs, answer.detail === 'reported');
           details[answer.detail]++;
           if (answer.detail === 'served') served.push(latencyMs);
           otherSample ??= answer.sample;

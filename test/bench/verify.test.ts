@@ -110,5 +110,20 @@ describe('bench load under verification', () => {
     expect(Math.abs(result.exact - result.wrong)).toBeLessThanOrEqual(2);
     expect(result.requestsPerSecond * 0.5).toBeLessThan(result.exact + 1);
     expect(result.errors + result.non2xx).toBe(0);
+    // Without a `reported` check no bad answer counts as degraded-and-said-so.
+    expect(result.reported).toBe(0);
+  });
+
+  it("counts as 'reported' only the bad answers the workload's own check says were degraded and said so", async () => {
+    const workload = {
+      bodies: ['0', '1'],
+      verify: (index: number, text: string) => verifyExact(text, { products: { nodes: page(index) } }),
+      // A stand-in check that calls the wrong page's answer reported: each such bad answer must count once.
+      reported: (index: number) => index === 1,
+    };
+    const result = await closedLoop(url, workload, 0.5, 2);
+    expect(result.wrong).toBeGreaterThan(3);
+    expect(result.reported).toBe(result.wrong);
+    expect(result.exact + result.wrong).toBe(result.requests);
   });
 });

@@ -173,7 +173,7 @@ describe('dashboard routes and GraphiQL papercuts', () => {
 
 describe('bench verdicts', () => {
   const row = (server: string, scenario: string, calls: number): Row => ({
-    server, serverTitle: server, scenario, requestsPerSecond: 100, p50Ms: 1, p99Ms: 2, non2xx: 0, errors: 0, upstreamCallsPerQuery: calls, cpuMicrosPerRequest: 1, peakRssMiB: 1, degraded: 0, wrong: 0, requests: 500,
+    server, serverTitle: server, scenario, requestsPerSecond: 100, p50Ms: 1, p99Ms: 2, non2xx: 0, errors: 0, upstreamCallsPerQuery: calls, cpuMicrosPerRequest: 1, peakRssMiB: 1, degraded: 0, wrong: 0, reported: 0, requests: 500,
   });
 
   it('a quick run fails on correctness only; speed targets it did not measure show SKIP', () => {
@@ -186,7 +186,18 @@ describe('bench verdicts', () => {
     expect(markdown).toContain('| PASS | B4 upstream calls per S1 query = 3 | 3.00 |');
 
     const broken = quickRows.map((entry) => (entry.server === 'B4' && entry.scenario === 'S1' ? { ...entry, upstreamCallsPerQuery: 4, non2xx: 2 } : entry));
-    expect(failedCorrectness(evaluateTargets(broken)).map((target) => target.name)).toEqual(['B4 upstream calls per S1 query = 3', 'zero bad answers in S1 and S2, every server', 'zero bad answers, non-2xx and errors in every Ballast scenario']);
+    expect(failedCorrectness(evaluateTargets(broken)).map((target) => target.name)).toEqual(['B4 upstream calls per S1 query = 3', 'zero bad answers in S1 and S2, every server but B2', 'zero bad answers, non-2xx and errors in every Ballast scenario but B2']);
+  });
+
+  it('B2 (one call per key) may degrade under load when it says so, but never show a wrong value or a non-2xx', () => {
+    const degradedSaidSo = { ...row('B2', 'S1', 41), wrong: 400, reported: 400 };
+    const passing = evaluateTargets([degradedSaidSo, row('B4', 'S1', 3)]);
+    expect(failedCorrectness(passing)).toEqual([]);
+    expect(passing.find((target) => target.name.startsWith('B2: no wrong answer'))).toMatchObject({ pass: true, value: '0' });
+    const oneWrong = evaluateTargets([{ ...degradedSaidSo, reported: 399 }, row('B4', 'S1', 3)]);
+    expect(failedCorrectness(oneWrong).map((target) => [target.name, target.value])).toEqual([['B2: no wrong answer and no non-2xx (every bad answer degraded and said so)', 'B2/S1 1 wrong, 0 non-2xx']]);
+    const refused = evaluateTargets([{ ...degradedSaidSo, non2xx: 1 }, row('B4', 'S1', 3)]);
+    expect(failedCorrectness(refused).map((target) => target.value)).toEqual(['B2/S1 0 wrong, 1 non-2xx']);
   });
 
   it('checks the declared-pricing server (B4d) calls when it ran: 3 per S1 query passes, 4 fails', () => {

@@ -118,6 +118,8 @@ describe('a price the pricing service does not know', () => {
       cart: { subtotal: null, items: ['p-0001', 'p-0008', 'p-0015'].map((id) => ({ product: { id, price: id === 'p-0008' ? null : { amount: data.prices.get(id) } } })) },
     });
     expect(errorsOf(body)).toEqual([{ message: 'no price is known for product p-0008', path: ['cart', 'subtotal'], extensions: { code: 'PRICE_NOT_FOUND' } }]);
+    // A refusal, not degradation: the source answered (docs/degradation.md, a cart subtotal).
+    expect(body.extensions?.degraded).toBeUndefined();
   });
 });
 

@@ -24,8 +24,8 @@ export type AddFavoritePayload = {
 /** The cart as the cart service answered the write: the write is in it. */
 export type AddToCartPayload = {
   __typename?: 'AddToCartPayload';
-  /** The cart after the write. */
-  cart: Cart;
+  /** The cart after the write; null, with a LIST_TOO_LONG error, when it has more lines than the gateway reads from one answer (the write was still applied: do not send it again). */
+  cart?: Maybe<Cart>;
 };
 
 /** A user's shopping cart. */
@@ -77,6 +77,8 @@ export type Money = {
  * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
  * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
  * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ * A mutation field that is not null was applied, even when its payload's cart or favorites is null
+ * with LIST_TOO_LONG (a list longer than the gateway reads from one answer).
  */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -100,6 +102,8 @@ export type Mutation = {
  * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
  * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
  * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ * A mutation field that is not null was applied, even when its payload's cart or favorites is null
+ * with LIST_TOO_LONG (a list longer than the gateway reads from one answer).
  */
 export type MutationAddFavoriteArgs = {
   productId: Scalars['ID']['input'];
@@ -114,6 +118,8 @@ export type MutationAddFavoriteArgs = {
  * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
  * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
  * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ * A mutation field that is not null was applied, even when its payload's cart or favorites is null
+ * with LIST_TOO_LONG (a list longer than the gateway reads from one answer).
  */
 export type MutationAddToCartArgs = {
   productId: Scalars['ID']['input'];
@@ -129,6 +135,8 @@ export type MutationAddToCartArgs = {
  * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
  * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
  * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ * A mutation field that is not null was applied, even when its payload's cart or favorites is null
+ * with LIST_TOO_LONG (a list longer than the gateway reads from one answer).
  */
 export type MutationRemoveFavoriteArgs = {
   productId: Scalars['ID']['input'];
@@ -143,6 +151,8 @@ export type MutationRemoveFavoriteArgs = {
  * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
  * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
  * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ * A mutation field that is not null was applied, even when its payload's cart or favorites is null
+ * with LIST_TOO_LONG (a list longer than the gateway reads from one answer).
  */
 export type MutationRemoveFromCartArgs = {
   productId: Scalars['ID']['input'];
@@ -157,6 +167,8 @@ export type MutationRemoveFromCartArgs = {
  * default value. Each mutation field is sent upstream with its own idempotency key, so a retried
  * write is applied once; send an `Idempotency-Key` header to make a retry of the whole request safe
  * too (docs/security.md). Once identity is configured, only the caller's own data may be changed.
+ * A mutation field that is not null was applied, even when its payload's cart or favorites is null
+ * with LIST_TOO_LONG (a list longer than the gateway reads from one answer).
  */
 export type MutationUpdateCartLineArgs = {
   productId: Scalars['ID']['input'];
@@ -316,8 +328,8 @@ export type RemoveFavoritePayload = {
 /** The cart as the cart service answered the write: the write is in it. */
 export type RemoveFromCartPayload = {
   __typename?: 'RemoveFromCartPayload';
-  /** The cart after the write. */
-  cart: Cart;
+  /** The cart after the write; null, with a LIST_TOO_LONG error, when it has more lines than the gateway reads from one answer (the write was still applied: do not send it again). */
+  cart?: Maybe<Cart>;
 };
 
 /** A delivery estimate for one product, from the shipping service. */
@@ -363,8 +375,8 @@ export type StockStatus =
 /** The cart as the cart service answered the write: the write is in it. */
 export type UpdateCartLinePayload = {
   __typename?: 'UpdateCartLinePayload';
-  /** The cart after the write. */
-  cart: Cart;
+  /** The cart after the write; null, with a LIST_TOO_LONG error, when it has more lines than the gateway reads from one answer (the write was still applied: do not send it again). */
+  cart?: Maybe<Cart>;
 };
 
 /** The user making the request. */
@@ -543,7 +555,7 @@ export type AddFavoritePayloadResolvers<ContextType = BallastContext, ParentType
 };
 
 export type AddToCartPayloadResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['AddToCartPayload'] = ResolversParentTypes['AddToCartPayload']> = {
-  cart?: Resolver<ResolversTypes['Cart'], ParentType, ContextType>;
+  cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
 };
 
 export type CartResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Cart'] = ResolversParentTypes['Cart']> = {
@@ -632,7 +644,7 @@ export type RemoveFavoritePayloadResolvers<ContextType = BallastContext, ParentT
 };
 
 export type RemoveFromCartPayloadResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['RemoveFromCartPayload'] = ResolversParentTypes['RemoveFromCartPayload']> = {
-  cart?: Resolver<ResolversTypes['Cart'], ParentType, ContextType>;
+  cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
 };
 
 export type ShippingEstimateResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['ShippingEstimate'] = ResolversParentTypes['ShippingEstimate']> = {
@@ -648,7 +660,7 @@ export type ShippingOptionResolvers<ContextType = BallastContext, ParentType ext
 };
 
 export type UpdateCartLinePayloadResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['UpdateCartLinePayload'] = ResolversParentTypes['UpdateCartLinePayload']> = {
-  cart?: Resolver<ResolversTypes['Cart'], ParentType, ContextType>;
+  cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
 };
 
 export type ViewerResolvers<ContextType = BallastContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {

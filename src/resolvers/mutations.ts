@@ -43,6 +43,9 @@ const Mutation: MutationResolvers = {
 };
 
 // The write put its answer in the request's loads, so these read it back without another call.
+// cartOf / favoritesOf still refuse a list over security.maxListItems (LIST_TOO_LONG): the
+// payload's `cart` / `favorites` is nullable so that refusal stops there and the mutation field
+// still says the write was applied (docs/degradation.md, "Writes").
 async function writtenCart(payload: WritePayload, _args: unknown, context: BallastContext, info: GraphQLResolveInfo) {
   const cart = await cartOf(payload.userId, context, info);
   if (!cart) throw new Error(`the cart of ${payload.userId} written in this request is missing from its loads`);

@@ -2,6 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { SourceName } from '../config-schema.js';
 import { ALL_SOURCE_NAMES } from '../declared/names.js';
 import { faultSchema } from '../faults/contract.js';
+import { pluginRoutePath } from '../front-door/route-path.js';
 import type { GatewayState } from '../gateway-state.js';
 import { sampleToFault } from '../observability/failure-samples.js';
 import type { FailureSample } from '../observability/failure-samples.js';
@@ -26,20 +27,21 @@ export type DashboardState = StatusState & Pick<GatewayState, 'fleet'>;
 export function useDashboard(state: DashboardState, options: DashboardOptions): Plugin {
   const faultControl = options.faultControl && state.demo !== undefined;
   return {
-    async onRequest({ request, url, endResponse }) {
-      if (!url.pathname.startsWith('/dashboard')) return;
-      const response = await route(state, faultControl, request, url);
+    async onRequest({ request, url, serverContext, endResponse }) {
+      // The path as the listeners judge it (src/front-door/route-path.ts): the ops port lets no dashboard path through.
+      const pathname = pluginRoutePath(request, serverContext);
+      if (!pathname.startsWith('/dashboard')) return;
+      const response = await route(state, faultControl, request, pathname, url.searchParams);
       if (response) endResponse(response);
     },
   };
 }
 
-async function route(state: DashboardState, faultControl: boolean, request: Request, url: URL): Promise<Response | undefined> {
-  const { pathname } = url;
+async function route(state: DashboardState, faultControl: boolean, request: Request, pathname: string, query: URLSearchParams): Promise<Response | undefined> {
   if (request.method === 'GET') {
     if (pathname === '/dashboard' || pathname === '/dashboard/') return text(DASHBOARD_HTML, 'text/html; charset=utf-8');
     if (pathname === '/dashboard/status.json') return json(state.fleet ? await state.fleet.status() : await localStatus(state, faultControl));
-    if (pathname === '/dashboard/samples.json') return json({ samples: await samples(state, url.searchParams.get('source') ?? undefined) });
+    if (pathname === '/dashboard/samples.json') return json({ samples: await samples(state, query.get('source') ?? undefined) });
     const scenario = /^\/dashboard\/samples\/([a-z][a-z0-9-]*)\/scenario\.json$/.exec(pathname);
     if (scenario && isSource(scenario[1]!)) return json({ source: scenario[1], faults: (await samples(state, scenario[1])).map(sampleToFault) });
   }

@@ -61,10 +61,46 @@ async function faultRoute(state: DashboardState, faultControl: boolean, request:
   if (request.method !== 'PUT') return json({ error: 'use PUT with a JSON fault, or DELETE' }, 405);
   // JSON only: a cross-site form cannot send it without a CORS preflight, which Ballast does not grant.
   if (!request.headers.get('content-type')?.includes('application/json')) return json({ error: 'content-type must be application/json' }, 415);
-  const parsed = faultSchema.safeParse(await request.json().catch(() => undefined));
+  const body = await boundedText(request, MAX_FAULT_BODY_BYTES);
+  if (body === undefined) return json({ error: `a fault body is at most ${MAX_FAULT_BODY_BYTES} bytes` }, 413, { connection: 'close' });
+  const parsed = faultSchema.safeParse(parseJson(body));
   if (!parsed.success) return json({ error: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ') }, 400);
   await demo.setFault(source, parsed.data);
   return json({ source, fault: parsed.data });
+}
+
+/**
+ * A fault is a few hundred bytes. The dashboard reads its body itself, before the request limits
+ * of Yoga (which cover POST /graphql), and development mode listens on 0.0.0.0: read at most this.
+ */
+const MAX_FAULT_BODY_BYTES = 64 * 1024;
+
+/** The body as text, or undefined once it is (or announces it will be) over `maxBytes`: what was read is all that is kept. */
+async function boundedText(request: Request, maxBytes: number): Promise<string | undefined> {
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return undefined;
+  const reader = request.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every worker's samples in a cluster, so each request shows the same ones; else this process's. */

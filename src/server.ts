@@ -222,7 +222,9 @@ function lifecycle({ state, server, opsServer, admission, client }: Running): Pi
       await client.close();
       await activeTracing()?.flush();
     },
+    // Everything close() stops but the server, which the next gateway serves on: a released gateway leaves no timer running.
     release: async () => {
+      admission.stop();
       await sources.shutdown();
       await client.close();
     },

@@ -42,7 +42,7 @@ function registerProcessMetrics(registry: Registry): void {
     processMetrics = new Registry();
     collectDefaultMetrics({ register: processMetrics, prefix: 'ballast_' });
   }
-  for (const metric of processMetrics.getMetricsAsArray()) registry.registerMetric(metric);
+  for (const { name } of processMetrics.getMetricsAsArray()) registry.registerMetric(processMetrics.getSingleMetric(name)!);
 }
 
 /**

@@ -38,6 +38,7 @@ import { useCacheControl } from './plugins/use-cache-control.js';
 import { useAutomaticPersistedQueries } from './plugins/use-automatic-persisted-queries.js';
 import { useHealth } from './plugins/use-health.js';
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js';
+import { useStreamArguments } from './plugins/use-stream-arguments.js';
 import { useTelemetry } from './plugins/use-telemetry.js';
 import { useTracing } from './plugins/use-tracing.js';
 import { createBallastSchema, RESOLVED_FIELDS } from './schema.js';
@@ -185,6 +186,7 @@ function gatewayPlugins(state: GatewayState): YogaServerOptions<Record<string, n
     ...useIdentity(config),
     ...useRateLimit(config, () => telemetry.metrics.requestShed('rate_limited')),
     useDeferStream(),
+    useStreamArguments(),
     useDegradationReport(),
     useRequestLifecycle(),
     config.cacheControl.enabled && useCacheControl(config),
@@ -222,7 +224,9 @@ function lifecycle({ state, server, opsServer, admission, client }: Running): Pi
       await client.close();
       await activeTracing()?.flush();
     },
+    // Everything close() stops but the server, which the next gateway serves on: a released gateway leaves no timer running.
     release: async () => {
+      admission.stop();
       await sources.shutdown();
       await client.close();
     },

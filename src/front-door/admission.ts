@@ -9,6 +9,7 @@ import type { LateResponse } from './late-responses.js';
 import { QueueDelayLimit } from './queue-delay.js';
 import type { Refusal } from './refusal.js';
 import { writeRefusal } from './refusal.js';
+import { routePath } from './route-path.js';
 
 /** Why a request was shed; the label of `ballast_requests_shed_total`. */
 export type ShedReason = 'in_flight' | 'latency' | 'event_loop_delay' | 'queue_delay' | 'deadline_budget' | 'rate_limited';
@@ -64,7 +65,7 @@ export class Admission {
 
   /** Lets the request through (counted until its response closes) or answers it 503; true if admitted. */
   admit(request: IncomingMessage, response: ServerResponse): boolean {
-    if (NEVER_SHED.has(pathOf(request.url))) return true;
+    if (NEVER_SHED.has(routePath(request.url))) return true;
     const reason = this.#shedReason();
     if (reason) {
       this.onShed(reason);
@@ -149,9 +150,3 @@ const REASON_TEXT: Record<OverloadReason, (maxInFlight: number) => string> = {
   queue_delay: () => 'requests are queueing for the CPU',
   deadline_budget: () => 'the work queued ahead would not finish within the deadline',
 };
-
-export function pathOf(url: string | undefined): string {
-  const path = url ?? '/';
-  const query = path.indexOf('?');
-  return query === -1 ? path : path.slice(0, query);
-}

@@ -30,6 +30,22 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const GRAPHQL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
+ * Node's default metrics (CPU, memory, event-loop lag, GC) describe the process, and prom-client
+ * starts a collector for each registry it fills (an event-loop delay histogram, a GC observer)
+ * that nothing can stop: collected once per process here, and registered in every gateway's
+ * registry, so a gateway replaced by a reload (src/reload.ts) leaves none running behind it.
+ */
+let processMetrics: Registry | undefined;
+
+function registerProcessMetrics(registry: Registry): void {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'ballast_' });
+  }
+  for (const { name } of processMetrics.getMetricsAsArray()) registry.registerMetric(processMetrics.getSingleMetric(name)!);
+}
+
+/**
  * Every Prometheus metric of Ballast, in its own registry (so tests and several gateways in one
  * process do not collide). Names and labels are documented in docs/operations.md.
  */
@@ -54,7 +70,7 @@ export class BallastMetrics implements PipelineObserver {
 
   constructor(pipelines: Record<SourceName, ResiliencePipeline>, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ballast_' });
+    if (options.defaultMetrics !== false) registerProcessMetrics(this.registry);
     const upstreamCalls = this.#upstreamCalls;
     new Counter({
       name: 'ballast_upstream_requests_total',

@@ -19,8 +19,25 @@ interface ExecutedOperation {
   complete: boolean;
 }
 
-/** The slice of the config Cache-Control reads (its max ages, and the identity header that makes a request personal). */
-export type CacheControlConfig = Pick<BallastConfig, 'cacheControl' | 'identity'>;
+/** The slice of the config Cache-Control reads (its max ages, the identity header that makes a request personal, the forwarded headers). */
+export type CacheControlConfig = Pick<BallastConfig, 'cacheControl' | 'identity' | 'sources'>;
+
+/** Forwarded for tracing only, never to choose an answer (docs/architecture.md § Contract: the upstream REST services). */
+const TRACING_HEADERS = ['x-request-id', 'traceparent'];
+
+/**
+ * `Vary` of a public answer: content negotiation, and every client header any source is sent
+ * (`forwardHeaders`), since a source may answer by it (a price list, a tenant) and a shared cache
+ * must then keep one answer per value. Over every source, not per request: a constant built once,
+ * no work per request (bench/README.md); a query that called fewer sources only varies more than
+ * it needs. Personal headers are left out: a request carrying one is never public.
+ */
+function varyOf(config: CacheControlConfig, personalHeaders: string[]): string {
+  const names = new Set(['accept', 'accept-language']);
+  const forwarded = Object.values(config.sources).flatMap((policy) => policy.forwardHeaders);
+  const extra = [...new Set(forwarded)].filter((name) => !names.has(name) && !TRACING_HEADERS.includes(name) && !personalHeaders.includes(name)).sort();
+  return ['Accept', 'Accept-Language', ...extra].join(', ');
+}
 
 /**
  * Cache-Control on GraphQL responses (docs/clients.md, "Cacheable GETs"): `public, max-age=N` only
@@ -30,6 +47,7 @@ export type CacheControlConfig = Pick<BallastConfig, 'cacheControl' | 'identity'
 export function useCacheControl(config: CacheControlConfig): Plugin<BallastContext> {
   const maxAges = config.cacheControl.maxAgeSeconds;
   const personalHeaders = ['authorization', 'cookie', ...(config.identity.mode === 'header' ? [config.identity.header] : [])];
+  const vary = varyOf(config, personalHeaders);
   const executed = new WeakMap<Request, ExecutedOperation>();
   return {
     onExecute({ args }) {
@@ -53,7 +71,7 @@ export function useCacheControl(config: CacheControlConfig): Plugin<BallastConte
       // Health, metrics and the dashboard set their own headers; GraphiQL's page is not an answer.
       if (!operation && (new URL(request.url).pathname !== '/graphql' || response.headers.get('content-type')?.includes('text/html'))) return;
       response.headers.set('cache-control', cacheControlOf(request, operation, personalHeaders));
-      if (response.headers.get('cache-control')?.startsWith('public')) response.headers.append('vary', 'Accept, Accept-Language');
+      if (response.headers.get('cache-control')?.startsWith('public')) response.headers.append('vary', vary);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { BallastConfig, SourceName } from '../config-schema.js';
+import { pluginRoutePath } from '../front-door/route-path.js';
 import type { GatewayState } from '../gateway-state.js';
 import { redactUrl } from '../redact.js';
 import { json } from './respond.js';
@@ -16,10 +17,12 @@ export type HealthState = Pick<GatewayState, 'sources' | 'draining'> & { config:
  */
 export function useHealth(state: HealthState): Plugin {
   return {
-    onRequest({ request, url, endResponse }) {
+    onRequest({ request, serverContext, endResponse }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
-      if (url.pathname === '/health') endResponse(health(state));
-      else if (url.pathname === '/ready') endResponse(readiness(state));
+      // The path as the listeners judge it (src/front-door/route-path.ts), not Yoga's `url`.
+      const path = pluginRoutePath(request, serverContext);
+      if (path === '/health') endResponse(health(state));
+      else if (path === '/ready') endResponse(readiness(state));
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { pluginRoutePath } from '../front-door/route-path.js';
 import type { GatewayState } from '../gateway-state.js';
 import { text } from './respond.js';
 
@@ -11,8 +12,9 @@ export function useMetricsEndpoint(state: MetricsEndpointState, path = '/metrics
   return {
     // Not async, and the method before the path: every other request passes without a promise
     // (which would send the rest of Yoga's hooks through the microtask queue) or a URL parse.
-    onRequest({ request, url, endResponse }) {
-      if (request.method !== 'GET' || url.pathname !== path) return undefined;
+    // The path as the listeners judge it (src/front-door/route-path.ts), not Yoga's `url`.
+    onRequest({ request, serverContext, endResponse }) {
+      if (request.method !== 'GET' || pluginRoutePath(request, serverContext) !== path) return undefined;
       return (state.fleet ? state.fleet.metrics() : metrics.scrape()).then((body) => endResponse(text(body, metrics.registry.contentType)));
     },
   };

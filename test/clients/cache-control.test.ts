@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
+import { createDemoData } from '../../src/demo/data.js';
 
 /** Cache-Control on GraphQL responses (docs/clients.md, "Cacheable GETs"), over real HTTP. */
 let harness: Harness;
@@ -115,5 +116,28 @@ describe('Cache-Control turned off', () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+/**
+ * A header forwarded to a source can change what it answers (a price list, a tenant): a shared
+ * cache must keep one answer per value of it, so a cacheable answer varies on it too.
+ */
+describe('Cache-Control with a forwarded header', () => {
+  let forwarding: Harness;
+  beforeAll(async () => {
+    forwarding = await startHarness({ mode: 'production', sources: { pricing: { forwardHeaders: ['accept-language', 'x-price-list'] } } });
+  });
+  afterAll(() => forwarding.close());
+
+  it('a public answer varies on every client header forwarded to a source', async () => {
+    const response = await fetch(`${forwarding.url}/graphql?query=${encodeURIComponent('{ product(id: "p-0001") { price { amount } } }')}`, {
+      headers: { accept: 'application/graphql-response+json', 'x-graphql-yoga-csrf': '1', 'x-price-list': 'vip' },
+    });
+    const body = (await response.json()) as { data: { product: { price: { amount: number } } } };
+    expect(body.data.product.price.amount).toBe(createDemoData().prices.get('p-0001'));
+    expect(forwarding.service('pricing').requests.at(-1)!.headers['x-price-list']).toBe('vip');
+    expect(response.headers.get('cache-control')).toBe('public, max-age=10');
+    expect(response.headers.get('vary')).toBe('Accept, Accept-Language, x-price-list');
   });
 });

@@ -22,6 +22,16 @@ describe('bad input gets a precise answer and the server keeps serving', () => {
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it.each([
+    ['a literal', '{ products(first: 3) { nodes @stream(initialCount: -5) { id } } }', undefined],
+    ['a variable', 'query($n: Int) { products(first: 3) { nodes @stream(initialCount: $n) { id } } }', { n: -5 }],
+  ])('refuses @stream with a negative initialCount from %s as the client\'s error', async (_from, query, variables) => {
+    const { body } = await harness.query(query, variables);
+    expect(body.errors).toEqual([{ message: '@stream initialCount must be 0 or more, got -5', extensions: { code: 'BAD_USER_INPUT' } }]);
+    const good = await harness.query('{ products(first: 3) { nodes { id } } }');
+    expect(good.body.data).toEqual({ products: { nodes: [{ id: 'p-0001' }, { id: 'p-0002' }, { id: 'p-0003' }] } });
+  });
+
   it('refuses a query that does not parse, then answers the next one', async () => {
     const bad = await harness.query(`{ products(first: 2) { nodes { id }`);
     expect(bad.status).toBe(400);

@@ -4,7 +4,7 @@ import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { startBallastProcess } from '../helpers/process.js';
 import type { BallastProcess } from '../helpers/process.js';
-import { P1_NAME } from './raw-socket.js';
+import { P1_NAME, rawConnect } from './raw-socket.js';
 import { freePort } from '../helpers/ports.js';
 
 /**
@@ -101,5 +101,88 @@ describe('ops listener with two workers', () => {
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('# TYPE ballast_requests_shed_total counter');
     expect((await fetch(`${ballast.url}/metrics`)).status).toBe(404);
+  });
+});
+
+/**
+ * One normalisation for the listener and the plugins (src/front-door/route-path.ts): a dot
+ * segment, a percent-encoded dot, a backslash or a fragment in the raw request-target, or a
+ * Host header carrying a path, must not reach an ops route on the public port, nor anything
+ * but the ops routes on the ops port (docs/operations.md, "Ops listener").
+ */
+describe('ops routes behind a non-canonical request-target', () => {
+  let harness: Harness;
+  let opsUrl: string;
+  beforeAll(async () => {
+    harness = await startHarness({ mode: 'development', ops: { port: 0, host: '127.0.0.1' } });
+    opsUrl = `http://127.0.0.1:${(harness.gateway.opsServer!.address() as AddressInfo).port}`;
+  });
+  afterAll(() => harness.close());
+
+  const get = (target: string, host = '127.0.0.1'): string => `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+  /** Writes raw requests (fetch would normalise the target) and reads each answer to its close. */
+  const sendTogether = (url: string, requests: string[]): Promise<Array<{ status: number; body: string }>> =>
+    Promise.all(
+      requests.map(async (text) => {
+        const client = await rawConnect(url);
+        client.socket.write(text);
+        await client.closed;
+        const received = client.received();
+        const [head, ...rest] = received.split('\r\n\r\n');
+        let body = rest.join('\r\n\r\n');
+        if (/^transfer-encoding: chunked$/im.test(head!)) {
+          let decoded = '';
+          for (let at = 0; ; ) {
+            const size = parseInt(body.slice(at, body.indexOf('\r\n', at)), 16);
+            if (!size) break;
+            const start = body.indexOf('\r\n', at) + 2;
+            decoded += body.slice(start, start + size);
+            at = start + size + 2;
+          }
+          body = decoded;
+        }
+        return { status: Number(head!.split(' ')[1]), body: Buffer.from(body, 'latin1').toString('utf8') };
+      }),
+    );
+
+  it('answers 404 on the public port to every spelling of /metrics, /health and /ready', async () => {
+    const targets = ['/graphql/../metrics', '/./metrics', '/%2e/metrics', '/%2E%2e/x/../metrics', '/x/../health', '/x/%2e%2e/ready', '/graphql\\..\\metrics', '/metrics#x', '/health#', '/./metrics?x=1'];
+    const responses = await sendTogether(harness.url, targets.map((target) => get(target)));
+    responses.forEach((response, index) => {
+      expect(response.status, targets[index]).toBe(404);
+      expect(response.body, targets[index]).toBe('Not Found\n');
+    });
+    // A Host header that carries a path moved Yoga's URL (http://<host><target>) onto /metrics.
+    const [hosted] = await sendTogether(harness.url, [get('/nothing', '127.0.0.1/metrics?')]);
+    expect(hosted!.status).toBe(404);
+    expect(hosted!.body).not.toContain('ballast_');
+  });
+
+  it('still serves the dashboard on the public port under the same normalisation', async () => {
+    const targets = ['/x/../dashboard/status.json', '/%2e/dashboard/status.json', '/dashboard/status.json'];
+    const responses = await sendTogether(harness.url, targets.map((target) => get(target)));
+    for (const [index, response] of responses.entries()) {
+      expect(response.status, targets[index]).toBe(200);
+      expect(JSON.parse(response.body), targets[index]).toMatchObject({ faultControl: true });
+    }
+  });
+
+  it('answers only the ops routes on the ops port: no dashboard, no GraphQL, whatever the spelling or Host', async () => {
+    const targets = ['/dashboard', '/dashboard/status.json', '/metrics/../dashboard/status.json', '/health/%2e%2e/dashboard', '/ready/../graphql?query=%7B__typename%7D'];
+    const responses = await sendTogether(opsUrl, targets.map((target) => get(target)));
+    responses.forEach((response, index) => {
+      expect(response.status, targets[index]).toBe(404);
+      expect(response.body, targets[index]).toBe('Not Found\n');
+    });
+    // The raw target is /health, but Yoga builds its URL from the Host header too: such a Host is refused here.
+    const [dashboard, graphql] = await sendTogether(opsUrl, [get('/health', '127.0.0.1/dashboard/status.json?'), `POST /health HTTP/1.1\r\nHost: 127.0.0.1/graphql?\r\nContent-Type: application/json\r\nContent-Length: 25\r\nConnection: close\r\n\r\n{"query":"{ __typename }"}`.replace('25', String(Buffer.byteLength('{"query":"{ __typename }"}')))]);
+    for (const response of [dashboard!, graphql!]) expect(response).toEqual({ status: 404, body: 'Not Found\n' });
+  });
+
+  it('serves the ops routes on the ops port when spelled with dot segments', async () => {
+    const [metrics, health] = await sendTogether(opsUrl, [get('/x/../metrics'), get('/%2e/health')]);
+    expect(metrics!.status).toBe(200);
+    expect(metrics!.body).toContain('# TYPE ballast_requests_shed_total counter');
+    expect(JSON.parse(health!.body)).toMatchObject({ status: 'ok', pid: process.pid });
   });
 });

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -232,5 +233,55 @@ describe('GraphiQL and the dashboard in production', () => {
     expect(graphiql.headers.get('content-type')).toBeNull();
     expect(await graphiql.text()).toBe('');
     expect((await fetch(`${harness.url}/dashboard`)).status).toBe(404);
+  });
+});
+
+/**
+ * Development mode listens on 0.0.0.0: the dashboard's fault control must not read a body without
+ * bound (src/dashboard/plugin.ts). A chunked PUT keeps sending until Ballast answers; it must answer
+ * 413 after a small prefix, not buffer everything the client sends.
+ */
+describe('dashboard fault bodies', () => {
+  let development: Harness;
+  beforeAll(async () => {
+    development = await startHarness({ mode: 'development' });
+  });
+  afterAll(() => development.close());
+
+  async function endlessPut(path: string, headers: string): Promise<{ status: number; sentBytes: number }> {
+    const { hostname, port } = new URL(development.url);
+    const socket = connect({ host: hostname, port: Number(port) });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.on('error', () => undefined);
+    let received = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+    socket.write(`PUT ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${headers}\r\n`);
+    const chunk = `${(64 * 1024).toString(16)}\r\n${'x'.repeat(64 * 1024)}\r\n`;
+    let sentBytes = 0;
+    // Up to 64 MiB, each write after the last one drained: the server answers (or closes) long before.
+    while (sentBytes < 64 * 1024 * 1024 && !received.includes('\r\n\r\n') && !socket.destroyed) {
+      if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+      sentBytes += 64 * 1024;
+    }
+    if (!received.includes('\r\n\r\n') && !socket.destroyed) socket.write('0\r\n\r\n');
+    await expect.poll(() => received.includes('\r\n\r\n') || socket.destroyed, { timeout: 10_000 }).toBe(true);
+    socket.destroy();
+    return { status: Number(received.split(' ')[1]), sentBytes };
+  }
+
+  it('a chunked PUT /dashboard/faults/catalog is refused with 413 after a bounded read', async () => {
+    const { status, sentBytes } = await endlessPut('/dashboard/faults/catalog', 'Transfer-Encoding: chunked\r\n');
+    expect(status).toBe(413);
+    expect(sentBytes).toBeLessThan(16 * 1024 * 1024);
+    // Fault control still works with a normal body.
+    const healed = await fetch(`${development.url}/dashboard/faults/catalog`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"errorRate":1}' });
+    expect(await healed.json()).toEqual({ source: 'catalog', fault: { errorRate: 1 } });
+    await fetch(`${development.url}/dashboard/faults/catalog`, { method: 'DELETE' });
+  });
+
+  it('a PUT announcing a body over the limit is refused with 413 before it is read', async () => {
+    const response = await fetch(`${development.url}/dashboard/faults/catalog`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: `{"pad":"${'x'.repeat(100 * 1024)}"}` });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: 'a fault body is at most 65536 bytes' });
   });
 });

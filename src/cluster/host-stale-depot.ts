@@ -9,7 +9,9 @@ interface Kept {
 /**
  * The primary's copy of the stale values its workers stored: bounded by JSON bytes (least
  * recently used go first), each entry expiring with its source's `maxStaleMs`. A value older
- * than the one kept (another worker's, sent later) does not replace it.
+ * than the one kept (another worker's, sent later) does not replace it, nor does a read's of the
+ * same `storedAt` (a read's `storedAt` is when its call started: it may have left before the kept
+ * write was applied); a write's answer of the same `storedAt` does (docs/degradation.md, "Writes").
  */
 export class HostStaleDepot {
   readonly #cache: LRUCache<string, Kept>;
@@ -19,9 +21,9 @@ export class HostStaleDepot {
   }
 
   put(values: readonly SharedStaleValue[]): void {
-    for (const { key, text, storedAt, ttlMs } of values) {
+    for (const { key, text, storedAt, ttlMs, written } of values) {
       const kept = this.#cache.get(key);
-      if (kept && kept.storedAt >= storedAt) continue;
+      if (kept && (kept.storedAt > storedAt || (kept.storedAt === storedAt && written !== true))) continue;
       const ttl = Math.round(ttlMs - (Date.now() - storedAt));
       if (ttl > 0) this.#cache.set(key, { text, storedAt }, { ttl });
     }

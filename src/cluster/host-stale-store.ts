@@ -7,6 +7,8 @@ export interface SharedStaleValue {
   text: string;
   storedAt: number;
   ttlMs: number;
+  /** A write's answer: kept over a value of the same `storedAt` (HostStaleDepot.put). Absent for reads. */
+  written?: true;
 }
 
 export const STALE_PUT = 'stale-put';
@@ -31,9 +33,9 @@ export class HostStaleStore implements StaleStore {
     this.#lookupTimeoutMs = options.lookupTimeoutMs;
   }
 
-  set(key: string, value: unknown, storedAt: number, ttlMs: number): boolean {
+  set(key: string, value: unknown, storedAt: number, ttlMs: number, written = false): boolean {
     if (this.#writes.length >= MAX_PER_TURN) return false;
-    this.#writes.push({ key, text: JSON.stringify(value), storedAt, ttlMs });
+    this.#writes.push(written ? { key, text: JSON.stringify(value), storedAt, ttlMs, written } : { key, text: JSON.stringify(value), storedAt, ttlMs });
     this.#scheduleFlush();
     return true;
   }

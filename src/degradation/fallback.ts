@@ -8,13 +8,18 @@ import type { BoundOperation } from '../sources/operation.js';
 // STALE (younger than the source's maxStaleMs) → DEFAULT (the operation's declared default) →
 // NULL (with an errors[] entry carrying code and source). Each step is recorded for the report.
 
-/** STALE from memory, else from the shared store (the only case that needs a promise), else DEFAULT or NULL. */
+/**
+ * STALE, else DEFAULT or NULL. With a shared store (the host's primary, or Redis) and time left,
+ * STALE is the newer of memory's value and the store's (the only case that needs a promise): this
+ * process's memory may hold a value older than one another worker wrote there, and a degraded read
+ * never serves a value older than a write (docs/degradation.md, "Writes"). Otherwise memory's.
+ */
 export function fallBack<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, key: string, reason: DegradationReason): V | Promise<V> {
-  const local = operation.stale.get(key);
-  if (local) return servedStale(context, info, operation, reason, local);
   if (operation.stale.shared && context.deadline.remainingMs() > 0) {
     return operation.stale.getAnywhere(key).then((found) => (found ? servedStale(context, info, operation, reason, found) : withoutStale(context, info, operation, key, reason)));
   }
+  const local = operation.stale.get(key);
+  if (local) return servedStale(context, info, operation, reason, local);
   return withoutStale(context, info, operation, key, reason);
 }
 

@@ -32,12 +32,31 @@ const FAILURES_TO_OPEN = 5;
 const OPEN_MS = 5_000;
 
 /**
+ * SET only over an older value: the held JSON ends with its `"storedAt":N}` (as `set` writes it).
+ * A read's value (ARGV[4] "0") replaces only an older one; a write's ("1") also one of its own
+ * millisecond. So a replica whose read started before another's write never replaces the written
+ * value (docs/degradation.md, "Writes"). One command, as the plain SET was; Redis runs it atomically.
+ */
+const SET_IF_NEWER = `
+local held = redis.call('GET', KEYS[1])
+if held then
+  local heldAt = tonumber(string.match(held, '"storedAt":(%d+)}$'))
+  local storedAt = tonumber(ARGV[3])
+  if heldAt and (heldAt > storedAt or (heldAt == storedAt and ARGV[4] ~= '1')) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+type StaleRedis = Redis & { setIfNewer(key: string, text: string, ttlMs: number, storedAt: number, written: '0' | '1'): Promise<number> };
+
+/**
  * The fleet-wide last-known-good cache: Redis behind a short timeout and a circuit of its own,
  * so a slow or dead Redis costs a request at most `timeoutMs` once, then nothing until it
  * recovers. Entries expire after the source's `maxStaleMs` (Redis TTL); every failure is counted.
  */
 export class SharedStaleStore {
-  readonly #redis: Redis;
+  readonly #redis: StaleRedis;
   readonly #options: SharedStaleStoreOptions;
   readonly #observers: readonly StoreObserver[];
   #consecutiveFailures = 0;
@@ -65,7 +84,9 @@ export class SharedStaleStore {
       maxRetriesPerRequest: 0,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
       lazyConnect: false,
-    });
+    }) as StaleRedis;
+    // EVALSHA once the script is known to the server (ioredis loads it on first use).
+    this.#redis.defineCommand('setIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER });
     // Connection errors surface through the commands that fail; without a listener ioredis would log them.
     this.#redis.on('error', () => undefined);
     this.firstAttempt = firstAttemptOf(this.#redis, connectTimeout + options.timeoutMs);
@@ -92,7 +113,7 @@ export class SharedStaleStore {
    * offline queue, a SET before the connection is ready would be dropped, and the cache would then
    * not offer the key again for a whole write interval.
    */
-  set(key: string, value: unknown, storedAt: number, ttlMs: number): boolean {
+  set(key: string, value: unknown, storedAt: number, ttlMs: number, written = false): boolean {
     if (this.#isOpen()) {
       this.#report('set', 'skipped');
       return false;
@@ -104,7 +125,7 @@ export class SharedStaleStore {
     }
     const text = JSON.stringify({ value, storedAt } satisfies StoredEntry);
     if (Buffer.byteLength(text) > this.#options.maxValueBytes) return true;
-    this.#redis.set(key, text, 'PX', Math.max(1, Math.round(ttlMs))).then(
+    this.#redis.setIfNewer(key, text, Math.max(1, Math.round(ttlMs)), storedAt, written ? '1' : '0').then(
       () => {
         this.#succeeded();
         this.#report('set', 'ok');

@@ -6,8 +6,13 @@ import { LRUCache } from 'lru-cache';
  */
 export interface StaleStore {
   get(key: string): Promise<{ value: unknown; storedAt: number } | undefined>;
-  /** Hands the value on; false when it could not be (not connected, full), so the cache offers it again on its next write. */
-  set(key: string, value: unknown, storedAt: number, ttlMs: number): boolean;
+  /**
+   * Hands the value on; false when it could not be (not connected, full), so the cache offers it
+   * again on its next write. The store keeps it only if it is newer than the value it holds
+   * (`storedAt` later; `written`, a write's answer, also at the same time), so a read that started
+   * before a write never replaces the written value (docs/degradation.md, "Writes").
+   */
+  set(key: string, value: unknown, storedAt: number, ttlMs: number, written?: boolean): boolean;
   close(): Promise<void>;
 }
 
@@ -80,14 +85,22 @@ export class StaleCache<V extends object> {
     this.#shared = maxStaleMs > 0 ? shared : undefined;
   }
 
-  /** `shareNow`: send it to the shared store whatever the write interval says (a write's answer replaces an older value fleet-wide). */
-  set(key: string, value: V, now = Date.now(), shareNow = false): void {
+  /**
+   * `now` is when the value was current: for a read, when its call started. A value older than the
+   * one held is dropped, and so is a read's of the same millisecond (it may have left before the
+   * held value's write was applied): only newer values replace (docs/degradation.md, "Writes").
+   * `written`: a write's answer, sent to the shared store whatever the write interval says, so it
+   * replaces an older value fleet-wide at once, and kept over a value of its own millisecond.
+   */
+  set(key: string, value: V, now = Date.now(), written = false): void {
     if (!this.#cache) return;
     const previous = this.#cache.get(key);
-    const due = this.#shared !== undefined && (shareNow || previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
+    // One comparison on the entry the LRU get above already fetched: the healthy path's whole cost.
+    if (previous !== undefined && (previous.storedAt > now || (previous.storedAt === now && !written))) return;
+    const due = this.#shared !== undefined && (written || previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
     // A value the store could not take (Redis still connecting) is offered again on the next write, not a write interval later.
-    const share = due && this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs);
-    const resized = previous === undefined || shareNow || now - previous.sizedAt >= SIZE_REFRESH_MS;
+    const share = due && this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs, written);
+    const resized = previous === undefined || written || now - previous.sizedAt >= SIZE_REFRESH_MS;
     if (!resized) {
       // A hot key rewritten within its size window: the entry the LRU holds is updated where it
       // is (the get above already made it the most recent) instead of a new entry and a set,
@@ -110,17 +123,24 @@ export class StaleCache<V extends object> {
     return { value: entry.value, ageMs };
   }
 
-  /** Memory, then the shared store; a value found there is kept in memory too. */
+  /**
+   * The newer of memory's value and the shared store's: another worker or replica may hold a
+   * newer one (a write it made) than this process's memory, which must not win then
+   * (docs/degradation.md, "Writes"). A store value newer than memory's is kept in memory too.
+   * Without a shared store, memory alone.
+   */
   async getAnywhere(key: string, now = Date.now()): Promise<{ value: V; ageMs: number } | undefined> {
-    const local = this.get(key, now);
-    if (local || !this.#shared || !this.#cache) return local;
+    if (!this.#shared || !this.#cache) return this.get(key, now);
     const stored = await this.#shared.store.get(this.#shared.namespace + key);
-    if (!stored) return undefined;
-    const ageMs = Date.now() - stored.storedAt;
-    if (ageMs > this.#maxStaleMs) return undefined;
+    const at = Date.now();
+    // Read after the wait: a write may have landed in memory meanwhile.
+    const held = this.#cache.get(key);
+    if (!stored || (held !== undefined && held.storedAt >= stored.storedAt)) return this.get(key, at);
+    const ageMs = at - stored.storedAt;
+    if (ageMs > this.#maxStaleMs) return this.get(key, at);
     // Written by this same operation from values that passed its payload validation.
     const value = stored.value as V;
-    this.#cache.set(key, { value, storedAt: stored.storedAt, sharedAt: stored.storedAt, bytes: approximateBytes(key, value), sizedAt: Date.now() });
+    this.#cache.set(key, { value, storedAt: stored.storedAt, sharedAt: stored.storedAt, bytes: approximateBytes(key, value), sizedAt: at });
     return { value, ageMs };
   }
 

@@ -81,6 +81,10 @@ export class BoundOperation<V extends object> {
 
   /** Whole-batch failures become one error per key, so each field falls back on its own. */
   async #loadBatch(keys: readonly string[], context: LoadContext, settled: Map<string, V | null> | undefined): Promise<Array<V | null | Error>> {
+    // A value is as new as the moment its call started, not when its answer arrived: the upstream
+    // may have taken it before a write that answered in between, and then it must not replace the
+    // written value in any stale store (docs/degradation.md, "Writes"). Taken once per batch.
+    const startedAt = Date.now();
     let results: Array<V | null | Error>;
     try {
       results = await this.definition.load(keys, context);
@@ -88,11 +92,10 @@ export class BoundOperation<V extends object> {
       const failure = error instanceof Error ? error : new Error(String(error));
       return keys.map(() => failure);
     }
-    const now = Date.now();
     results.forEach((result, index) => {
       if (result instanceof Error) return;
       settled?.set(keys[index]!, result);
-      if (result !== null) this.stale.set(keys[index]!, result, now);
+      if (result !== null) this.stale.set(keys[index]!, result, startedAt);
     });
     return results;
   }

@@ -26,7 +26,7 @@ afterEach(async () => {
 /** A host store that records what it is handed. */
 function recordingStore(): StaleStore & { writes: Array<[string, unknown, number, number]> } {
   const writes: Array<[string, unknown, number, number]> = [];
-  return { writes, get: async () => undefined, set: (...write) => (writes.push(write), true), close: async () => undefined };
+  return { writes, get: async () => undefined, set: (key, value, storedAt, ttlMs) => (writes.push([key, value, storedAt, ttlMs]), true), close: async () => undefined };
 }
 
 describe('the registry', () => {

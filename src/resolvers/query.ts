@@ -27,7 +27,9 @@ export const Query: QueryResolvers = {
     if (start === END_OF_CATALOG) return emptyConnection(resumed);
     const page = await loadDegradable(context, info, context.operations.productPage, pageKey(size, start));
     if (!page) return null;
-    const items = page.items.slice(0, size);
+    // Never more than `size`: a longer answer is the catalog's bad response (src/sources/catalog.ts),
+    // since cutting it would hand out a next cursor past products never shown.
+    const items = page.items;
     if (page.omittedAt) {
       // A bad product was left out of what this page shows: no field is null, but the list is short of one (docs/degradation.md).
       context.degradation.record({ source: 'catalog', reason: 'UPSTREAM_BAD_RESPONSE', fallback: 'NULL', path: info.path });

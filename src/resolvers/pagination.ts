@@ -66,7 +66,7 @@ export function decodeCursor(after: string | null | undefined, secret?: string):
 
 /**
  * Cursors this process verified lately: clients page through the same catalog, and the HMAC is
- * ~1% of a paged request's CPU (bench/README.md). 1,024 entries of at most MAX_CURSOR_CHARS (1,394) each.
+ * ~1% of a paged request's CPU (bench/README.md). 1,024 entries of at most MAX_CURSOR_CHARS (1,395) each.
  */
 const VERIFIED_ENTRIES = 1024;
 const recentlyVerified = new Map<string, { secret: string | undefined; position: PagePosition }>();

@@ -12,12 +12,15 @@ import type { SharedTimer } from '../loads/shared-timer.js';
  * but the field's fallback: the value if it arrives within the field's time (its `@timeout` and
  * the request deadline), else STALE → DEFAULT → NULL, each recorded for `extensions.degraded`.
  * NULL throws a `GraphQLError` carrying `code` and `source`, so the field gets its `errors[]` entry.
+ * `entry`: the index of the list entry this key feeds, when a list field (`nodes`, `favorites`)
+ * loads one key per entry, so its fallback is reported at that entry (see `atEntry`).
  */
 export function loadDegradable<V extends object>(
   context: BallastContext,
   info: GraphQLResolveInfo,
   operation: BoundOperation<V>,
   key: string,
+  entry?: number,
 ): Promise<V | null> | V | null {
   // Loaded earlier in this request (a cart's prices, by the time its products ask): no promise,
   // no timer, no DataLoader round.
@@ -27,13 +30,24 @@ export function loadDegradable<V extends object>(
   // source that is down costs less than one that answers. One refusal per request is counted.
   if (operation.pipeline.failsFast) {
     if (context.loads.firstRefusal(operation)) operation.pipeline.reportRefused();
-    return fallBack(context, info, operation, key, 'CIRCUIT_OPEN');
+    return fallBack(context, atEntry(info, entry), operation, key, 'CIRCUIT_OPEN');
   }
   // A `.then` chain rather than an async function: one promise less per field, on every field.
   return withinFieldBudget(context.loads.loaderFor(operation).load(key), context, info, operation).then(undefined, (error: unknown) => {
     if (!(error instanceof UpstreamError)) throw error;
-    return fallBack(context, info, operation, key, error.code);
+    return fallBack(context, atEntry(info, entry), operation, key, error.code);
   });
+}
+
+/**
+ * The info a fallback is reported with: the field's own, or for entry `index` of a list field the
+ * list's with that entry's path, the form errors[].path takes (docs/architecture.md § Contract:
+ * degradation). The one home of that idea; built only when an entry falls back, so a healthy list
+ * pays nothing for it.
+ */
+function atEntry(info: GraphQLResolveInfo, index: number | undefined): GraphQLResolveInfo {
+  if (index === undefined) return info;
+  return Object.create(info, { path: { value: { prev: info.path, key: index, typename: undefined } } }) as GraphQLResolveInfo;
 }
 
 /**

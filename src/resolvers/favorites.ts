@@ -20,7 +20,7 @@ export async function favoritesOf(userId: string, context: BallastContext, info:
   // Positions are only known once absent products are left out, so load first, then resolve each
   // entry at its final position (a failed key's rejection is kept by the request's loader).
   const ids = operation.pipeline.failsFast ? favorites.productIds : await knownToCatalog(context, favorites.productIds);
-  const entries = await Promise.all(ids.map((id, index) => entryOrError(() => loadDegradable(context, entryInfo(info, index), operation, id))));
+  const entries = await Promise.all(ids.map((id, index) => entryOrError(() => loadDegradable(context, info, operation, id, index))));
   // An error in a list's place is that entry's null and errors[] entry at its own path (graphql-js
   // and graphql-jit both complete list items so). Never null: unknown products were left out above.
   return entries as CatalogProduct[];
@@ -41,9 +41,4 @@ async function entryOrError(load: () => CatalogProduct | null | Promise<CatalogP
 async function knownToCatalog(context: BallastContext, ids: readonly string[]): Promise<string[]> {
   const loaded = await context.loads.loaderFor(context.operations.productById).loadMany(ids);
   return ids.filter((_id, index) => loaded[index] !== null);
-}
-
-/** The list field's info with the path of its entry `index`, so a fallback is reported where the client sees it. */
-function entryInfo(info: GraphQLResolveInfo, index: number): GraphQLResolveInfo {
-  return Object.create(info, { path: { value: { prev: info.path, key: index, typename: undefined } } }) as GraphQLResolveInfo;
 }

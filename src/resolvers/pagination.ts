@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import { MAX_CATALOG_CURSOR_JSON_BYTES } from '../sources/catalog.js';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -12,9 +13,13 @@ export interface PagePosition {
   skip: number;
 }
 
-/** Longest cursor accepted; the catalog's own cursors are short, a longer one is not ours. */
-const MAX_CURSOR_CHARS = 1024;
 const MAC_BYTES = 16;
+/**
+ * Longest cursor accepted: the longest `encodeCursor` can build, a tag and `[catalogCursor,skip]`
+ * with the longest catalog cursor the source lets through and a skip of MAX_PAGE_SIZE, in
+ * unpadded base64url. A longer one is not ours; every one we hand out fits.
+ */
+const MAX_CURSOR_CHARS = Math.ceil(((MAC_BYTES + MAX_CATALOG_CURSOR_JSON_BYTES + `[,${MAX_PAGE_SIZE}]`.length) * 4) / 3);
 
 /**
  * Without `security.cursorSecret`, cursors are signed with a key of this process: they stay
@@ -61,7 +66,7 @@ export function decodeCursor(after: string | null | undefined, secret?: string):
 
 /**
  * Cursors this process verified lately: clients page through the same catalog, and the HMAC is
- * ~1% of a paged request's CPU (bench/README.md). 1,024 entries of at most 1 KiB each.
+ * ~1% of a paged request's CPU (bench/README.md). 1,024 entries of at most MAX_CURSOR_CHARS (1,395) each.
  */
 const VERIFIED_ENTRIES = 1024;
 const recentlyVerified = new Map<string, { secret: string | undefined; position: PagePosition }>();

@@ -25,14 +25,22 @@ export const Query: QueryResolvers = {
     const start = await pageStart(position, context, info);
     if (start === undefined) return null;
     if (start === END_OF_CATALOG) return emptyConnection(resumed);
-    const page = await loadDegradable(context, info, context.operations.productPage, pageKey(size, start));
+    const key = pageKey(size, start);
+    const page = await loadDegradable(context, info, context.operations.productPage, key);
     if (!page) return null;
-    const items = page.items.slice(0, size);
+    // Never more than `size`: a longer answer is the catalog's bad response (src/sources/catalog.ts),
+    // since cutting it would hand out a next cursor past products never shown.
+    const items = page.items;
     if (page.omittedAt) {
       // A bad product was left out of what this page shows: no field is null, but the list is short of one (docs/degradation.md).
       context.degradation.record({ source: 'catalog', reason: 'UPSTREAM_BAD_RESPONSE', fallback: 'NULL', path: info.path });
     }
     await prefetchChildren(context, info, items, productChildren(context));
+    // Later Product fields, favorites and cart lines in this request reuse the page's products
+    // instead of asking again, only when the page was loaded now: a STALE page's products would
+    // be shown there as fresh, unreported. Without them each of those fields takes, and reports,
+    // its own fallback (docs/degradation.md). One map look-up.
+    if (context.loads.settled(context.operations.productPage, key) === page) context.loads.prime(context.operations.productById, items.map((item) => [item.id, item] as const));
     return toConnection(page, items, start, resumed, context);
   },
 
@@ -87,8 +95,6 @@ function emptyConnection(resumed: boolean): ResolversTypes['ProductConnection'] 
 }
 
 function toConnection(page: CatalogPage, items: CatalogProduct[], start: string | null, resumed: boolean, context: BallastContext): ResolversTypes['ProductConnection'] {
-  // Later Product fields and favorites in the same request reuse these instead of asking again.
-  context.loads.prime(context.operations.productById, items.map((item) => [item.id, item] as const));
   const secret = context.config.security.cursorSecret;
   // Edges and cursors (an HMAC each) are built only when the query selects them.
   return {

@@ -17,8 +17,9 @@ export const relayResolvers: Resolvers = {
       if (ids.length > MAX_NODE_IDS) {
         throw new GraphQLError(`ids must hold at most ${MAX_NODE_IDS} ids, got ${ids.length}`, { extensions: { code: 'BAD_USER_INPUT' } });
       }
-      // A list of promises, not one Promise.all: a failing lookup nulls only its own item.
-      const items = ids.map((id) => loadDegradable(context, info, context.operations.productById, id));
+      // A list of promises, not one Promise.all: a failing lookup nulls only its own item, and is
+      // reported at its own index.
+      const items = ids.map((id, index) => loadDegradable(context, info, context.operations.productById, id, index));
       return items as unknown as Awaited<(typeof items)[number]>[];
     },
   },

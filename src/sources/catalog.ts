@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UpstreamBadResponseError } from '../errors.js';
 import { checkedParse } from './item-check.js';
 import { parseBody } from './object-response.js';
 import { batchByKey, defineSource, idsParam } from './define.js';
@@ -42,8 +43,31 @@ export function pageKey(limit: number, cursor: string | null): string {
   return JSON.stringify([limit, cursor]);
 }
 
-function pagePath(key: string): string {
-  const [limit, cursor] = JSON.parse(key) as [number, string | null];
+/**
+ * The longest catalog `nextCursor` Ballast carries, in bytes of its JSON string. Ballast's own
+ * cursors wrap it (src/resolvers/pagination.ts sizes what it accepts back from this), so a longer
+ * one is a bad response when it arrives rather than a cursor refused when the client returns it
+ * (docs/architecture.md § Contract: the upstream REST services).
+ */
+export const MAX_CATALOG_CURSOR_JSON_BYTES = 1024;
+// JSON writes one UTF-16 unit in at most 6 bytes (`\u0001`): a cursor this short fits without measuring.
+const SURELY_FITS_UNITS = Math.floor((MAX_CATALOG_CURSOR_JSON_BYTES - 2) / 6);
+
+/**
+ * The page answer within the contract: at most `limit` items (one more would be shown, or its
+ * cursor skip items never shown) and a cursor Ballast can hand out and take back.
+ */
+function withinContract(source: string, page: z.infer<typeof pageSchema>, limit: number): z.infer<typeof pageSchema> {
+  if (page.items.length > limit) throw new UpstreamBadResponseError(source, `${source} answered ${page.items.length} items when asked for at most ${limit}`);
+  const cursor = page.nextCursor;
+  if (cursor && cursor.length > SURELY_FITS_UNITS) {
+    const bytes = Buffer.byteLength(JSON.stringify(cursor));
+    if (bytes > MAX_CATALOG_CURSOR_JSON_BYTES) throw new UpstreamBadResponseError(source, `${source} answered a nextCursor of ${bytes} bytes as JSON, more than the ${MAX_CATALOG_CURSOR_JSON_BYTES} Ballast carries`);
+  }
+  return page;
+}
+
+function pagePath(limit: number, cursor: string | null): string {
   return `/products?limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
 }
 
@@ -63,7 +87,8 @@ export const catalog = defineSource({
       load: (keys, { fetch, source }) =>
         Promise.all(
           keys.map(async (key): Promise<CatalogPage> => {
-            const page = await fetch({ method: 'GET', path: pagePath(key), idempotent: true, parse: ({ body }) => parseBody(source, body, pageSchema) });
+            const [limit, cursor] = JSON.parse(key) as [number, string | null];
+            const page = await fetch({ method: 'GET', path: pagePath(limit, cursor), idempotent: true, parse: ({ body }) => withinContract(source, parseBody(source, body, pageSchema), limit) });
             return pageOf(page.items, page.nextCursor ?? null);
           }),
         ),

@@ -132,8 +132,8 @@ describe("Query.products loads its page's fields ahead, only those the query sel
   });
 });
 
-describe('Query.products shows at most the page size it was asked for', () => {
-  it('a catalog answering three products to `limit=2` still shows two', async () => {
+describe('Query.products never shows a page longer than it asked for', () => {
+  it('a catalog answering three products to `limit=2` is a bad response: cutting the page would hand out a cursor past the third', async () => {
     const products = data.products.slice(0, 3).map(({ id, name }) => ({ id, name }));
     const seen: string[] = [];
     catalogServer = createServer((request, response) => {
@@ -144,7 +144,10 @@ describe('Query.products shows at most the page size it was asked for', () => {
     const own = gatewayOf(`http://127.0.0.1:${(catalogServer.address() as AddressInfo).port}`);
     try {
       const result = await run(own, `{ products(first: 2) { nodes { id } pageInfo { hasNextPage } } }`);
-      expect(result).toEqual({ data: { products: { nodes: [{ id: products[0]!.id }, { id: products[1]!.id }], pageInfo: { hasNextPage: true } } } });
+      expect(result.data).toEqual({ products: null });
+      expect(result.errors?.map(({ message, path, extensions }) => ({ message, path, extensions }))).toEqual([
+        { message: 'catalog is unavailable (UPSTREAM_BAD_RESPONSE)', path: ['products'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', source: 'catalog' } },
+      ]);
       expect(seen).toEqual(['/products?limit=2']);
     } finally {
       own.registry.shutdown();

@@ -64,18 +64,22 @@ describe('cursors', () => {
     expect(decodeCursor(encodeCursor(position))).toEqual(position);
   });
 
-  it('accepts a signed cursor of exactly 1,024 characters and refuses a longer one (1,026: base64url has no 1,025) unread', () => {
+  it('accepts a signed cursor of exactly 1,395 characters, the longest it issues, and refuses a longer one unread', () => {
     // base64url of 16 MAC bytes + JSON `[cursor, 0]`: pick the catalog cursor's length for the size wanted.
     const sized = (chars: number) => {
-      for (let length = 0; length < 1024; length += 1) {
+      for (let length = 0; length < 1200; length += 1) {
         const cursor = encodeCursor({ upstreamCursor: 'c'.repeat(length), skip: 0 }, 'k');
         if (cursor.length === chars) return { cursor, length };
       }
       throw new Error(`no cursor of ${chars} characters`);
     };
-    const atBound = sized(1024);
+    const atBound = sized(1395);
     expect(decodeCursor(atBound.cursor, 'k')).toEqual({ upstreamCursor: 'c'.repeat(atBound.length), skip: 0 });
-    expect(refusal(() => decodeCursor(sized(1026).cursor, 'k'))).toEqual(notOurs);
+    expect(refusal(() => decodeCursor(sized(1396).cursor, 'k'))).toEqual(notOurs);
+    // The longest Ballast issues: a catalog cursor of 1,024 bytes as JSON (src/sources/catalog.ts) and a skip of a whole page.
+    const longest = { upstreamCursor: 'c'.repeat(1022), skip: 100 };
+    expect(encodeCursor(longest, 'k')).toHaveLength(1395);
+    expect(decodeCursor(encodeCursor(longest, 'k'), 'k')).toEqual(longest);
   });
 
   it('a signed payload that is JSON but not a [cursor, skip] pair is refused', () => {

@@ -45,6 +45,21 @@ export interface UpstreamClientOptions {
 const RETRYABLE_STATUS = new Set([408, 429]);
 /** How much of a failed answer's body is kept for failure samples. */
 const SNIPPET_BYTES = 512;
+/**
+ * JSON nested deeper than this is a bad answer (docs/degradation.md, "Wrong answers"). The answers
+ * of docs/architecture.md § Contract: the upstream REST services nest 3 levels; JSON.parse takes
+ * about 1 µs per level of a deep body (2.4 M levels, 4.8 MB: 2 to 3 s of a blocked loop), and a
+ * recursive walker such as JSON.stringify throws RangeError past a few thousand.
+ */
+export const MAX_JSON_DEPTH = 128;
+/**
+ * Bodies from this many characters on are scanned for their depth before JSON.parse. The scan
+ * costs about 1.5 µs per KB (a third of JSON.parse's own cost); a smaller body, S1's few KB
+ * included, pays one comparison: it nests at most 8 K levels, which JSON.parse reads in a few ms;
+ * a failure sample serialises no more of it than it keeps, and a check that overflows the stack
+ * on such a body is a bad response, never retried (src/resilience/pipeline.ts).
+ */
+export const DEPTH_SCANNED_FROM = 16_384;
 
 /**
  * The only way Ballast talks HTTP to its upstreams: one undici `Pool` per origin (keep-alive,
@@ -138,6 +153,12 @@ export class UpstreamClient {
     } catch (error) {
       throw toUpstreamError(request, error, 'reading the body failed');
     }
+    if (text.length >= DEPTH_SCANNED_FROM && nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      throw new UpstreamBadResponseError(request.source, `${request.source} answered ${statusCode} with JSON nested deeper than ${MAX_JSON_DEPTH} levels`, {
+        status: statusCode,
+        bodySnippet: text.slice(0, SNIPPET_BYTES),
+      });
+    }
     try {
       return { status: statusCode, body: JSON.parse(text) as unknown };
     } catch {
@@ -187,6 +208,48 @@ function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, sou
     body.on('error', reject);
     body.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
   });
+}
+
+/**
+ * True when `text`, read as JSON, opens more than `maxDepth` arrays or objects at once. Brackets
+ * inside strings do not count: a string is skipped with `indexOf` to its closing quote (one not
+ * escaped by an odd run of backslashes), which is also what keeps the scan cheap, since most of a
+ * JSON body is strings. Exact for valid JSON; for invalid JSON either answer ends as a bad response.
+ */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
+    const char = text.charCodeAt(index);
+    if (char === QUOTE) {
+      index = closingQuote(text, index);
+      if (index === -1) return false;
+    } else if (char === OPEN_ARRAY || char === OPEN_OBJECT) {
+      if (++depth > maxDepth) return true;
+    } else if (char === CLOSE_ARRAY || char === CLOSE_OBJECT) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+/** Index of the quote closing the string opened at `open`, or -1 when the string never closes. */
+function closingQuote(text: string, open: number): number {
+  let quote = text.indexOf('"', open + 1);
+  while (quote !== -1) {
+    let before = quote - 1;
+    while (text.charCodeAt(before) === BACKSLASH) before--;
+    if ((quote - 1 - before) % 2 === 0) return quote;
+    quote = text.indexOf('"', quote + 1);
+  }
+  return -1;
 }
 
 /** The first bytes of an error answer; the rest is discarded (an error body is not worth a socket's time). */

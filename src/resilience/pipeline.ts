@@ -275,7 +275,10 @@ export class ResiliencePipeline {
       span?.end(status);
       return parsed;
     } catch (error) {
-      const failure = this.#asUpstreamError(error);
+      // After an answer arrived, anything but an UpstreamError came from reading it (a check that
+      // overflowed the stack on a deep body): the same body would fail the same way, so it is a bad
+      // answer, never a retryable UPSTREAM_UNAVAILABLE (docs/degradation.md, "Wrong answers").
+      const failure = status === undefined ? this.#asUpstreamError(error) : this.#asBadResponse(error, status);
       this.#lastSettled = scope.ids;
       const failed: FailedAttempt = { method: spec.method, path: spec.path, error: failure, latencyMs: performance.now() - started };
       for (const observer of this.#observers) observer.attemptFailed?.(this.source, failed);
@@ -286,20 +289,35 @@ export class ResiliencePipeline {
     }
   }
 
-  /** A batch answer with bad items is a success for the breaker, but still worth a failure sample. */
+  /**
+   * A batch answer with bad items is a success for the breaker, but still worth a failure sample.
+   * Recording it never fails the call: the snippet serialises only what it keeps (`jsonSnippet`),
+   * and an observer that throws is not the upstream's failure.
+   */
   #reportBadItems(spec: CallSpec<unknown>, parsed: unknown, response: UpstreamResponse, started: number): void {
     if (!Array.isArray(parsed)) return;
     const bad = parsed.find((item): item is UpstreamError => item instanceof UpstreamError);
     if (!bad) return;
-    const latencyMs = performance.now() - started;
-    const error = new UpstreamBadResponseError(this.source, bad.message, { status: response.status, bodySnippet: JSON.stringify(response.body).slice(0, 512) });
-    const failed: FailedAttempt = { method: spec.method, path: spec.path, error, latencyMs, partial: true };
-    for (const observer of this.#observers) observer.attemptFailed?.(this.source, failed);
+    try {
+      const latencyMs = performance.now() - started;
+      const error = new UpstreamBadResponseError(this.source, bad.message, { status: response.status, bodySnippet: jsonSnippet(response.body, SNIPPET_CHARS) });
+      const failed: FailedAttempt = { method: spec.method, path: spec.path, error, latencyMs, partial: true };
+      for (const observer of this.#observers) observer.attemptFailed?.(this.source, failed);
+    } catch {
+      // a sample lost is better than a good answer turned into a failure
+    }
   }
 
   #asUpstreamError(error: unknown): UpstreamError {
     if (error instanceof UpstreamError) return error;
     return new UpstreamUnavailableError(this.source, `${this.source} call failed`, { cause: error });
+  }
+
+  /** What reading an answer threw, as the bad answer it is. */
+  #asBadResponse(error: unknown, status: number): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new UpstreamBadResponseError(this.source, `${this.source} answered ${status} with a body that could not be read (${detail})`, { status, cause: error });
   }
 }
 
@@ -317,6 +335,48 @@ function attemptHeaders(request: Record<string, string>, call: Record<string, st
   headers[DEADLINE_HEADER] = deadlineMs;
   return headers;
 }
+
+/**
+ * `JSON.stringify(value).slice(0, maxChars)` without serialising more than that: a body of
+ * millions of items costs no more than its first `maxChars`, and one nested past the stack's
+ * depth (which JSON.stringify throws RangeError on, docs/degradation.md "Wrong answers") cannot
+ * throw, since every level writes a character and the walk stops at `maxChars`. Values are
+ * JSON.parse output: plain arrays, objects, strings, finite numbers, booleans and null.
+ */
+export function jsonSnippet(value: unknown, maxChars: number): string {
+  const parts: string[] = [];
+  let length = 0;
+  const write = (text: string): boolean => {
+    parts.push(text);
+    length += text.length;
+    return length < maxChars;
+  };
+  const walk = (item: unknown): boolean => {
+    if (Array.isArray(item)) {
+      if (!write('[')) return false;
+      for (let index = 0; index < item.length; index++) {
+        if (index > 0 && !write(',')) return false;
+        if (!walk(item[index])) return false;
+      }
+      return write(']');
+    }
+    if (typeof item === 'object' && item !== null) {
+      if (!write('{')) return false;
+      let first = true;
+      for (const key of Object.keys(item)) {
+        if (!write(`${first ? '' : ','}${JSON.stringify(key.slice(0, maxChars))}:`)) return false;
+        first = false;
+        if (!walk((item as Record<string, unknown>)[key])) return false;
+      }
+      return write('}');
+    }
+    return write(typeof item === 'string' ? JSON.stringify(item.slice(0, maxChars)) : String(JSON.stringify(item)));
+  };
+  walk(value);
+  return parts.join('').slice(0, maxChars);
+}
+
+const SNIPPET_CHARS = 512;
 
 /** The path without its query string: `/prices?ids=1,2` → `/prices`. */
 function routeOf(path: string): string {

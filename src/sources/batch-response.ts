@@ -7,11 +7,12 @@ export const envelope = z.object({ items: z.array(z.unknown()) });
 
 /**
  * Maps a batch answer `{"items":[...]}` back to `keys`, in key order. An item that fails
- * `itemSchema`, or a key answered twice, fails its own key only; a body without an `items` array
- * fails the whole batch. An omitted key is "not found" (null), unless the answer also holds an
- * item that cannot be matched to a key (null, not an object, no string key): that item may be any
- * of the keys not otherwise answered, so each of them is a bad answer rather than absent.
- * See docs/degradation.md ("Wrong answers").
+ * `itemSchema`, or a key answered twice, fails its own key only; a body without an `items` array,
+ * or with more items than `maxItemsFor(keys.length)`, fails the whole batch. An omitted key is
+ * "not found" (null), unless the answer also holds an item that cannot be matched to a key (null,
+ * not an object, no string key): that item may be any of the keys not otherwise answered, so each
+ * of them is a bad answer rather than absent. Only items of keys asked for are checked: an item
+ * nobody asked for is never read past its key. See docs/degradation.md ("Wrong answers").
  */
 export function itemsByKey<T>(
   source: string,
@@ -22,18 +23,40 @@ export function itemsByKey<T>(
 ): Array<T | null | Error> {
   const parsed = checkedParse(envelope, body);
   if (!parsed.success) throw new UpstreamBadResponseError(source, `${source} answered without an items array`);
-  const found = new Map<string, T | Error>();
+  const { items } = parsed.data;
+  const maxItems = maxItemsFor(keys.length);
+  if (items.length > maxItems) {
+    throw new UpstreamBadResponseError(source, `${source} answered ${items.length} items when asked for ${keys.length} key(s) (at most ${maxItems} are read)`);
+  }
+  // Raw items by key, checked below only for the keys asked; a key answered twice holds a marker
+  // JSON.parse cannot make.
+  const found = new Map<string, unknown>();
   let unmatched = 0;
-  const passesAsIs = asIsCheck(itemSchema);
-  for (const raw of parsed.data.items) {
+  for (const raw of items) {
     const key = keyOf(raw, keyField);
     if (key === undefined) unmatched += 1;
-    else if (found.has(key)) found.set(key, new UpstreamBadResponseError(source, `${source} answered item ${key} more than once`));
-    else found.set(key, parseItem(source, key, raw, itemSchema, passesAsIs));
+    else found.set(key, found.has(key) ? ANSWERED_TWICE : raw);
   }
-  const absent = unmatched > 0 ? () => unmatchedItems(source, unmatched) : () => null;
-  return keys.map((key) => found.get(key) ?? absent());
+  const passesAsIs = asIsCheck(itemSchema);
+  return keys.map((key) => {
+    const raw = found.get(key);
+    if (raw === undefined) return unmatched > 0 ? unmatchedItems(source, unmatched) : null;
+    if (raw === ANSWERED_TWICE) return new UpstreamBadResponseError(source, `${source} answered item ${key} more than once`);
+    return parseItem(source, key, raw, itemSchema, passesAsIs);
+  });
 }
+
+/**
+ * The most items a batch answer for `keyCount` keys may hold: twice the keys, plus 16. Every key
+ * answered twice and a few items nobody asked for still fit (each duplicate is a bad item of its
+ * own); an answer past it is not an answer to this request, and reading it would cost the event
+ * loop for items nobody asked for.
+ */
+export function maxItemsFor(keyCount: number): number {
+  return 2 * keyCount + 16;
+}
+
+const ANSWERED_TWICE = Symbol('answered twice');
 
 function parseItem<T>(source: string, key: string, raw: unknown, itemSchema: z.ZodType<T>, passesAsIs: AsIsCheck): T | Error {
   // The raw item when zod would accept it unchanged (no copy); otherwise zod's own answer and

@@ -247,14 +247,16 @@ describe('a call that fails', () => {
     expect(scope.finishers.size).toBe(0);
   });
 
-  it('a parse that throws something else is UPSTREAM_UNAVAILABLE "pricing call failed", the thrown error its cause', async () => {
+  it('a parse that throws something else is UPSTREAM_BAD_RESPONSE with the status, the thrown error its cause, never retried', async () => {
+    // Reading the same body again would throw again (a RangeError on a deep body, task HA): a bad answer, not an unavailable one.
     handler = json(200, { prices: [] });
-    const { pipeline, record } = pricing();
+    const { pipeline, record } = pricing({ retry: { maxAttempts: 3 } });
     const thrown = new TypeError('no items');
     const error = await failureOf(pipeline.call({ ...GET_PRICES, parse: () => { throw thrown; } }, scopeOf()));
-    expect(error).toBeInstanceOf(UpstreamUnavailableError);
-    expect([error.message, error.cause]).toEqual(['pricing call failed', thrown]);
-    expect(record.ended.map(([, outcome]) => outcome)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(error).toBeInstanceOf(UpstreamBadResponseError);
+    expect([error.message, error.status, error.cause]).toEqual(['pricing answered 200 with a body that could not be read (TypeError: no items)', 200, thrown]);
+    expect(record.ended.map(([, outcome]) => outcome)).toEqual(['UPSTREAM_BAD_RESPONSE']);
+    expect(seen).toHaveLength(1);
   });
 
   it('a 503 then an answer: one retry reported with its error and delay, the answer served', async () => {

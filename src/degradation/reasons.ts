@@ -12,7 +12,7 @@ export const DEGRADATION_REASONS = {
   UPSTREAM_UNAVAILABLE: 'network error, connection reset, or 5xx / 408 / 429 after retries',
   CIRCUIT_OPEN: "the source's breaker is open: Ballast did not call it",
   BULKHEAD_FULL: 'the source already had its maximum of calls in flight',
-  UPSTREAM_BAD_RESPONSE: 'not JSON, the wrong shape or types (for the batch or one item), or a 4xx',
+  UPSTREAM_BAD_RESPONSE: 'not JSON, JSON nested too deep, far more items than asked, the wrong shape or types (for the batch or one item), or a 4xx; never retried',
   DEADLINE_EXCEEDED: "the request's overall budget ran out",
 } as const;
 

@@ -101,10 +101,11 @@ export function evaluateTargets(rows: Row[], openLoop: OpenLoopRow[] = []): Targ
   const checked = rows.filter((row) => !DEGRADES_BY_DESIGN.includes(row.server));
   targets.push(noBadAnswers('zero bad answers in S1 and S2, every server but B2', checked.filter((row) => HEALTHY.includes(row.scenario))));
   targets.push(noBadAnswers('zero bad answers, non-2xx and errors in every Ballast scenario but B2', checked.filter((row) => BALLAST.includes(row.server))));
-  const naive = rows.filter((row) => DEGRADES_BY_DESIGN.includes(row.server));
+  // Only over catalog pages, whose answers have a "degraded and said so" check (bench/harness/workload.ts); S2's carts have none.
+  const naive = rows.filter((row) => DEGRADES_BY_DESIGN.includes(row.server) && row.scenario !== 'S2');
   if (naive.length) {
     const wrong = naive.filter((row) => row.wrong > row.reported || row.non2xx > 0);
-    targets.push({ name: 'B2: no wrong answer and no non-2xx (every bad answer degraded and said so)', value: wrong.length ? wrong.map((row) => `${row.server}/${row.scenario} ${row.wrong - row.reported} wrong, ${row.non2xx} non-2xx`).join(', ') : '0', pass: wrong.length === 0, kind: 'correctness' });
+    targets.push({ name: 'B2: no wrong answer and no non-2xx on catalog pages (every bad answer degraded and said so)', value: wrong.length ? wrong.map((row) => `${row.server}/${row.scenario} ${row.wrong - row.reported} wrong, ${row.non2xx} non-2xx`).join(', ') : '0', pass: wrong.length === 0, kind: 'correctness' });
   }
   return targets;
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { replacesHeld } from '../degradation/stale-cache.js';
 import type { SharedStaleValue } from './host-stale-store.js';
 
 interface Kept {
@@ -23,7 +24,7 @@ export class HostStaleDepot {
   put(values: readonly SharedStaleValue[]): void {
     for (const { key, text, storedAt, ttlMs, written } of values) {
       const kept = this.#cache.get(key);
-      if (kept && (kept.storedAt > storedAt || (kept.storedAt === storedAt && written !== true))) continue;
+      if (kept && !replacesHeld(kept.storedAt, storedAt, written === true)) continue;
       const ttl = Math.round(ttlMs - (Date.now() - storedAt));
       if (ttl > 0) this.#cache.set(key, { text, storedAt }, { ttl });
     }

@@ -19,7 +19,8 @@ const MAX_PER_TURN = 5_000;
 
 /**
  * A worker's side of the stale values shared by the workers of one host (no Redis): values this
- * worker stores go to the primary, a lookup this worker cannot answer from memory asks it.
+ * worker stores go to the primary; a lookup this worker cannot answer from memory asks it, and so
+ * does every lookup of a value mutations write (src/degradation/fallback.ts).
  * Both are gathered per event-loop turn into one IPC message, so a request writing 40 prices
  * costs one message, and a degraded page asking for 40 unknown prices one round trip.
  */

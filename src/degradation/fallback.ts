@@ -9,17 +9,22 @@ import type { BoundOperation } from '../sources/operation.js';
 // NULL (with an errors[] entry carrying code and source). Each step is recorded for the report.
 
 /**
- * STALE, else DEFAULT or NULL. With a shared store (the host's primary, or Redis) and time left,
- * STALE is the newer of memory's value and the store's (the only case that needs a promise): this
- * process's memory may hold a value older than one another worker wrote there, and a degraded read
- * never serves a value older than a write (docs/degradation.md, "Writes"). Otherwise memory's.
+ * STALE, else DEFAULT or NULL. Memory answers first, without a promise, for values nothing writes.
+ * For values mutations write (`written` operations: a cart, favorites) with a shared store (the
+ * host's primary, or Redis) and time left, STALE is the newer of memory's value and the store's:
+ * this process's memory may hold a value older than one another worker wrote there, and a degraded
+ * read never serves a value older than a write (docs/degradation.md, "Writes"). A miss in memory
+ * asks the shared store too (the only other case that needs a promise).
  */
 export function fallBack<V extends object>(context: BallastContext, info: GraphQLResolveInfo, operation: BoundOperation<V>, key: string, reason: DegradationReason): V | Promise<V> {
-  if (operation.stale.shared && context.deadline.remainingMs() > 0) {
+  const askStore = operation.stale.shared && context.deadline.remainingMs() > 0;
+  if (!(askStore && operation.definition.written)) {
+    const local = operation.stale.get(key);
+    if (local) return servedStale(context, info, operation, reason, local);
+  }
+  if (askStore) {
     return operation.stale.getAnywhere(key).then((found) => (found ? servedStale(context, info, operation, reason, found) : withoutStale(context, info, operation, key, reason)));
   }
-  const local = operation.stale.get(key);
-  if (local) return servedStale(context, info, operation, reason, local);
   return withoutStale(context, info, operation, key, reason);
 }
 

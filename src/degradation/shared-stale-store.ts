@@ -124,7 +124,12 @@ export class SharedStaleStore {
       return false;
     }
     const text = JSON.stringify({ value, storedAt } satisfies StoredEntry);
-    if (Buffer.byteLength(text) > this.#options.maxValueBytes) return true;
+    if (Buffer.byteLength(text) > this.#options.maxValueBytes) {
+      // Too large to share. A write's answer must still not leave the older value it replaced for
+      // other replicas to serve (docs/degradation.md, "Writes"): that one goes.
+      if (written) this.#redis.del(key).then(() => this.#succeeded(), () => this.#failed('set'));
+      return true;
+    }
     this.#redis.setIfNewer(key, text, Math.max(1, Math.round(ttlMs)), storedAt, written ? '1' : '0').then(
       () => {
         this.#succeeded();

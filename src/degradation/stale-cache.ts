@@ -65,9 +65,20 @@ interface Entry<V> {
 const SIZE_REFRESH_MS = 1_000;
 
 /**
+ * Whether a value current at `storedAt` replaces one held from `heldAt`: only a newer one does, and
+ * at the same millisecond only a write's answer (a read of that millisecond may have left before
+ * the write was applied; docs/degradation.md, "Writes"). The rule of every stale store: memory,
+ * the host's primary (src/cluster/host-stale-depot.ts) and Redis (its script, shared-stale-store.ts).
+ */
+export function replacesHeld(heldAt: number, storedAt: number, written: boolean): boolean {
+  return storedAt > heldAt || (storedAt === heldAt && written);
+}
+
+/**
  * Last known good value per key of one operation: the STALE fallback of docs/architecture.md § Contract: degradation. Memory
- * first (LRU bounded in entries and bytes, with TTL); with Redis configured, written through (throttled, never awaited)
- * and read from Redis when memory has nothing, so a fresh replica can serve what another saw.
+ * first (LRU bounded in entries and bytes, with TTL); with a shared store (the host's primary, or Redis), written through
+ * (throttled, never awaited) and read from it by `getAnywhere`: when memory has nothing (a fresh replica serves what
+ * another saw), and first for values mutations write (src/degradation/fallback.ts).
  */
 export class StaleCache<V extends object> {
   readonly #cache: LRUCache<string, Entry<V>> | undefined;
@@ -96,7 +107,7 @@ export class StaleCache<V extends object> {
     if (!this.#cache) return;
     const previous = this.#cache.get(key);
     // One comparison on the entry the LRU get above already fetched: the healthy path's whole cost.
-    if (previous !== undefined && (previous.storedAt > now || (previous.storedAt === now && !written))) return;
+    if (previous !== undefined && !replacesHeld(previous.storedAt, now, written)) return;
     const due = this.#shared !== undefined && (written || previous === undefined || now - previous.sharedAt >= this.#shared.writeIntervalMs);
     // A value the store could not take (Redis still connecting) is offered again on the next write, not a write interval later.
     const share = due && this.#shared!.store.set(this.#shared!.namespace + key, value, now, this.#maxStaleMs, written);
@@ -129,8 +140,8 @@ export class StaleCache<V extends object> {
    * (docs/degradation.md, "Writes"). A store value newer than memory's is kept in memory too.
    * Without a shared store, memory alone.
    */
-  async getAnywhere(key: string, now = Date.now()): Promise<{ value: V; ageMs: number } | undefined> {
-    if (!this.#shared || !this.#cache) return this.get(key, now);
+  async getAnywhere(key: string): Promise<{ value: V; ageMs: number } | undefined> {
+    if (!this.#shared || !this.#cache) return this.get(key);
     const stored = await this.#shared.store.get(this.#shared.namespace + key);
     const at = Date.now();
     // Read after the wait: a write may have landed in memory meanwhile.

@@ -43,8 +43,8 @@ export interface UpstreamClientOptions {
 }
 
 const RETRYABLE_STATUS = new Set([408, 429]);
-/** How much of a failed answer's body is kept for failure samples. */
-const SNIPPET_BYTES = 512;
+/** How much of a failed answer's body is kept for failure samples (characters of its text, or of a parsed body serialised). */
+export const SNIPPET_BYTES = 512;
 /**
  * JSON nested deeper than this is a bad answer (docs/degradation.md, "Wrong answers"). The answers
  * of docs/architecture.md § Contract: the upstream REST services nest 3 levels; JSON.parse takes

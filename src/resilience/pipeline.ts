@@ -1,6 +1,7 @@
 import type { SourcePolicy } from './policy.js';
 import { CallCancelledError, DeadlineExceededError, UpstreamBadResponseError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
 import type { UpstreamClient, UpstreamMethod, UpstreamResponse } from '../http/upstream-client.js';
+import { SNIPPET_BYTES } from '../http/upstream-client.js';
 import { SourceBreaker } from './breaker.js';
 import type { BreakerState } from './breaker.js';
 import { Bulkhead } from './bulkhead.js';
@@ -300,7 +301,7 @@ export class ResiliencePipeline {
     if (!bad) return;
     try {
       const latencyMs = performance.now() - started;
-      const error = new UpstreamBadResponseError(this.source, bad.message, { status: response.status, bodySnippet: jsonSnippet(response.body, SNIPPET_CHARS) });
+      const error = new UpstreamBadResponseError(this.source, bad.message, { status: response.status, bodySnippet: jsonSnippet(response.body, SNIPPET_BYTES) });
       const failed: FailedAttempt = { method: spec.method, path: spec.path, error, latencyMs, partial: true };
       for (const observer of this.#observers) observer.attemptFailed?.(this.source, failed);
     } catch {
@@ -376,7 +377,6 @@ export function jsonSnippet(value: unknown, maxChars: number): string {
   return parts.join('').slice(0, maxChars);
 }
 
-const SNIPPET_CHARS = 512;
 
 /** The path without its query string: `/prices?ids=1,2` → `/prices`. */
 function routeOf(path: string): string {

@@ -20,15 +20,19 @@ export const cart = defineSource({
   name: 'cart',
   operations: {
     /** `GET /carts/{userId}`; 404 means an empty cart. */
-    cart: onePerKey<CartRecord>({
-      path: (userId) => `/carts/${pathSegment(userId)}`,
-      route: '/carts/{userId}',
-      parse: (body, userId, { source }) => {
-        const record = parseBody(source, body, cartSchema);
-        return answerFor(source, userId, record.userId, record);
-      },
-      notFound: (userId) => ({ userId, items: [] }),
-    }),
+    // Mutations write it (src/resolvers/mutations.ts): degraded reads ask the shared store first.
+    cart: {
+      written: true,
+      ...onePerKey<CartRecord>({
+        path: (userId) => `/carts/${pathSegment(userId)}`,
+        route: '/carts/{userId}',
+        parse: (body, userId, { source }) => {
+          const record = parseBody(source, body, cartSchema);
+          return answerFor(source, userId, record.userId, record);
+        },
+        notFound: (userId) => ({ userId, items: [] }),
+      }),
+    },
   },
 });
 

@@ -50,21 +50,41 @@ export function pageKey(limit: number, cursor: string | null): string {
  * (docs/architecture.md § Contract: the upstream REST services).
  */
 export const MAX_CATALOG_CURSOR_JSON_BYTES = 1024;
+// With the `u` flag a surrogate pair is one code point: only a lone surrogate matches.
+const LONE_SURROGATE = /\p{Surrogate}/u;
 // JSON writes one UTF-16 unit in at most 6 bytes (`\u0001`): a cursor this short fits without measuring.
 const SURELY_FITS_UNITS = Math.floor((MAX_CATALOG_CURSOR_JSON_BYTES - 2) / 6);
 
 /**
- * The page answer within the contract: at most `limit` items (one more would be shown, or its
- * cursor skip items never shown) and a cursor Ballast can hand out and take back.
+ * The page answer within the contract: at most `limit` products (one more would be shown, or its
+ * cursor skip products never shown) and a cursor Ballast can hand out and take back. Copies of one
+ * id count once: a product listed twice is a bad item of the page (`pageOf`), not an extra one.
  */
 function withinContract(source: string, page: z.infer<typeof pageSchema>, limit: number): z.infer<typeof pageSchema> {
-  if (page.items.length > limit) throw new UpstreamBadResponseError(source, `${source} answered ${page.items.length} items when asked for at most ${limit}`);
+  if (page.items.length > limit) {
+    const products = distinctIds(page.items);
+    if (products > limit) throw new UpstreamBadResponseError(source, `${source} answered ${products} products when asked for at most ${limit}`);
+  }
   const cursor = page.nextCursor;
+  // A lone surrogate cannot be percent-encoded for the next page's request (encodeURIComponent throws).
+  if (cursor && LONE_SURROGATE.test(cursor)) throw new UpstreamBadResponseError(source, `${source} answered a nextCursor that is not well-formed Unicode`);
   if (cursor && cursor.length > SURELY_FITS_UNITS) {
     const bytes = Buffer.byteLength(JSON.stringify(cursor));
     if (bytes > MAX_CATALOG_CURSOR_JSON_BYTES) throw new UpstreamBadResponseError(source, `${source} answered a nextCursor of ${bytes} bytes as JSON, more than the ${MAX_CATALOG_CURSOR_JSON_BYTES} Ballast carries`);
   }
   return page;
+}
+
+/** How many products a page lists: items with distinct ids, and each item without a string id. */
+function distinctIds(items: readonly unknown[]): number {
+  const ids = new Set<unknown>();
+  let withoutId = 0;
+  for (const item of items) {
+    const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+    if (typeof id === 'string') ids.add(id);
+    else withoutId++;
+  }
+  return ids.size + withoutId;
 }
 
 function pagePath(limit: number, cursor: string | null): string {

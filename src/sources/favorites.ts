@@ -12,15 +12,19 @@ export const favorites = defineSource({
   name: 'favorites',
   operations: {
     /** `GET /favorites/{userId}`; 404 means none. */
-    favorites: onePerKey<FavoritesRecord>({
-      path: (userId) => `/favorites/${pathSegment(userId)}`,
-      route: '/favorites/{userId}',
-      parse: (body, userId, { source }) => {
-        const record = parseBody(source, body, favoritesSchema);
-        return answerFor(source, userId, record.userId, record);
-      },
-      notFound: (userId) => ({ userId, productIds: [] }),
-    }),
+    // Mutations write it (src/resolvers/mutations.ts): degraded reads ask the shared store first.
+    favorites: {
+      written: true,
+      ...onePerKey<FavoritesRecord>({
+        path: (userId) => `/favorites/${pathSegment(userId)}`,
+        route: '/favorites/{userId}',
+        parse: (body, userId, { source }) => {
+          const record = parseBody(source, body, favoritesSchema);
+          return answerFor(source, userId, record.userId, record);
+        },
+        notFound: (userId) => ({ userId, productIds: [] }),
+      }),
+    },
   },
 });
 

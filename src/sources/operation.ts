@@ -32,6 +32,13 @@ export interface SourceOperation<V extends object> {
   defaultValue?(key: string): V;
   /** False when the upstream has no batch endpoint: one request per key. @default true */
   batch?: boolean;
+  /**
+   * True when mutations write this operation's values (a cart, favorites): another worker or
+   * replica may then hold a newer value than this process's memory, so a degraded read asks the
+   * shared store first and serves the newer (docs/degradation.md, "Writes"). Values nothing writes
+   * are served from memory when it has them, without a round trip. @default false
+   */
+  written?: boolean;
 }
 
 /** An operation bound at start-up to its source's pipeline and its own stale cache. */

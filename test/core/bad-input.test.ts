@@ -25,11 +25,19 @@ describe('bad input gets a precise answer and the server keeps serving', () => {
   it.each([
     ['a literal', '{ products(first: 3) { nodes @stream(initialCount: -5) { id } } }', undefined],
     ['a variable', 'query($n: Int) { products(first: 3) { nodes @stream(initialCount: $n) { id } } }', { n: -5 }],
+    ["a variable's default", 'query($n: Int = -5) { products(first: 3) { nodes @stream(initialCount: $n) { id } } }', undefined],
+    ['a fragment the operation spreads', 'query { products(first: 3) { ...Streamed } } fragment Streamed on ProductConnection { nodes @stream(initialCount: -5) { id } }', undefined],
   ])('refuses @stream with a negative initialCount from %s as the client\'s error', async (_from, query, variables) => {
     const { body } = await harness.query(query, variables);
     expect(body.errors).toEqual([{ message: '@stream initialCount must be 0 or more, got -5', extensions: { code: 'BAD_USER_INPUT' } }]);
     const good = await harness.query('{ products(first: 3) { nodes { id } } }');
     expect(good.body.data).toEqual({ products: { nodes: [{ id: 'p-0001' }, { id: 'p-0002' }, { id: 'p-0003' }] } });
+  });
+
+  it('judges only the operation executed: a negative initialCount in another one of the document does not refuse it', async () => {
+    const document = 'query Other { products(first: 3) { nodes @stream(initialCount: -5) { id } } } query Wanted { products(first: 2) { nodes { id } } }';
+    const response = await fetch(`${harness.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query: document, operationName: 'Wanted' }) });
+    expect(await response.json()).toEqual({ data: { products: { nodes: [{ id: 'p-0001' }, { id: 'p-0002' }] } } });
   });
 
   it('refuses a query that does not parse, then answers the next one', async () => {

@@ -105,8 +105,9 @@ describe('every cursor Ballast hands out is accepted back', () => {
     pageRequests.length = 0;
     const upstreamCursor = `2.${pad}`;
     const first = await harness.query(PAGE, { first: 2 });
-    if (Buffer.byteLength(JSON.stringify(upstreamCursor)) > MAX_CURSOR_JSON_BYTES) {
-      // Too long to carry inside a cursor Ballast can take back: refused when it arrives.
+    if (Buffer.byteLength(JSON.stringify(upstreamCursor)) > MAX_CURSOR_JSON_BYTES || /\p{Surrogate}/u.test(upstreamCursor)) {
+      // Too long to carry inside a cursor Ballast can take back, or not well-formed Unicode (the
+      // next page's request could not encode it): refused when it arrives.
       expectBadPage(first);
       return;
     }
@@ -131,8 +132,15 @@ describe('every cursor Ballast hands out is accepted back', () => {
     await roundTrip('\u0001'.repeat(171));
   });
 
+  it('a lone surrogate in the catalog cursor is a bad response, not an internal error on the next page', async () => {
+    await roundTrip('\ud800x');
+    await roundTrip('x\udc00');
+    // A well-formed pair is carried.
+    await roundTrip('😀');
+  });
+
   it('property: whatever the length and characters of the catalog cursor, the page either round-trips or is a bad response', async () => {
-    const char = fc.constantFrom('x', 'é', '€', '"', '\\', '\u0001', '😀', '/', '&', ' ');
+    const char = fc.constantFrom('x', 'é', '€', '"', '\\', '\u0001', '😀', '/', '&', ' ', '\ud800', '\udfff');
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 1_600 }), char, fc.string({ maxLength: 8 }), async (length, repeated, tail) => {
         await roundTrip(repeated.repeat(length) + tail);

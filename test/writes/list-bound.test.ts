@@ -76,7 +76,7 @@ describe('a cart write whose answer is over security.maxListItems', () => {
     });
   }
 
-  it('the bound still holds for a later read of the written cart (from the stale value when the service fails)', async () => {
+  it('the bound still holds for a later read of the written cart (after the write above: the service now holds more lines than the bound)', async () => {
     const cart = harness.service('cart');
     const lines = (await upstreamCart(cart, 'u-1')).length;
     expect(lines).toBeGreaterThan(MAX);

@@ -210,6 +210,22 @@ describe('two workers sharing the host stale store (in process: the primary depo
 });
 
 describe('two replicas sharing Redis', () => {
+  it('a written cart too large to share takes the older one out of Redis, so no replica serves it from there', async () => {
+    redis = await startRedis();
+    admin = new Redis(redis.url);
+    upstream = await startCartUpstream();
+    // Room for the one-line cart as stored (about 90 bytes), not for the two-line one the write makes.
+    const config = { ...cartConfig(upstream.url), redis: { url: redis.url, writeIntervalMs: 60_000, maxValueBytes: 120 } };
+    const a = await startHarness(config);
+    harnesses.push(a);
+    expect(lines(await a.query(CART))).toEqual([{ productId: 'p-0001', quantity: 1 }]);
+    await expect.poll(() => admin!.exists('ballast:stale:cart:u-2'), { timeout: 10_000 }).toBe(1);
+    const written = await a.query(ADD('p-0009'));
+    expect(written.body.errors).toBeUndefined();
+    await expect.poll(() => admin!.exists('ballast:stale:cart:u-2'), { timeout: 10_000 }).toBe(0);
+  });
+
+
   it('a read on one replica started before a write on the other and answered after it: Redis keeps the written cart, both serve it', async () => {
     redis = await startRedis();
     admin = new Redis(redis.url);

@@ -21,18 +21,16 @@ export const cart = defineSource({
   operations: {
     /** `GET /carts/{userId}`; 404 means an empty cart. */
     // Mutations write it (src/resolvers/mutations.ts): degraded reads ask the shared store first.
-    cart: {
+    cart: onePerKey<CartRecord>({
       written: true,
-      ...onePerKey<CartRecord>({
-        path: (userId) => `/carts/${pathSegment(userId)}`,
-        route: '/carts/{userId}',
-        parse: (body, userId, { source }) => {
-          const record = parseBody(source, body, cartSchema);
-          return answerFor(source, userId, record.userId, record);
-        },
-        notFound: (userId) => ({ userId, items: [] }),
-      }),
-    },
+      path: (userId) => `/carts/${pathSegment(userId)}`,
+      route: '/carts/{userId}',
+      parse: (body, userId, { source }) => {
+        const record = parseBody(source, body, cartSchema);
+        return answerFor(source, userId, record.userId, record);
+      },
+      notFound: (userId) => ({ userId, items: [] }),
+    }),
   },
 });
 

@@ -77,9 +77,12 @@ export function onePerKey<T extends object>(options: {
   parse: (body: unknown, key: string, context: LoadContext) => T;
   notFound?: (key: string) => T;
   defaultValue?: (key: string) => T;
+  /** Mutations write these values (see `SourceOperation.written`). */
+  written?: boolean;
 }): OperationDefinition<T> {
   return {
     batch: false,
+    ...(options.written ? { written: true } : {}),
     load: (keys, context) =>
       Promise.all(
         keys.map((key) =>

@@ -13,18 +13,16 @@ export const favorites = defineSource({
   operations: {
     /** `GET /favorites/{userId}`; 404 means none. */
     // Mutations write it (src/resolvers/mutations.ts): degraded reads ask the shared store first.
-    favorites: {
+    favorites: onePerKey<FavoritesRecord>({
       written: true,
-      ...onePerKey<FavoritesRecord>({
-        path: (userId) => `/favorites/${pathSegment(userId)}`,
-        route: '/favorites/{userId}',
-        parse: (body, userId, { source }) => {
-          const record = parseBody(source, body, favoritesSchema);
-          return answerFor(source, userId, record.userId, record);
-        },
-        notFound: (userId) => ({ userId, productIds: [] }),
-      }),
-    },
+      path: (userId) => `/favorites/${pathSegment(userId)}`,
+      route: '/favorites/{userId}',
+      parse: (body, userId, { source }) => {
+        const record = parseBody(source, body, favoritesSchema);
+        return answerFor(source, userId, record.userId, record);
+      },
+      notFound: (userId) => ({ userId, productIds: [] }),
+    }),
   },
 });
 

@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pinSelf, startChild } from './harness/child.js';
+import { busyPercent, coreTimes, listenOverflows } from './harness/host-counters.js';
 import { closedLoop, openLoop } from './harness/load.js';
 import type { Workload } from './harness/load.js';
 import { UpstreamCounter } from './harness/upstream-counter.js';
@@ -83,7 +84,9 @@ function memoryLine(file: string): string {
 }
 
 const pinned = os.availableParallelism() > 1 && pinSelf(1);
-const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? 1 : undefined });
+// `--prof-upstreams=DIR`: the demo upstreams run with --cpu-prof into DIR (what the load core spends on them).
+const upstreamProfileDir = arg('prof-upstreams', '');
+const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? 1 : undefined, nodeFlags: upstreamProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${upstreamProfileDir}`] : [] });
 const urls = demo.info.urls as Record<string, string>;
 // Upstream calls during the measured load: a server that answered from a silent cache would show fewer than the work needs.
 const upstreamCalls = new UpstreamCounter(urls);
@@ -116,17 +119,22 @@ try {
         await upstreamCalls.waitForQuiet(); // the warm-up's calls still in flight are not the measured load's
         const callsBefore = await upstreamCalls.total();
         const before = child.cpuMicros();
+        const loadCoreBefore = pinned ? coreTimes(1) : undefined;
+        const overflowsBefore = listenOverflows();
         const gcFrom = gcLines.length;
         if (heapProfile) child.process.kill('SIGUSR2'); // starts the heap sampler for the measured load
         const result = rate > 0 ? await openLoop(url, workload, rate, seconds) : await closedLoop(url, workload, seconds, connections);
         const cpu = child.cpuMicros() - before;
+        const loadCoreBusy = busyPercent(loadCoreBefore, pinned ? coreTimes(1) : undefined);
+        const overflows = listenOverflows() - overflowsBefore;
         await upstreamCalls.waitForQuiet();
         const callsPerAnswer = ((await upstreamCalls.total()) - callsBefore) / Math.max(1, result.requests);
         const gc = gcTotals(gcLines.slice(gcFrom));
         const bad = result.wrong + result.non2xx + result.errors;
         // A round with bad answers measured something else (degraded answers do less work): flagged, and the exit code says so.
         if (bad > 0) invalidRounds++;
-        const detail = result.openLoop ? `, held in generator ${result.openLoop.queuedInGenerator}, send lag max ${result.openLoop.maxSendLagMs} ms` : '';
+        // The load core (generator and upstreams) near 100%: the round measured the load side, not the server.
+        const detail = `, load core ${Number.isNaN(loadCoreBusy) ? 'n/a' : `${Math.round(loadCoreBusy)}%`} busy${result.openLoop ? `, held in generator ${result.openLoop.queuedInGenerator}, send lag max ${result.openLoop.maxSendLagMs} ms, listen overflows ${overflows}` : ''}`;
         console.log(`${bad > 0 ? 'INVALID (bad answers) ' : ''}${label} ${scenario.id} round ${round}: ${Math.round(cpu / result.requests)} µs/req (${Math.round(cpu / Math.max(1, result.exact + result.degraded))} per good answer), ${Math.round(result.requestsPerSecond)} good/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, bad ${bad}/${result.requests} (wrong ${result.wrong}, non-2xx ${result.non2xx}, errors ${result.errors}), peak RSS ${child.peakRssMiB()} MiB, load ${os.loadavg()[0]!.toFixed(1)}, upstream calls per answer ${callsPerAnswer.toFixed(2)}${detail}`);
         if (heapProfile) console.log(`  heap profile: ${heapProfile} (${result.requests} requests)`);
         if (traceGc) console.log(`  gc: ${Math.round(gc.allocated / result.requests / 1024)} KiB allocated/req, ${(gc.promoted / result.requests / 1024).toFixed(1)} KiB promoted/req, ${gc.scavenges} scavenges, ${gc.fullGcs} full GCs`);

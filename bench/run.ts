@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { buildServers, pinSelf, startChild } from './harness/child.js';
 import type { Child } from './harness/child.js';
+import { busyPercent, coreTimes, listenOverflows } from './harness/host-counters.js';
 import { closedLoop, median, openLoop, REQUEST_TIMEOUT_MS } from './harness/load.js';
 import type { LoadResult, Workload } from './harness/load.js';
 import { evaluateTargets, failedCorrectness, renderMarkdown } from './harness/report.js';
@@ -53,10 +54,14 @@ const OPEN_LOOP_SERVERS = ['B4', 'B5', 'B6'];
 const FAULT_WARMUP_SECONDS = 11;
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
+/** Set once the generator is pinned: only then is CPU 1 the load core whose busy share a row reports. */
+let loadCorePinned = false;
+const loadCore = () => (loadCorePinned ? coreTimes(LOAD_CPU) : undefined);
 
 async function main(): Promise<void> {
   buildServers();
   const pinned = os.availableParallelism() > 1 && pinSelf(LOAD_CPU);
+  loadCorePinned = pinned;
   const demo = await startChild('demo', 'bench/servers/demo.ts', [], { cpu: pinned ? LOAD_CPU : undefined });
   const urls = demo.info.urls as Record<string, string>;
   const counter = new UpstreamCounter(urls);
@@ -102,9 +107,11 @@ async function measure(child: Child, scenario: Scenario, workload: Workload, url
     await closedLoop(url, workload, faulty && !quick ? Math.max(settings.warmupSeconds, FAULT_WARMUP_SECONDS) : settings.warmupSeconds, settings.connections);
     const upstreamCallsPerQuery = await probeUpstreamCalls(url, workload, counter);
     const cpuBefore = child.cpuMicros();
+    const loadCoreBefore = loadCore();
     const rounds: LoadResult[] = [];
     for (let round = 0; round < settings.rounds; round++) rounds.push(await closedLoop(url, workload, settings.seconds, settings.connections));
     const cpu = child.cpuMicros() - cpuBefore;
+    const loadCoreBusyPct = busyPercent(loadCoreBefore, loadCore());
     const sum = (pick: (round: LoadResult) => number) => rounds.reduce((total, round) => total + pick(round), 0);
     const requests = sum((round) => round.requests);
     const result = median(rounds);
@@ -122,6 +129,7 @@ async function measure(child: Child, scenario: Scenario, workload: Workload, url
       upstreamCallsPerQuery,
       cpuMicrosPerRequest: requests > 0 ? cpu / requests : Number.NaN,
       peakRssMiB: 0,
+      loadCoreBusyPct,
     };
   } finally {
     for (const source of Object.keys(scenario.faults)) await setFault(urls, source, undefined);
@@ -133,11 +141,15 @@ async function measureOpenLoop(child: Child, server: string, capacity: number, w
   const rows: OpenLoopRow[] = [];
   for (const share of settings.openLoopShares) {
     const rate = Math.max(1, capacity * share);
+    const loadCoreBefore = loadCore();
+    const overflowsBefore = listenOverflows();
     const result = await openLoop(child.info.url as string, workload, rate, settings.openLoopSeconds);
+    const loadCoreBusyPct = busyPercent(loadCoreBefore, loadCore());
+    const overflows = listenOverflows() - overflowsBefore;
     const bad = result.wrong + result.non2xx + result.errors;
     const detail = result.openLoop;
-    rows.push({ server, share, rate, goodput: result.requestsPerSecond, p50Ms: result.p50Ms, p99Ms: result.p99Ms, p999Ms: result.p999Ms, bad, refused: detail?.refused ?? 0, timeouts: detail?.timeouts ?? 0, reported: result.reported, requests: result.requests });
-    console.error(`${server} open loop ${share * 100}% (${Math.round(rate)}/s): goodput ${Math.round(result.requestsPerSecond)}/s, p99 ${result.p99Ms} ms, p99.9 ${result.p999Ms} ms, bad ${bad} (503 ${detail?.refused ?? 0}, timeouts ${detail?.timeouts ?? 0}, degraded and said so ${result.reported})`);
+    rows.push({ server, share, rate, goodput: result.requestsPerSecond, p50Ms: result.p50Ms, p99Ms: result.p99Ms, p999Ms: result.p999Ms, bad, refused: detail?.refused ?? 0, timeouts: detail?.timeouts ?? 0, reported: result.reported, requests: result.requests, loadCoreBusyPct, listenOverflows: overflows });
+    console.error(`${server} open loop ${share * 100}% (${Math.round(rate)}/s): goodput ${Math.round(result.requestsPerSecond)}/s, p99 ${result.p99Ms} ms, p99.9 ${result.p999Ms} ms, bad ${bad} (503 ${detail?.refused ?? 0}, timeouts ${detail?.timeouts ?? 0}, degraded and said so ${result.reported}), load core ${Math.round(loadCoreBusyPct)}% busy, listen overflows ${overflows}`);
   }
   return rows;
 }

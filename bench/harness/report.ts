@@ -11,6 +11,8 @@ export interface Row {
   upstreamCallsPerQuery: number;
   cpuMicrosPerRequest: number;
   peakRssMiB: number;
+  /** How busy the load core (generator and upstreams) was over the measured rounds, %; NaN unpinned. Near 100, the row measured the load side. */
+  loadCoreBusyPct: number;
   /** Over every measured round: answers with the expected degradation, and wrong ones (2xx). */
   degraded: number;
   wrong: number;
@@ -34,6 +36,9 @@ export interface OpenLoopRow {
   timeouts: number;
   reported: number;
   requests: number;
+  /** The load core's busy share over the run, % (NaN unpinned), and connections the kernel dropped at a full accept queue (host-wide). */
+  loadCoreBusyPct: number;
+  listenOverflows: number;
 }
 
 export interface Target {
@@ -117,14 +122,14 @@ function noBadAnswers(name: string, rows: Row[]): Target {
 
 export function renderMarkdown(rows: Row[], targets: Target[], meta: Record<string, string>, openLoop: OpenLoopRow[] = []): string {
   const header =
-    '| server | scenario | good answers/s | p50 ms | p99 ms | bad % | of which degraded, said so | degraded % (expected) | non-2xx | errors | upstream calls/query | CPU µs/req | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| server | scenario | good answers/s | p50 ms | p99 ms | bad % | of which degraded, said so | degraded % (expected) | non-2xx | errors | upstream calls/query | CPU µs/req | peak RSS MiB | load core busy % |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map(
     (row) =>
-      `| ${row.server} ${row.serverTitle} | ${row.scenario} | ${Math.round(row.requestsPerSecond)} | ${row.p50Ms} | ${row.p99Ms} | ${fixed(badShare(row), 1)} | ${row.reported} | ${fixed(row.requests > 0 ? (100 * row.degraded) / row.requests : 0, 1)} | ${row.non2xx} | ${row.errors} | ${fixed(row.upstreamCallsPerQuery)} | ${Math.round(row.cpuMicrosPerRequest)} | ${row.peakRssMiB} |`,
+      `| ${row.server} ${row.serverTitle} | ${row.scenario} | ${Math.round(row.requestsPerSecond)} | ${row.p50Ms} | ${row.p99Ms} | ${fixed(badShare(row), 1)} | ${row.reported} | ${fixed(row.requests > 0 ? (100 * row.degraded) / row.requests : 0, 1)} | ${row.non2xx} | ${row.errors} | ${fixed(row.upstreamCallsPerQuery)} | ${Math.round(row.cpuMicrosPerRequest)} | ${row.peakRssMiB} | ${fixed(row.loadCoreBusyPct, 0)} |`,
   );
-  const openHeader = '| server | share of its S1 capacity | rate req/s | goodput/s | p50 ms | p99 ms | p99.9 ms | bad % | 503 | timeouts | degraded, said so |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const openHeader = '| server | share of its S1 capacity | rate req/s | goodput/s | p50 ms | p99 ms | p99.9 ms | bad % | 503 | timeouts | degraded, said so | load core busy % | listen overflows |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const openLines = openLoop.map(
-    (row) => `| ${row.server} | ${Math.round(row.share * 100)}% | ${Math.round(row.rate)} | ${Math.round(row.goodput)} | ${row.p50Ms} | ${row.p99Ms} | ${row.p999Ms} | ${fixed(row.requests > 0 ? (100 * row.bad) / row.requests : 0, 1)} | ${row.refused} | ${row.timeouts} | ${row.reported} |`,
+    (row) => `| ${row.server} | ${Math.round(row.share * 100)}% | ${Math.round(row.rate)} | ${Math.round(row.goodput)} | ${row.p50Ms} | ${row.p99Ms} | ${row.p999Ms} | ${fixed(row.requests > 0 ? (100 * row.bad) / row.requests : 0, 1)} | ${row.refused} | ${row.timeouts} | ${row.reported} | ${fixed(row.loadCoreBusyPct, 0)} | ${row.listenOverflows} |`,
   );
   // A speed target whose scenario did not run (quick or filtered runs) is not a failure.
   const verdict = (target: Target): string => (target.pass ? 'PASS' : target.kind === 'speed' && target.value === 'n/a' ? 'SKIP' : 'FAIL');

@@ -173,7 +173,7 @@ describe('dashboard routes and GraphiQL papercuts', () => {
 
 describe('bench verdicts', () => {
   const row = (server: string, scenario: string, calls: number): Row => ({
-    server, serverTitle: server, scenario, requestsPerSecond: 100, p50Ms: 1, p99Ms: 2, non2xx: 0, errors: 0, upstreamCallsPerQuery: calls, cpuMicrosPerRequest: 1, peakRssMiB: 1, degraded: 0, wrong: 0, reported: 0, requests: 500,
+    server, serverTitle: server, scenario, requestsPerSecond: 100, p50Ms: 1, p99Ms: 2, non2xx: 0, errors: 0, upstreamCallsPerQuery: calls, cpuMicrosPerRequest: 1, peakRssMiB: 1, loadCoreBusyPct: 50, degraded: 0, wrong: 0, reported: 0, requests: 500,
   });
 
   it('a quick run fails on correctness only; speed targets it did not measure show SKIP', () => {

@@ -55,6 +55,8 @@ export function defaultConfig(): BallastConfig {
       keepAliveTimeoutMs: 5_000,
       idleTimeoutMs: 30_000,
       maxHeadersCount: 100,
+      // Node's 511 overflowed under load (bench/README.md § "Twelfth session"): a dropped connection costs its client a 1 s SYN retry.
+      listenBacklog: 4096,
       maxInFlight: 1024,
       adaptiveLimit: true,
       maxEventLoopDelayMs: 250,

@@ -117,6 +117,12 @@ export const serverSchema = z.strictObject({
   idleTimeoutMs: positiveMs,
   /** Request header lines accepted; the rest are dropped by Node. */
   maxHeadersCount: z.number().int().min(1).max(2000),
+  /**
+   * Connections the kernel completes and holds for the listener while the event loop is busy; past
+   * it, new connections are dropped and their clients retry after 1 s or more. Capped by the host's
+   * `net.core.somaxconn`.
+   */
+  listenBacklog: z.number().int().min(1).max(65_535),
   /** Requests handled at once by one process; more are refused 503 OVERLOADED at once. */
   maxInFlight: z.number().int().min(1),
   /** Lower the in-flight limit to completions/s × half the deadline while requests take longer than that. */

@@ -210,8 +210,8 @@ function lifecycle({ state, server, opsServer, admission, client }: Running): Pi
     // The public listener first: a cluster primary announces the first address a worker listens on.
     listen: async (port = config.port, host = config.host) => {
       await sources.sharedStore?.firstAttempt;
-      const url = await listen(server, port, host);
-      if (opsServer && !opsServer.listening) await listen(opsServer, config.ops.port!, config.ops.host);
+      const url = await listen(server, port, host, config.server.listenBacklog);
+      if (opsServer && !opsServer.listening) await listen(opsServer, config.ops.port!, config.ops.host, config.server.listenBacklog);
       return url;
     },
     close: async ({ drainDelayMs = 0, graceMs = 10_000 } = {}) => {
@@ -270,10 +270,10 @@ function usesIncrementalDelivery(document: DocumentNode): boolean {
   return found;
 }
 
-async function listen(server: Server, port: number, host: string): Promise<string> {
+async function listen(server: Server, port: number, host: string, backlog: number): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog }, () => {
       server.off('error', reject);
       resolve();
     });

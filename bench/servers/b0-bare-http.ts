@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEMO_PRODUCT_COUNT } from '../../src/demo/data.js';
-import { announceReady, stopOnSignal } from './ready.js';
+import { announceReady, LISTEN_BACKLOG, stopOnSignal } from './ready.js';
 import { pageFromMemory, s1Products } from './s1-response.js';
 
 /**
@@ -19,5 +19,5 @@ const server = createServer((request, response) => {
     response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
   });
 });
-server.listen(0, '127.0.0.1', () => announceReady({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` }));
+server.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => announceReady({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` }));
 stopOnSignal(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -4,7 +4,7 @@ import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { DEMO_PRODUCT_COUNT } from '../../src/demo/data.js';
 import { loadTypeDefs } from '../../src/schema.js';
-import { announceReady, stopOnSignal } from './ready.js';
+import { announceReady, LISTEN_BACKLOG, stopOnSignal } from './ready.js';
 import { pageFromMemory, s1Products } from './s1-response.js';
 
 /**
@@ -24,5 +24,5 @@ const yoga = createYoga({
   graphiql: false,
 });
 const server = createServer(yoga);
-server.listen(0, '127.0.0.1', () => announceReady({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` }));
+server.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => announceReady({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` }));
 stopOnSignal(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -4,7 +4,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { RESTDataSource } from '@apollo/datasource-rest';
 import DataLoader from 'dataloader';
 import { loadTypeDefs } from '../../src/schema.js';
-import { announceReady, stopOnSignal } from './ready.js';
+import { announceReady, LISTEN_BACKLOG, stopOnSignal } from './ready.js';
 
 /**
  * B5, the peer a team would hand-write: Apollo Server 5 + @apollo/datasource-rest + DataLoader,
@@ -92,7 +92,7 @@ const resolvers = {
 const tuned = variant === 'tuned';
 const server = new ApolloServer<Context>({ typeDefs: loadTypeDefs(), resolvers, introspection: false, plugins: tuned ? [ApolloServerPluginCacheControlDisabled()] : [] });
 const { url } = await startStandaloneServer(server, {
-  listen: { port: 0, host: '127.0.0.1' },
+  listen: { port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG },
   context: async () => {
     const options = tuned ? { cache: server.cache } : undefined;
     return { catalog: new CatalogAPI(options), pricing: new PricingAPI(options), inventory: new InventoryAPI(options), cart: new CartAPI(options) };

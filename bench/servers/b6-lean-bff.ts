@@ -5,7 +5,7 @@ import DataLoader from 'dataloader';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { Pool } from 'undici';
 import { loadTypeDefs } from '../../src/schema.js';
-import { announceReady, stopOnSignal } from './ready.js';
+import { announceReady, LISTEN_BACKLOG, stopOnSignal } from './ready.js';
 
 /**
  * B6, the leanest honest BFF: bare Yoga + graphql-jit + DataLoader + undici pools over the same
@@ -91,7 +91,7 @@ const yoga = createYoga<object, Context>({
   graphiql: false,
 });
 const server = createServer(yoga);
-server.listen(0, '127.0.0.1', () => announceReady({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` }));
+server.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => announceReady({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` }));
 stopOnSignal(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await Promise.all([...pools.values()].map((pool) => pool.close()));

@@ -9,3 +9,10 @@ export function stopOnSignal(stop: () => Promise<void> | void): void {
   process.once('SIGTERM', quit);
   process.once('SIGINT', quit);
 }
+
+/**
+ * Every anchor listens with Ballast's default `server.listenBacklog`, as every server gets the same
+ * node flags: Node's own 511 overflowed under the open loop (bench/README.md § "Twelfth session"),
+ * and no ratio should rest on that setting.
+ */
+export const LISTEN_BACKLOG = 4096;

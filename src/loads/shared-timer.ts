@@ -11,6 +11,7 @@ export class SharedTimer {
    */
   #waiters: Array<(error: Error) => void> = [];
   readonly #timer: NodeJS.Timeout;
+  #judging: NodeJS.Immediate | undefined;
   readonly #reason: () => Error;
   readonly #onFire: (() => void) | undefined;
   #fired = false;
@@ -18,7 +19,8 @@ export class SharedTimer {
   constructor(ms: number, reason: () => Error, onFire?: () => void) {
     this.#reason = reason;
     this.#onFire = onFire;
-    this.#timer = setTimeout(() => this.#fire(), ms);
+    // Fired after the next poll phase: an answer that arrived during a long turn of Ballast's own is read first (CallTimeouts does the same).
+    this.#timer = setTimeout(() => (this.#judging = setImmediate(() => this.#fire())), ms);
   }
 
   /** `promise`, or the timer's reason if it fires first. */
@@ -36,6 +38,7 @@ export class SharedTimer {
 
   dispose(): void {
     clearTimeout(this.#timer);
+    if (this.#judging !== undefined) clearImmediate(this.#judging);
     this.#waiters = [];
   }
 

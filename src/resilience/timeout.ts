@@ -93,6 +93,7 @@ export class CallTimeouts {
   #attempt: AttemptTimeout | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
+  #judging: ReturnType<typeof setImmediate> | undefined;
 
   /** `now`: the caller's `performance.now()`, when it has just read it. */
   constructor(totalMs: number, reason: () => Error, firstAttemptMs: number = totalMs, now: number = performance.now()) {
@@ -124,6 +125,8 @@ export class CallTimeouts {
   /** Stops the timer; nothing fires after this. */
   dispose(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#judging !== undefined) clearImmediate(this.#judging);
+    this.#judging = undefined;
     this.#timer = undefined;
     this.#timerAt = Infinity;
     this.#attempt = undefined;
@@ -139,10 +142,23 @@ export class CallTimeouts {
     this.#timer = setTimeout(this.#fired, Math.max(0, Math.ceil(at - now)));
   }
 
-  /** The timer fired: abort what is due, then wait for what is left. */
+  /**
+   * The timer fired. What is due is judged after the loop's next poll phase (setImmediate), not now:
+   * timers run before the poll phase, so after a long turn of Ballast's own a due timer fires while
+   * the answer that arrived during that turn still waits unread in its socket, and aborting would
+   * throw it away (and, on HTTP/1.1, the connection with it) for a slowness that was Ballast's, not
+   * the upstream's (bench/README.md § "Twelfth session"). Nothing is aborted that had not timed out.
+   */
   readonly #fired = (): void => {
     this.#timer = undefined;
     this.#timerAt = Infinity;
+    if (this.signal.aborted) return;
+    this.#judging = setImmediate(this.#judge);
+  };
+
+  /** After the poll phase: abort what is due, then wait for what is left. */
+  readonly #judge = (): void => {
+    this.#judging = undefined;
     if (this.signal.aborted) return;
     const now = performance.now();
     if (now >= this.#endsAt - TIMER_SLACK_MS) {

@@ -23,87 +23,98 @@ const reasonOf = (signal: { reason: unknown }): string | undefined => (signal.re
 const callOf = (totalMs: number, firstAttemptMs?: number): CallTimeouts =>
   new CallTimeouts(totalMs, () => new Error('total'), firstAttemptMs, now);
 
+
+/**
+ * Advances the fake clock, then lets a real `setImmediate` run: a limit that fires is judged after
+ * the loop's next poll phase (src/resilience/timeout.ts, src/loads/shared-timer.ts), so its effect
+ * shows once the immediates queued by the firing have run.
+ */
+async function advance(ms: number): Promise<void> {
+  vi.advanceTimersByTime(ms);
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('CallTimeouts: one setTimeout per call, moved only when needed', () => {
-  it('a first attempt as long as planned costs exactly one setTimeout, fired at its end', () => {
+  it('a first attempt as long as planned costs exactly one setTimeout, fired at its end', async () => {
     const call = callOf(1_000, 450);
     const attempt = call.startAttempt(450, () => new Error('attempt'), now);
-    vi.advanceTimersByTime(448);
+    await advance(448);
     expect(setTimeoutCalls).toHaveBeenCalledTimes(1);
     expect(setTimeoutCalls.mock.calls[0]?.[1]).toBe(450);
     expect(attempt.signal.aborted).toBe(false);
-    vi.advanceTimersByTime(2);
+    await advance(2);
     expect(reasonOf(attempt.signal)).toBe('attempt');
     expect(call.signal.aborted).toBe(false);
     call.dispose();
   });
 
-  it('an attempt ending after the timer keeps it (no second setTimeout until it fires)', () => {
+  it('an attempt ending after the timer keeps it (no second setTimeout until it fires)', async () => {
     const call = callOf(5_000, 30);
     const attempt = call.startAttempt(60, () => new Error('attempt'), now);
     expect(setTimeoutCalls).toHaveBeenCalledTimes(1);
-    vi.advanceTimersByTime(30);
+    await advance(30);
     expect(attempt.signal.aborted).toBe(false);
     expect(setTimeoutCalls).toHaveBeenCalledTimes(2);
     expect(setTimeoutCalls.mock.calls[1]?.[1]).toBe(30);
-    vi.advanceTimersByTime(30);
+    await advance(30);
     expect(reasonOf(attempt.signal)).toBe('attempt');
     call.dispose();
   });
 
-  it('an attempt ending exactly 1 ms before the timer keeps it (the slack)', () => {
+  it('an attempt ending exactly 1 ms before the timer keeps it (the slack)', async () => {
     const call = callOf(5_000, 41);
     call.startAttempt(40, () => new Error('attempt'), now);
     expect(setTimeoutCalls).toHaveBeenCalledTimes(1);
     call.dispose();
   });
 
-  it('an attempt ending 2 ms before the timer moves it: one more setTimeout, for the attempt', () => {
+  it('an attempt ending 2 ms before the timer moves it: one more setTimeout, for the attempt', async () => {
     const call = callOf(5_000, 42);
     const attempt = call.startAttempt(40, () => new Error('attempt'), now);
     expect(setTimeoutCalls).toHaveBeenCalledTimes(2);
     expect(setTimeoutCalls.mock.calls[1]?.[1]).toBe(40);
-    vi.advanceTimersByTime(40);
+    await advance(40);
     expect(reasonOf(attempt.signal)).toBe('attempt');
     call.dispose();
   });
 });
 
 describe('CallTimeouts: a limit 1 ms away counts as due', () => {
-  it('an attempt due 1 ms after the timer fires is aborted then, not 1 ms later', () => {
+  it('an attempt due 1 ms after the timer fires is aborted then, not 1 ms later', async () => {
     const call = callOf(5_000, 39);
     const attempt = call.startAttempt(40, () => new Error('attempt'), now);
-    vi.advanceTimersByTime(39);
+    await advance(39);
     expect(reasonOf(attempt.signal)).toBe('attempt');
     expect(call.signal.aborted).toBe(false);
     call.dispose();
   });
 
-  it('a total due 1 ms after the attempt ends the call then, with the call\'s reason', () => {
+  it('a total due 1 ms after the attempt ends the call then, with the call\'s reason', async () => {
     const call = callOf(50, 49);
     const attempt = call.startAttempt(49, () => new Error('attempt'), now);
-    vi.advanceTimersByTime(49);
+    await advance(49);
     expect(reasonOf(call.signal)).toBe('total');
     expect(reasonOf(attempt.signal)).toBe('total');
   });
 });
 
 describe('CallTimeouts: what is left after an attempt or an abort', () => {
-  it('disposing an earlier attempt leaves the one in flight on its time limit', () => {
+  it('disposing an earlier attempt leaves the one in flight on its time limit', async () => {
     const call = callOf(5_000, 100);
     const earlier = call.startAttempt(100, () => new Error('earlier'), now);
     const current = call.startAttempt(100, () => new Error('current'), now);
     earlier.dispose();
-    vi.advanceTimersByTime(100);
+    await advance(100);
     expect(reasonOf(current.signal)).toBe('current');
     expect(earlier.signal.aborted).toBe(false);
     call.dispose();
   });
 
-  it('a call aborted by its caller sets no timer again when the planned one fires', () => {
+  it('a call aborted by its caller sets no timer again when the planned one fires', async () => {
     const call = callOf(5_000, 100);
     call.startAttempt(100, () => new Error('attempt'), now);
     call.abort(new Error('request finished'));
-    vi.advanceTimersByTime(100);
+    await advance(100);
     expect(vi.getTimerCount()).toBe(0);
     expect(setTimeoutCalls).toHaveBeenCalledTimes(1);
     expect(reasonOf(call.signal)).toBe('request finished');

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { evaluateTargets, failedCorrectness, renderMarkdown } from '../../bench/harness/report.js';
-import type { Row } from '../../bench/harness/report.js';
+import type { OpenLoopRow, Row } from '../../bench/harness/report.js';
 import { DEFAULT_QUERY } from '../../src/graphiql.js';
 import { SOURCES } from '../../src/sources/registry.js';
 import { ALL_SOURCE_NAMES } from '../../src/declared/names.js';
@@ -187,6 +187,24 @@ describe('bench verdicts', () => {
 
     const broken = quickRows.map((entry) => (entry.server === 'B4' && entry.scenario === 'S1' ? { ...entry, upstreamCallsPerQuery: 4, non2xx: 2 } : entry));
     expect(failedCorrectness(evaluateTargets(broken)).map((target) => target.name)).toEqual(['B4 upstream calls per S1 query = 3', 'zero bad answers in S1 and S2, every server but B2', 'zero bad answers, non-2xx and errors in every Ballast scenario but B2']);
+  });
+
+  it('a throughput or open-loop target whose rows saturated the load core is LOAD-BOUND: neither PASS nor FAIL, the core named', () => {
+    const fast = { ...row('B4', 'S1', 3), requestsPerSecond: 1000 };
+    const anchor = { ...row('B6', 'S1', 3), requestsPerSecond: 1000, loadCoreBusyPct: 99 };
+    const targets = evaluateTargets([fast, anchor]);
+    const b6 = targets.find((target) => target.name === 'B4 / B6 (leanest BFF) throughput on S1 >= 0.9')!;
+    expect(b6).toMatchObject({ pass: false, loadBound: true, value: '1.00 (B6 S1 load core 99%)' });
+    expect(renderMarkdown([fast, anchor], targets, {})).toContain('| LOAD-BOUND | B4 / B6 (leanest BFF) throughput on S1 >= 0.9 | 1.00 (B6 S1 load core 99%) |');
+    // Just below the bound the ratio is judged as usual.
+    const judged = evaluateTargets([fast, { ...anchor, loadCoreBusyPct: 89.9 }]).find((target) => target.name === b6.name)!;
+    expect([judged.pass, judged.loadBound, judged.value]).toEqual([true, undefined, '1.00']);
+
+    const open = (server: string, p99Ms: number, loadCoreBusyPct: number): OpenLoopRow => ({ server, share: 0.8, rate: 800, goodput: 800, p50Ms: 10, p99Ms, p999Ms: p99Ms, bad: 0, refused: 0, timeouts: 0, reported: 0, requests: 4000, loadCoreBusyPct, listenOverflows: 0 });
+    const openTarget = (b4Core: number) => evaluateTargets([fast], [open('B4', 50, b4Core), open('B5', 40, 30)]).find((target) => target.name.startsWith('open loop'))!;
+    expect(openTarget(93)).toMatchObject({ pass: false, loadBound: true, value: '50 vs 40 ms (B4 load core 93%)' });
+    expect(openTarget(60)).toMatchObject({ pass: false, value: '50 vs 40 ms' });
+    expect(openTarget(60).loadBound).toBeUndefined();
   });
 
   it('B2 (one call per key) may degrade under load when it says so, but never show a wrong value or a non-2xx', () => {

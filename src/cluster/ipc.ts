@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
+import { LateTimer } from '../resilience/late-timer.js';
 
 /**
  * Request/response over the cluster IPC channel: a worker asks the primary (metrics of every
@@ -19,7 +20,7 @@ interface Envelope {
 type Handler = (payload: unknown) => Promise<unknown> | unknown;
 
 const TIMEOUT_MS = 2_000;
-const pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+const pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: LateTimer }>();
 
 function isEnvelope(message: unknown): message is Envelope {
   return typeof message === 'object' && message !== null && 'ballast' in message && 'kind' in message && 'id' in message;
@@ -29,7 +30,7 @@ function settle(message: Envelope): void {
   const waiting = pending.get(message.id);
   if (!waiting) return;
   pending.delete(message.id);
-  clearTimeout(waiting.timer);
+  waiting.timer.clear();
   if (message.error) waiting.reject(new Error(message.error));
   else waiting.resolve(message.payload);
 }
@@ -37,10 +38,13 @@ function settle(message: Envelope): void {
 function ask(send: (message: Envelope) => void, kind: string, payload?: unknown, timeoutMs = TIMEOUT_MS): Promise<unknown> {
   const id = randomUUID();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    // Judged after the next poll phase: an answer that reached the pipe during a long turn is read first
+    // (a stale-store lookup waits 50 ms, docs/deployment.md; under load a turn can be longer).
+    const timer = new LateTimer(() => {
       pending.delete(id);
       reject(new Error(`no answer to ${kind} within ${timeoutMs} ms`));
-    }, timeoutMs);
+    });
+    timer.start(timeoutMs);
     pending.set(id, { resolve, reject, timer });
     send({ ballast: 'request', kind, id, payload });
   });

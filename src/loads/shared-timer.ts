@@ -1,3 +1,5 @@
+import { LateTimer } from '../resilience/late-timer.js';
+
 /**
  * One timer shared by every field of the same coordinate in a request (the 20 `Product.price`
  * fields of a page start in the same tick): a single setTimeout instead of one per field. When it
@@ -10,8 +12,7 @@ export class SharedTimer {
    * request's fields.
    */
   #waiters: Array<(error: Error) => void> = [];
-  readonly #timer: NodeJS.Timeout;
-  #judging: NodeJS.Immediate | undefined;
+  readonly #timer = new LateTimer(() => this.#fire());
   readonly #reason: () => Error;
   readonly #onFire: (() => void) | undefined;
   #fired = false;
@@ -19,8 +20,8 @@ export class SharedTimer {
   constructor(ms: number, reason: () => Error, onFire?: () => void) {
     this.#reason = reason;
     this.#onFire = onFire;
-    // Fired after the next poll phase: an answer that arrived during a long turn of Ballast's own is read first (CallTimeouts does the same).
-    this.#timer = setTimeout(() => (this.#judging = setImmediate(() => this.#fire())), ms);
+    // After the next poll phase: a value that arrived during a long turn of Ballast's own is read first.
+    this.#timer.start(ms);
   }
 
   /** `promise`, or the timer's reason if it fires first. */
@@ -37,8 +38,7 @@ export class SharedTimer {
   }
 
   dispose(): void {
-    clearTimeout(this.#timer);
-    if (this.#judging !== undefined) clearImmediate(this.#judging);
+    this.#timer.clear();
     this.#waiters = [];
   }
 

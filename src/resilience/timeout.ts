@@ -1,4 +1,5 @@
 import type { CallSignal } from '../http/call-signal.js';
+import { LateTimer } from './late-timer.js';
 
 /**
  * The part of `AbortSignal` the pipeline, its policies and undici use. A real `AbortSignal`
@@ -91,9 +92,10 @@ export class CallTimeouts {
   readonly #endsAt: number;
   readonly #reason: () => Error;
   #attempt: AttemptTimeout | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Judged after the next poll phase, so an answer that arrived during a long turn is read first (LateTimer). */
+  readonly #timer = new LateTimer(() => this.#judge());
+  /** When the timer is due; kept until it has been judged, so a limit set meanwhile does not push back one already due. */
   #timerAt = Infinity;
-  #judging: ReturnType<typeof setImmediate> | undefined;
 
   /** `now`: the caller's `performance.now()`, when it has just read it. */
   constructor(totalMs: number, reason: () => Error, firstAttemptMs: number = totalMs, now: number = performance.now()) {
@@ -124,41 +126,25 @@ export class CallTimeouts {
 
   /** Stops the timer; nothing fires after this. */
   dispose(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#judging !== undefined) clearImmediate(this.#judging);
-    this.#judging = undefined;
-    this.#timer = undefined;
+    this.#timer.clear();
     this.#timerAt = Infinity;
     this.#attempt = undefined;
   }
 
   /** Makes sure the timer fires by `at`: an earlier one is kept, a later one moved. */
   #arm(at: number, now: number): void {
-    if (this.#timer !== undefined) {
-      if (this.#timerAt <= at + TIMER_SLACK_MS) return;
-      clearTimeout(this.#timer);
-    }
+    if (this.#timer.pending && this.#timerAt <= at + TIMER_SLACK_MS) return;
     this.#timerAt = at;
-    this.#timer = setTimeout(this.#fired, Math.max(0, Math.ceil(at - now)));
+    this.#timer.start(Math.max(0, Math.ceil(at - now)));
   }
 
   /**
-   * The timer fired. What is due is judged after the loop's next poll phase (setImmediate), not now:
-   * timers run before the poll phase, so after a long turn of Ballast's own a due timer fires while
-   * the answer that arrived during that turn still waits unread in its socket, and aborting would
-   * throw it away (and, on HTTP/1.1, the connection with it) for a slowness that was Ballast's, not
-   * the upstream's (bench/README.md § "Twelfth session"). Nothing is aborted that had not timed out.
+   * The timer fired and the loop has read its sockets since (an answer that arrived meanwhile has
+   * settled its attempt): abort what is due, then wait for what is left. Nothing is aborted that had
+   * not timed out when Ballast looked.
    */
-  readonly #fired = (): void => {
-    this.#timer = undefined;
+  #judge(): void {
     this.#timerAt = Infinity;
-    if (this.signal.aborted) return;
-    this.#judging = setImmediate(this.#judge);
-  };
-
-  /** After the poll phase: abort what is due, then wait for what is left. */
-  readonly #judge = (): void => {
-    this.#judging = undefined;
     if (this.signal.aborted) return;
     const now = performance.now();
     if (now >= this.#endsAt - TIMER_SLACK_MS) {
@@ -171,7 +157,7 @@ export class CallTimeouts {
       attempt.signal.abort(attempt.reason());
     }
     this.#arm(this.#attempt ? Math.min(this.#attempt.endsAt, this.#endsAt) : this.#endsAt, now);
-  };
+  }
 
   /** The call first (its listeners: a bulkhead queue, a retry's wait), then the attempt in flight, with the call's first reason. */
   #abortCall(reason: Error): void {

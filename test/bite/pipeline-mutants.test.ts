@@ -12,6 +12,7 @@ import { Deadline } from '../../src/resilience/deadline.js';
 import { DEADLINE_HEADER, ResiliencePipeline } from '../../src/resilience/pipeline.js';
 import type { CallOutcome, CallScope, CallSpec, FailedAttempt, PipelineObserver, RequestIds } from '../../src/resilience/pipeline.js';
 import type { SourcePolicy } from '../../src/resilience/policy.js';
+import { blockFor } from '../helpers/timers.js';
 
 /**
  * The resilience pipeline (src/resilience/pipeline.ts) driven directly against a real upstream on
@@ -152,13 +153,6 @@ async function failureOf(promise: Promise<unknown>): Promise<UpstreamError> {
   return error as UpstreamError;
 }
 
-/** Busy-waits: a synchronous stretch of work that timers cannot interrupt. */
-function blockFor(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // spinning on purpose
-  }
-}
 
 /** What a tracer is told, in order, as readable lines. */
 function tracerLog(): { tracer: CallTracer; log: unknown[][]; injected: Record<string, string>[] } {

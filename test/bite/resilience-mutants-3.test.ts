@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { advance, flushImmediates } from '../helpers/timers.js';
 import { CallTimeouts } from '../../src/resilience/timeout.js';
 
 /**
@@ -23,16 +24,6 @@ const reasonOf = (signal: { reason: unknown }): string | undefined => (signal.re
 const callOf = (totalMs: number, firstAttemptMs?: number): CallTimeouts =>
   new CallTimeouts(totalMs, () => new Error('total'), firstAttemptMs, now);
 
-
-/**
- * Advances the fake clock, then lets a real `setImmediate` run: a limit that fires is judged after
- * the loop's next poll phase (src/resilience/timeout.ts, src/loads/shared-timer.ts), so its effect
- * shows once the immediates queued by the firing have run.
- */
-async function advance(ms: number): Promise<void> {
-  vi.advanceTimersByTime(ms);
-  await new Promise((resolve) => setImmediate(resolve));
-}
 
 describe('CallTimeouts: one setTimeout per call, moved only when needed', () => {
   it('a first attempt as long as planned costs exactly one setTimeout, fired at its end', async () => {
@@ -118,5 +109,26 @@ describe('CallTimeouts: what is left after an attempt or an abort', () => {
     expect(vi.getTimerCount()).toBe(0);
     expect(setTimeoutCalls).toHaveBeenCalledTimes(1);
     expect(reasonOf(call.signal)).toBe('request finished');
+  });
+});
+
+describe('CallTimeouts: judged after the poll phase', () => {
+  it('disposed after its limit fired but before it was judged, it aborts nothing and sets no timer again', async () => {
+    const call = callOf(1_000, 450);
+    const attempt = call.startAttempt(450, () => new Error('attempt'), now);
+    vi.advanceTimersByTime(450); // the timer fired; what is due is judged in the next immediate
+    call.dispose();
+    await flushImmediates();
+    expect([attempt.signal.aborted, call.signal.aborted]).toEqual([false, false]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('an attempt started between the firing and its judging does not push back the total already due', async () => {
+    const call = callOf(100, 100);
+    vi.advanceTimersByTime(100);
+    const attempt = call.startAttempt(450, () => new Error('attempt'), performance.now());
+    await flushImmediates();
+    expect([reasonOf(call.signal), reasonOf(attempt.signal)]).toEqual(['total', 'total']);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

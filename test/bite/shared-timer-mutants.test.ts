@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { advance, flushImmediates } from '../helpers/timers.js';
 import { SharedTimer } from '../../src/loads/shared-timer.js';
 
 /**
@@ -24,16 +25,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
   return { promise, resolve, reject };
 }
 
-
-/**
- * Advances the fake clock, then lets a real `setImmediate` run: a limit that fires is judged after
- * the loop's next poll phase (src/resilience/timeout.ts, src/loads/shared-timer.ts), so its effect
- * shows once the immediates queued by the firing have run.
- */
-async function advance(ms: number): Promise<void> {
-  vi.advanceTimersByTime(ms);
-  await new Promise((resolve) => setImmediate(resolve));
-}
 
 describe('SharedTimer', () => {
   it('a field whose value arrives first gets the value; the timer firing later changes nothing for it', async () => {
@@ -72,6 +63,22 @@ describe('SharedTimer', () => {
     ]);
     expect(reasons.map((reason) => reason.message)).toEqual(['late 1']);
     expect(onFire).toHaveBeenCalledTimes(1);
+  });
+
+  it('disposed after it fired but before it was judged, it calls nothing and rejects nothing', async () => {
+    const onFire = vi.fn();
+    const timer = new SharedTimer(100, () => new Error('late'), onFire);
+    let settled = false;
+    timer.race(deferred<string>().promise).then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    vi.advanceTimersByTime(100); // fired; judged in the next immediate
+    timer.dispose();
+    await flushImmediates();
+    expect(onFire).not.toHaveBeenCalled();
+    expect(settled).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('without an onFire callback it still fires and rejects the fields waiting', async () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
+import { blockFor } from '../helpers/timers.js';
 
 /**
  * A burst of new connections while the event loop is busy: the kernel completes and holds up to
@@ -32,12 +33,6 @@ setTimeout(() => {
 }, Math.max(0, startAt - Date.now()));
 `;
 
-function blockFor(ms: number): void {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    // the loop is busy on purpose: nothing is accepted
-  }
-}
 
 /** Runs the burst against `port` while this process's loop is blocked; the burst's report. */
 async function burstWhileBlocked(port: number): Promise<{ retried: number; failed: number }> {

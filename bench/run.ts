@@ -11,6 +11,7 @@ import os from 'node:os';
 import { buildServers, pinSelf, startChild } from './harness/child.js';
 import type { Child } from './harness/child.js';
 import { busyPercent, coreTimes, listenOverflows } from './harness/host-counters.js';
+import { LISTEN_BACKLOG } from './servers/ready.js';
 import { closedLoop, median, openLoop, REQUEST_TIMEOUT_MS } from './harness/load.js';
 import type { LoadResult, Workload } from './harness/load.js';
 import { evaluateTargets, failedCorrectness, LOAD_BOUND_PCT, renderMarkdown } from './harness/report.js';
@@ -179,8 +180,8 @@ function report(rows: Row[], openLoopRows: OpenLoopRow[], pinned: boolean): void
     pinning: pinned ? `servers on CPU ${SERVER_CPU}, load generator and upstreams on CPU ${LOAD_CPU}` : 'none (taskset missing or one core)',
     upstreams: '5 demo services in their own process, 5 ms latency, no jitter',
     load: `closed loop: ${settings.connections} connections, request timeout ${REQUEST_TIMEOUT_MS} ms, every answer checked against the demo data; open loop: ${settings.openLoopSeconds} s per rate`,
-    nodeFlags: `every server with Ballast's worker flags (${WORKER_NODE_FLAGS.join(' ')}) and listen backlog (4096)`,
-    loadCore: `"load core busy %" is CPU ${LOAD_CPU}'s busy share over a row's measured load (generator and upstreams); a target whose rows had it at ${LOAD_BOUND_PCT}% or more measured the load side and shows LOAD-BOUND`,
+    nodeFlags: `every server with Ballast's worker flags (${WORKER_NODE_FLAGS.join(' ')}) and listen backlog (${LISTEN_BACKLOG})`,
+    loadCore: `"load core busy %" is CPU ${LOAD_CPU}'s busy share over a row's measured load (generator and upstreams); a row with it at ${LOAD_BOUND_PCT}% or more measured the load side (it understates its server), and a target such a row could flip shows LOAD-BOUND`,
   };
   const markdown = renderMarkdown(rows, targets, meta, openLoopRows);
   mkdirSync('bench/results', { recursive: true });

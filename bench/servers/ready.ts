@@ -1,3 +1,5 @@
+import { defaultConfig } from '../../src/config-defaults.js';
+
 /** Children tell the harness they listen by printing one line: `READY <json>`. */
 export function announceReady(info: Record<string, unknown>): void {
   process.stdout.write(`READY ${JSON.stringify(info)}\n`);
@@ -15,4 +17,4 @@ export function stopOnSignal(stop: () => Promise<void> | void): void {
  * node flags: Node's own 511 overflowed under the open loop (bench/README.md § "Twelfth session"),
  * and no ratio should rest on that setting.
  */
-export const LISTEN_BACKLOG = 4096;
+export const LISTEN_BACKLOG = defaultConfig().server.listenBacklog;

@@ -199,12 +199,22 @@ describe('bench verdicts', () => {
     // Just below the bound the ratio is judged as usual.
     const judged = evaluateTargets([fast, { ...anchor, loadCoreBusyPct: 89.9 }]).find((target) => target.name === b6.name)!;
     expect([judged.pass, judged.loadBound, judged.value]).toEqual([true, undefined, '1.00']);
+    // A saturated row only understates its server: a verdict it could not flip stands.
+    const slowerStill = evaluateTargets([{ ...fast, requestsPerSecond: 500 }, anchor]).find((target) => target.name === b6.name)!;
+    expect([slowerStill.pass, slowerStill.loadBound, slowerStill.value]).toEqual([false, undefined, '0.50']);
+    const passedAnyway = evaluateTargets([{ ...fast, loadCoreBusyPct: 95 }, { ...anchor, loadCoreBusyPct: 50 }]).find((target) => target.name === b6.name)!;
+    expect([passedAnyway.pass, passedAnyway.loadBound]).toEqual([true, undefined]);
+    const heldBack = evaluateTargets([{ ...fast, requestsPerSecond: 800, loadCoreBusyPct: 95 }, { ...anchor, loadCoreBusyPct: 50 }]).find((target) => target.name === b6.name)!;
+    expect(heldBack).toMatchObject({ pass: false, loadBound: true, value: '0.80 (B4 S1 load core 95%)' });
 
     const open = (server: string, p99Ms: number, loadCoreBusyPct: number): OpenLoopRow => ({ server, share: 0.8, rate: 800, goodput: 800, p50Ms: 10, p99Ms, p999Ms: p99Ms, bad: 0, refused: 0, timeouts: 0, reported: 0, requests: 4000, loadCoreBusyPct, listenOverflows: 0 });
     const openTarget = (b4Core: number) => evaluateTargets([fast], [open('B4', 50, b4Core), open('B5', 40, 30)]).find((target) => target.name.startsWith('open loop'))!;
     expect(openTarget(93)).toMatchObject({ pass: false, loadBound: true, value: '50 vs 40 ms (B4 load core 93%)' });
     expect(openTarget(60)).toMatchObject({ pass: false, value: '50 vs 40 ms' });
     expect(openTarget(60).loadBound).toBeUndefined();
+    // Apollo's point saturated and Ballast's still slower: the fail stands.
+    const apolloSaturated = evaluateTargets([fast], [open('B4', 50, 60), open('B5', 40, 95)]).find((target) => target.name.startsWith('open loop'))!;
+    expect([apolloSaturated.pass, apolloSaturated.loadBound]).toEqual([false, undefined]);
   });
 
   it('B2 (one call per key) may degrade under load when it says so, but never show a wrong value or a non-2xx', () => {

@@ -14,6 +14,7 @@
  * generation per request over the measured load: what drives peak RSS, and far less moved by a
  * busy host than RSS itself (which follows throughput); `--rate=N` loads each server open loop at N
  * requests a second (after the same closed-loop warm-up) instead of `--connections` closed loop.
+ * `--prof-upstreams=DIR` runs the demo upstreams with `--cpu-prof` into DIR (what the load core spends on them).
  * `--heap-sampling=DIR` preloads bench/servers/heap-sampler.ts and writes, per server and round,
  * DIR/<server>-<variant>-<round>.heapprofile: the allocation sites of what survived a scavenge
  * during the measured load (read it with bench/heap-sampling-summary.ts); with `--heap-all`, every

@@ -1,5 +1,3 @@
-import { defaultConfig } from '../../src/config-defaults.js';
-
 /** Children tell the harness they listen by printing one line: `READY <json>`. */
 export function announceReady(info: Record<string, unknown>): void {
   process.stdout.write(`READY ${JSON.stringify(info)}\n`);
@@ -15,6 +13,8 @@ export function stopOnSignal(stop: () => Promise<void> | void): void {
 /**
  * Every anchor listens with Ballast's default `server.listenBacklog`, as every server gets the same
  * node flags: Node's own 511 overflowed under the open loop (bench/README.md § "Twelfth session"),
- * and no ratio should rest on that setting.
+ * and no ratio should rest on that setting. A literal, not read from src/config-defaults.ts: an anchor
+ * loads none of Ballast's modules (they would count in its start-up and peak RSS);
+ * test/bench/host-counters.test.ts holds it equal to the default.
  */
-export const LISTEN_BACKLOG = defaultConfig().server.listenBacklog;
+export const LISTEN_BACKLOG = 4096;

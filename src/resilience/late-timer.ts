@@ -4,7 +4,7 @@
  * an answer that arrived during that turn still waits unread; a limit judged then throws that answer
  * away for a slowness that was the process's own (bench/README.md § "Twelfth session"). `run` is
  * called in a setImmediate queued when the timer fires; `clear()` cancels either. The instance rides
- * as the timers' argument, so a timer costs no closure (one runs per upstream call).
+ * as the timers' argument (one runs per upstream call, so `start` builds no closure of its own).
  */
 export class LateTimer {
   #timer: NodeJS.Timeout | undefined;

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { busyPercent, parseCoreTimes, parseListenOverflows } from '../../bench/harness/host-counters.js';
 import { rememberingExact } from '../../bench/harness/workload.js';
 import type { Verdict } from '../../bench/harness/verify.js';
+import { LISTEN_BACKLOG } from '../../bench/servers/ready.js';
+import { defaultConfig } from '../../src/config-defaults.js';
 
 const STAT = [
   'cpu  300 0 100 900 10 0 5 0 0 0',
@@ -43,5 +45,11 @@ describe('the remembered exact answer', () => {
     expect(verify(1, 'good-0')).toBe('bad');
     expect([verify(2, 'degraded'), verify(2, 'degraded')]).toEqual(['degraded', 'degraded']);
     expect(checked).toEqual(['0:good-0', '0:wrong', '0:wrong', '1:good-0', '2:degraded', '2:degraded']);
+  });
+});
+
+describe("the anchors' listen backlog", () => {
+  it("is Ballast's default server.listenBacklog, written as a literal so no anchor loads Ballast's modules", () => {
+    expect(LISTEN_BACKLOG).toBe(defaultConfig().server.listenBacklog);
   });
 });
